@@ -1,0 +1,66 @@
+/**
+ * The one entry point the app, the conformance runner and the tests use to run a sampler: it checks
+ * every input once, here, so the samplers themselves can stay small formulas.
+ */
+import type { Denoiser, NoiseSource, SamplerContext, Tensor } from '../types'
+import { EngineInputError } from '../types'
+import { getSampler } from './index'
+
+/** Checks a sigma list: at least two values, finite, non-negative, and non-increasing. */
+export function validateSigmas(sigmas: ArrayLike<number>): void {
+  if (sigmas.length < 2) {
+    throw new EngineInputError(`sigmas: need at least 2 values (one step), got ${sigmas.length}; use steps >= 1`)
+  }
+  for (let i = 0; i < sigmas.length; i++) {
+    const s = sigmas[i]
+    if (!Number.isFinite(s)) throw new EngineInputError(`sigmas[${i}] is ${s}; every sigma must be a finite number`)
+    if (s < 0) throw new EngineInputError(`sigmas[${i}] is ${s}; sigmas must not be negative`)
+    if (i > 0 && s > sigmas[i - 1]) {
+      throw new EngineInputError(`sigmas[${i}] = ${s} is larger than sigmas[${i - 1}] = ${sigmas[i - 1]}; sigmas must descend`)
+    }
+  }
+}
+
+/** Wraps a noise source so that an array of the wrong length is an error naming both lengths. */
+function checkedNoise(source: NoiseSource, length: number): NoiseSource {
+  let drawn = 0
+  return {
+    next(sigma, sigmaNext) {
+      const a = source.next(sigma, sigmaNext)
+      drawn++
+      if (a.length !== length) {
+        throw new EngineInputError(`noise array #${drawn} has length ${a.length}, but the state has ${length} elements`)
+      }
+      return a
+    }
+  }
+}
+
+/**
+ * Runs sampler `id` from sigmas[0] to the last sigma. Counts model calls into `ctx.stats`.
+ * The input x is not modified.
+ */
+export async function runSampler(
+  id: string,
+  denoise: Denoiser,
+  x: Tensor,
+  sigmas: ArrayLike<number>,
+  ctx: SamplerContext
+): Promise<Tensor> {
+  const sampler = getSampler(id)
+  validateSigmas(sigmas)
+  if (x.length === 0) throw new EngineInputError('x: the starting state is empty')
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) throw new EngineInputError(`x[${i}] is ${x[i]}; the starting state must be finite`)
+  }
+  const stats = ctx.stats ?? { modelCalls: 0 }
+  const counted: Denoiser = async (v, sigma) => {
+    stats.modelCalls++
+    return denoise(v, sigma)
+  }
+  return sampler(counted, Float64Array.from(x), Float64Array.from(sigmas), {
+    ...ctx,
+    noise: checkedNoise(ctx.noise, x.length),
+    stats
+  })
+}

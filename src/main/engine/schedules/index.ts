@@ -1,0 +1,2 @@
+/** Schedule registry (implemented by the schedules module owner). */
+export {}

@@ -1,0 +1,113 @@
+/**
+ * The engine's seams: what a denoiser, a noise source and a sampler are.
+ *
+ * Everything here is in the k-diffusion "x = x0 + sigma * n" parameterisation. A model of any
+ * prediction type (epsilon, v, x0) is turned into a {@link Denoiser} by the models layer; samplers
+ * only ever see sigmas and x0-estimates, never timesteps or eps.
+ *
+ * Tensors are flat Float64Arrays, batch rows one after another. Samplers are element-wise over the
+ * whole flat tensor; only denoisers and guidance modifiers need to know the batch layout, and they are
+ * constructed with it.
+ */
+
+/** A latent (or any state) as one flat float64 array: batch rows one after another. */
+export type Tensor = Float64Array
+
+/**
+ * D(x, sigma): the model's estimate of the clean sample x0 given the noisy x at noise level sigma.
+ * Async so that a model call can run elsewhere (ONNX Runtime, another worker) and so that several
+ * samplers running side by side can be batched into one model call by a coalescing denoiser.
+ * The returned array is owned by the caller and may be modified.
+ */
+export type Denoiser = (x: Tensor, sigma: number) => Promise<Tensor>
+
+/**
+ * Where a sampler's fresh Gaussian noise comes from. `next(sigma, sigmaNext)` returns a new array of
+ * standard-normal values with the length of x, for the step from `sigma` to `sigmaNext`
+ * (k-diffusion's `noise_sampler(sigma, sigma_next)`). Samplers draw in exactly the order the
+ * reference implementation does, so an injected list of arrays reproduces a reference run.
+ */
+export interface NoiseSource {
+  next(sigma: number, sigmaNext: number): Tensor
+}
+
+/** What a sampler reports after each step; `denoised` is the preview source. */
+export interface StepInfo {
+  /** Step index, 0-based, counting the sigma list's intervals. */
+  i: number
+  /** Number of steps in the run (sigmas.length - 1); for adaptive samplers an estimate. */
+  steps: number
+  sigma: number
+  /** The sigma actually evaluated after churn (equal to sigma when there is none). */
+  sigmaHat: number
+  /** The sampler's current x0-estimate. Do not modify. */
+  denoised: Tensor
+  /** The state after this step. Do not modify. */
+  x: Tensor
+}
+
+/** Options a sampler may read; each sampler documents which ones it honours and their defaults. */
+export interface SamplerOptions {
+  eta?: number
+  s_noise?: number
+  s_churn?: number
+  s_tmin?: number
+  s_tmax?: number
+  /** lms: linear multistep order. */
+  order?: number
+  /** dpmpp_sde: the intermediate-point ratio. */
+  r?: number
+  /** dpmpp_2m_sde: 'midpoint' or 'heun'. */
+  solver_type?: 'midpoint' | 'heun'
+  /** ipndm, ipndm_v, deis: the highest multistep order used. */
+  max_order?: number
+  /** er_sde: number of stages (1..3). */
+  max_stage?: number
+  /** dpm_adaptive: tolerances and controller settings. */
+  rtol?: number
+  atol?: number
+  h_init?: number
+  pcoeff?: number
+  icoeff?: number
+  dcoeff?: number
+  accept_safety?: number
+  /** uni_pc: 'bh1' or 'bh2' variant (uni_pc_bh2 sets it). */
+  variant?: 'bh1' | 'bh2'
+}
+
+/** Counters a sampler may fill in, for samplers whose cost is not one model call per step. */
+export interface SamplerStats {
+  /** Model (denoiser) calls made. */
+  modelCalls: number
+  /** dpm_adaptive: accepted and rejected step attempts. */
+  acceptedSteps?: number
+  rejectedSteps?: number
+}
+
+export interface SamplerContext {
+  noise: NoiseSource
+  options?: SamplerOptions
+  onStep?: (info: StepInfo) => void
+  /** Filled in by samplers that can report more than steps x calls-per-step (dpm_adaptive does). */
+  stats?: SamplerStats
+}
+
+/**
+ * A sampler: integrates from sigmas[0] down to sigmas[sigmas.length - 1] (usually 0).
+ * `x` is the starting state at sigmas[0] (already scaled by sigmas[0] for txt2img). The input array is
+ * not modified; the result is a new array.
+ */
+export type Sampler = (
+  denoise: Denoiser,
+  x: Tensor,
+  sigmas: ArrayLike<number>,
+  ctx: SamplerContext
+) => Promise<Tensor>
+
+/** Thrown for any invalid engine input; the message names the parameter and what to do. */
+export class EngineInputError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'EngineInputError'
+  }
+}

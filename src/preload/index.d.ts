@@ -1,0 +1,7 @@
+import type { PreloadApi } from './index'
+
+declare global {
+  interface Window {
+    studio?: PreloadApi
+  }
+}
