@@ -16,6 +16,7 @@ const RULES = new Map<number, Quadrature>()
 
 /** Gauss–Legendre nodes and weights on [-1, 1] (Newton's method on P_n from the Chebyshev-like initial guess). */
 export function gaussLegendre(n: number): Quadrature {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`gaussLegendre: n must be a positive integer, got ${n}`)
   const cached = RULES.get(n)
   if (cached) return cached
   const nodes = new Float64Array(n)
@@ -32,12 +33,11 @@ export function gaussLegendre(n: number): Quadrature {
         p0 = p1
         p1 = p2
       }
-      const pn = n === 0 ? 1 : n === 1 ? z : p1
-      const pn1 = n === 1 ? 1 : p0
-      dp = (n * (z * pn - pn1)) / (z * z - 1)
-      const dz = pn / dp
+      // p1 = P_n(z), p0 = P_{n-1}(z); P_n'(z) from the derivative identity.
+      dp = (n * (z * p1 - p0)) / (z * z - 1)
+      const dz = p1 / dp
       z -= dz
-      if (Math.abs(dz) < 1e-16) break
+      if (Math.abs(dz) < 1e-15) break
     }
     nodes[i] = z
     weights[i] = 2 / ((1 - z * z) * dp * dp)

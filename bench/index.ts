@@ -1,0 +1,22 @@
+/**
+ * `npm run -s bench -- NAME`: benchmarks that print figures as JSON. Timings live here, never in
+ * pass/fail tests.
+ */
+const benches: Record<string, () => Promise<unknown>> = {
+  engine: async () => (await import('./engine')).benchEngine()
+}
+
+async function main(): Promise<void> {
+  const name = process.argv[2]
+  if (!name || !benches[name]) {
+    console.error(`usage: npm run -s bench -- ${Object.keys(benches).join('|')}`)
+    process.exit(2)
+  }
+  const result = await benches[name]()
+  console.log(JSON.stringify(result, null, 2))
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : String(e))
+  process.exit(1)
+})

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_PARAMS, ParamsError, parseSeed, validateGenerationParams } from './params'
+
+function err(raw: unknown): ParamsError {
+  try {
+    validateGenerationParams(raw)
+  } catch (e) {
+    if (e instanceof ParamsError) return e
+    throw e
+  }
+  throw new Error('expected a ParamsError')
+}
+
+describe('generation parameters', () => {
+  it('fills defaults for a minimal request', () => {
+    const p = validateGenerationParams({ prompt: 'red apple' })
+    expect(p).toEqual({ ...DEFAULT_PARAMS, prompt: 'red apple' })
+  })
+
+  it('keeps 64-bit seeds exact as strings', () => {
+    expect(parseSeed('18446744073709551615')).toBe('18446744073709551615')
+    expect(parseSeed(1234)).toBe('1234')
+    expect(() => parseSeed('18446744073709551616')).toThrow(/below 2\^64/)
+    expect(() => parseSeed(-1)).toThrow(/from 0 up/)
+    expect(() => parseSeed(1.5)).toThrow(ParamsError)
+  })
+
+  it('names the bad field and what to do', () => {
+    expect(err({ sampler: 'nope' }).field).toBe('sampler')
+    expect(err({ sampler: 'nope' }).message).toMatch(/choose one of .*euler/)
+    expect(err({ schedule: 'nope' }).field).toBe('schedule')
+    expect(err({ steps: 0 }).field).toBe('steps')
+    expect(err({ steps: 2.5 }).message).toMatch(/whole number/)
+    expect(err({ width: 500 }).message).toMatch(/not divisible by 8; use 496|not divisible by 8; use 504/)
+    expect(err({ cfg: Number.NaN }).field).toBe('cfg')
+    expect(err({ cfg_scale: 7 }).field).toBe('cfg_scale')
+    expect(err({ guidance: { rescale: 2 } }).field).toBe('guidance.rescale')
+    expect(err({ guidance: { interval: [5, 1] } }).field).toBe('guidance.interval')
+    expect(err({ samplerOptions: { eta: 1 } }).field).toBe('samplerOptions.eta') // euler takes no eta
+    expect(err({ sampler: 'euler_ancestral', samplerOptions: { eta: 'x' } }).field).toBe('samplerOptions.eta')
+    expect(err({ scheduleParams: { rho: 'x' }, schedule: 'karras' }).field).toBe('scheduleParams.rho')
+    expect(err({ img2img: { image: 'a.png', strength: 1.5 } }).field).toBe('img2img.strength')
+    expect(err(null).field).toBe('(params)')
+  })
+
+  it('accepts sampler options the sampler takes', () => {
+    const p = validateGenerationParams({ sampler: 'dpmpp_2m_sde', samplerOptions: { eta: 0.5, solver_type: 'heun' } })
+    expect(p.samplerOptions).toEqual({ eta: 0.5, solver_type: 'heun' })
+  })
+})

@@ -1,0 +1,231 @@
+/**
+ * The generation-parameter contract: what one image (or one grid cell) is made from. The CLI, the
+ * service, the library's PNG metadata and presets all carry exactly this shape, so a result can always
+ * be reproduced from what was stored with it.
+ *
+ * `validateGenerationParams` turns untrusted input (IPC payloads, JSON files, pasted presets) into a
+ * complete, typed value, filling defaults, and throws a {@link ParamsError} naming the bad field.
+ */
+import { SAMPLER_BY_ID, SCHEDULE_BY_ID, SAMPLER_IDS, SCHEDULE_IDS } from './catalogue'
+
+export interface GuidanceSettings {
+  /** Guidance rescale phi (Lin et al. 2023), 0 = off. */
+  rescale: number
+  /** Apply CFG only while sigma is within [lo, hi]; null = always. */
+  interval: [number, number] | null
+  /** Dynamic thresholding percentile in (0, 1]; null = off. */
+  thresholdPercentile: number | null
+  /** clip_sample range for the x0-estimate; null = off. */
+  clipSample: number | null
+}
+
+export interface NoiseModifiers {
+  /** Scale of the starting and injected noise (1 = standard). */
+  temperature: number
+  /** Extra noise added before each model call, as a fraction of sigma (0 = off). */
+  noiseInjection: number
+}
+
+export interface Img2ImgSettings {
+  /** Path of the init image (main side) or a library entry id. */
+  image: string
+  /** 0..1: how much of the schedule is run (1 = ignore the image's content). */
+  strength: number
+}
+
+export interface GenerationParams {
+  /** Model folder name (under the models directory) or absolute path. */
+  model: string
+  prompt: string
+  negativePrompt: string
+  sampler: string
+  samplerOptions: Record<string, number | string>
+  schedule: string
+  scheduleParams: Record<string, number>
+  steps: number
+  cfg: number
+  /** Seed as a decimal string: PyTorch seeds are 64-bit, beyond JavaScript's safe integers. */
+  seed: string
+  width: number
+  height: number
+  batchSize: number
+  guidance: GuidanceSettings
+  noise: NoiseModifiers
+  img2img: Img2ImgSettings | null
+}
+
+export const DEFAULT_PARAMS: Readonly<GenerationParams> = Object.freeze({
+  model: '',
+  prompt: '',
+  negativePrompt: '',
+  sampler: 'euler',
+  samplerOptions: {},
+  schedule: 'karras',
+  scheduleParams: {},
+  steps: 20,
+  cfg: 7,
+  seed: '0',
+  width: 512,
+  height: 512,
+  batchSize: 1,
+  guidance: { rescale: 0, interval: null, thresholdPercentile: null, clipSample: null },
+  noise: { temperature: 1, noiseInjection: 0 },
+  img2img: null
+})
+
+/** Limits that keep a request sane; the models layer checks model-specific limits on top. */
+export const LIMITS = Object.freeze({
+  maxSteps: 1000,
+  maxCfg: 100,
+  maxSide: 4096,
+  maxBatch: 64,
+  maxPromptChars: 20_000
+})
+
+export class ParamsError extends Error {
+  constructor(
+    /** Dotted path of the bad field, e.g. "guidance.rescale". */
+    readonly field: string,
+    message: string
+  ) {
+    super(`${field}: ${message}`)
+    this.name = 'ParamsError'
+  }
+}
+
+/** Sampler options whose values are names rather than numbers. */
+const STRING_OPTIONS: Readonly<Record<string, readonly string[]>> = { solver_type: ['midpoint', 'heun'] }
+
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function num(v: unknown, field: string, lo: number, hi: number, integer = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ParamsError(field, `must be a finite number, got ${JSON.stringify(v)}`)
+  if (integer && !Number.isInteger(v)) throw new ParamsError(field, `must be a whole number, got ${v}`)
+  if (v < lo || v > hi) throw new ParamsError(field, `must be between ${lo} and ${hi}, got ${v}`)
+  return v
+}
+
+function str(v: unknown, field: string, max: number = LIMITS.maxPromptChars): string {
+  if (typeof v !== 'string') throw new ParamsError(field, `must be text, got ${JSON.stringify(v)}`)
+  if (v.length > max) throw new ParamsError(field, `is ${v.length} characters long; the limit is ${max}`)
+  return v
+}
+
+/** Parses a seed given as a number or decimal string into a canonical decimal string in [0, 2^64). */
+export function parseSeed(v: unknown, field = 'seed'): string {
+  let s: string
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 0) throw new ParamsError(field, `must be a whole number from 0 up, got ${v}`)
+    s = String(v)
+  } else if (typeof v === 'string' && /^\d{1,20}$/.test(v.trim())) s = v.trim()
+  else throw new ParamsError(field, `must be a whole number from 0 to 18446744073709551615, got ${JSON.stringify(v)}`)
+  const b = BigInt(s)
+  if (b >= 1n << 64n) throw new ParamsError(field, `must be below 2^64 (18446744073709551616), got ${s}`)
+  return b.toString()
+}
+
+function record<T>(v: unknown, field: string, each: (x: unknown, f: string) => T): Record<string, T> {
+  if (v === undefined) return {}
+  if (!isObj(v)) throw new ParamsError(field, 'must be an object of named values')
+  const out: Record<string, T> = {}
+  for (const [k, x] of Object.entries(v)) {
+    if (!/^[a-z_][a-z0-9_]{0,40}$/.test(k)) throw new ParamsError(`${field}.${k}`, 'is not a valid option name')
+    out[k] = each(x, `${field}.${k}`)
+  }
+  return out
+}
+
+/**
+ * Validates and completes untrusted parameters. Unknown top-level fields are rejected so that a typo
+ * ("cfg_scale") is reported instead of silently ignored.
+ */
+export function validateGenerationParams(raw: unknown): GenerationParams {
+  if (!isObj(raw)) throw new ParamsError('(params)', 'must be an object')
+  const known = new Set(Object.keys(DEFAULT_PARAMS))
+  for (const k of Object.keys(raw)) if (!known.has(k)) throw new ParamsError(k, `is not a generation parameter; known: ${[...known].join(', ')}`)
+  const d = DEFAULT_PARAMS
+  const get = <K extends keyof GenerationParams>(k: K): unknown => (raw[k] === undefined ? d[k] : raw[k])
+
+  const sampler = str(get('sampler'), 'sampler', 100)
+  if (!SAMPLER_BY_ID.has(sampler)) throw new ParamsError('sampler', `unknown sampler "${sampler}"; choose one of ${SAMPLER_IDS.join(', ')}`)
+  const schedule = str(get('schedule'), 'schedule', 100)
+  if (!SCHEDULE_BY_ID.has(schedule)) throw new ParamsError('schedule', `unknown schedule "${schedule}"; choose one of ${SCHEDULE_IDS.join(', ')}`)
+
+  const allowedOptions = new Set(SAMPLER_BY_ID.get(sampler)!.options)
+  const samplerOptions = record(get('samplerOptions'), 'samplerOptions', (x, f): number | string => {
+    const choices = STRING_OPTIONS[f.slice('samplerOptions.'.length)]
+    if (!choices) return num(x, f, -1e6, 1e6)
+    if (typeof x !== 'string' || !choices.includes(x)) throw new ParamsError(f, `must be one of ${choices.join(', ')}, got ${JSON.stringify(x)}`)
+    return x
+  })
+  for (const k of Object.keys(samplerOptions)) {
+    if (!allowedOptions.has(k)) {
+      throw new ParamsError(`samplerOptions.${k}`, `is not an option of ${sampler}; it takes ${[...allowedOptions].join(', ') || 'no options'}`)
+    }
+  }
+  const scheduleParams = record(get('scheduleParams'), 'scheduleParams', (x, f) => num(x, f, -1e6, 1e6))
+  const allowedParams = new Set(Object.keys(SCHEDULE_BY_ID.get(schedule)!.params))
+  for (const k of Object.keys(scheduleParams)) {
+    if (!allowedParams.has(k) && k !== 'sigma_min' && k !== 'sigma_max') {
+      throw new ParamsError(`scheduleParams.${k}`, `is not a parameter of ${schedule}; it takes ${[...allowedParams, 'sigma_min', 'sigma_max'].join(', ')}`)
+    }
+  }
+
+  const g = get('guidance')
+  if (!isObj(g)) throw new ParamsError('guidance', 'must be an object')
+  const gd = d.guidance
+  const interval = g.interval === undefined ? gd.interval : g.interval
+  let iv: [number, number] | null = null
+  if (interval !== null) {
+    if (!Array.isArray(interval) || interval.length !== 2) throw new ParamsError('guidance.interval', 'must be [low, high] sigmas or null')
+    iv = [num(interval[0], 'guidance.interval[0]', 0, 1e6), num(interval[1], 'guidance.interval[1]', 0, 1e6)]
+    if (iv[0] > iv[1]) throw new ParamsError('guidance.interval', `low ${iv[0]} is above high ${iv[1]}`)
+  }
+  const optNum = (v: unknown, f: string, lo: number, hi: number): number | null => (v === null || v === undefined ? null : num(v, f, lo, hi))
+  const guidance: GuidanceSettings = {
+    rescale: num(g.rescale ?? gd.rescale, 'guidance.rescale', 0, 1),
+    interval: iv,
+    thresholdPercentile: optNum(g.thresholdPercentile, 'guidance.thresholdPercentile', 1e-6, 1),
+    clipSample: optNum(g.clipSample, 'guidance.clipSample', 1e-6, 1e6)
+  }
+
+  const n = get('noise')
+  if (!isObj(n)) throw new ParamsError('noise', 'must be an object')
+  const noise: NoiseModifiers = {
+    temperature: num(n.temperature ?? d.noise.temperature, 'noise.temperature', 0, 10),
+    noiseInjection: num(n.noiseInjection ?? d.noise.noiseInjection, 'noise.noiseInjection', 0, 10)
+  }
+
+  const i2i = get('img2img')
+  let img2img: Img2ImgSettings | null = null
+  if (i2i !== null) {
+    if (!isObj(i2i)) throw new ParamsError('img2img', 'must be an object with image and strength, or null')
+    img2img = { image: str(i2i.image, 'img2img.image', 4096), strength: num(i2i.strength, 'img2img.strength', 0, 1) }
+    if (img2img.image.length === 0) throw new ParamsError('img2img.image', 'must name an image')
+  }
+
+  const width = num(get('width'), 'width', 8, LIMITS.maxSide, true)
+  const height = num(get('height'), 'height', 8, LIMITS.maxSide, true)
+  if (width % 8 !== 0) throw new ParamsError('width', `${width} is not divisible by 8; use ${Math.max(8, Math.round(width / 8) * 8)}`)
+  if (height % 8 !== 0) throw new ParamsError('height', `${height} is not divisible by 8; use ${Math.max(8, Math.round(height / 8) * 8)}`)
+
+  return {
+    model: str(get('model'), 'model', 4096),
+    prompt: str(get('prompt'), 'prompt'),
+    negativePrompt: str(get('negativePrompt'), 'negativePrompt'),
+    sampler,
+    samplerOptions,
+    schedule,
+    scheduleParams,
+    steps: num(get('steps'), 'steps', 1, LIMITS.maxSteps, true),
+    cfg: num(get('cfg'), 'cfg', 0, LIMITS.maxCfg),
+    seed: parseSeed(get('seed')),
+    width,
+    height,
+    batchSize: num(get('batchSize'), 'batchSize', 1, LIMITS.maxBatch, true),
+    guidance,
+    noise,
+    img2img
+  }
+}
