@@ -1,2 +1,136 @@
-/** Schedule registry (implemented by the schedules module owner). */
-export {}
+/**
+ * The schedule registry: ComfyUI's scheduler ids (plus the AYS tables and diffusers' timestep spacings)
+ * mapped to their implementations, one module per family. Display names and aliases live in the shared
+ * catalogue (src/shared/catalogue.ts), which can reuse each entry's `description` and `params`.
+ *
+ * `computeSigmas` is the one entry point: it validates the name, step count and parameters, runs the
+ * schedule and checks that the result is a strictly descending list of finite sigmas ending in 0.
+ */
+import { EngineInputError } from '../types'
+import { aysSd1, aysSdxl } from './ays'
+import { beta } from './beta'
+import { ddimUniform } from './ddim-uniform'
+import { leadingSpacing, linspaceSpacing, trailingSpacing } from './diffusers-spacing'
+import { exponential, polyexponential } from './exponential'
+import { karras } from './karras'
+import { klOptimal } from './kl-optimal'
+import { linearQuadratic } from './linear-quadratic'
+import { normal, sgmUniform } from './normal'
+import { simple } from './simple'
+import type { ParamSpec, ScheduleDef, ScheduleModel } from './types'
+
+export type { ParamSpec, ScheduleDef, ScheduleInput, ScheduleModel } from './types'
+
+export const SCHEDULES = Object.freeze({
+  simple,
+  sgm_uniform: sgmUniform,
+  normal,
+  ddim_uniform: ddimUniform,
+  karras,
+  exponential,
+  polyexponential,
+  beta,
+  linear_quadratic: linearQuadratic,
+  kl_optimal: klOptimal,
+  ays_sd1: aysSd1,
+  ays_sdxl: aysSdxl,
+  linspace: linspaceSpacing,
+  leading: leadingSpacing,
+  trailing: trailingSpacing
+} as const satisfies Record<string, ScheduleDef>)
+
+export type ScheduleName = keyof typeof SCHEDULES
+export const SCHEDULE_NAMES = Object.freeze(Object.keys(SCHEDULES)) as readonly ScheduleName[]
+
+/** The most steps any schedule accepts (a guard against runaway allocations). */
+export const MAX_STEPS = 10000
+
+/** Looks a schedule up by id; an unknown id is an error that lists the known ones. */
+export function getSchedule(name: string): ScheduleDef {
+  if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(SCHEDULES, name)) return SCHEDULES[name as ScheduleName]
+  throw new EngineInputError(`unknown schedule "${String(name)}"; known schedules: ${SCHEDULE_NAMES.join(', ')}`)
+}
+
+function checkParam(id: string, spec: ParamSpec, v: number): void {
+  const where = `schedule "${id}": parameter ${spec.name}`
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new EngineInputError(`${where} must be a finite number, got ${String(v)}`)
+  if (spec.integer && !Number.isInteger(v)) throw new EngineInputError(`${where} must be a whole number, got ${v}`)
+  if (spec.min !== undefined) {
+    const ok = spec.minInclusive ? v >= spec.min : v > spec.min
+    if (!ok) throw new EngineInputError(`${where} must be ${spec.minInclusive ? 'at least' : 'greater than'} ${spec.min}, got ${v}`)
+  }
+  if (spec.max !== undefined && v > spec.max) throw new EngineInputError(`${where} must be at most ${spec.max}, got ${v}`)
+}
+
+/** Fills in defaults and validates every given parameter; unknown names are errors listing the accepted ones. */
+export function resolveParams(def: ScheduleDef, params: Readonly<Record<string, number>> = {}): Record<string, number> {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw new EngineInputError(`schedule "${def.id}": params must be an object of numbers`)
+  }
+  const out: Record<string, number> = {}
+  for (const name of Object.keys(params)) {
+    if (!def.params.some((p) => p.name === name)) {
+      const accepted = def.params.length ? `it accepts ${def.params.map((p) => p.name).join(', ')}` : 'it takes no parameters'
+      throw new EngineInputError(`schedule "${def.id}" has no parameter "${name}"; ${accepted}`)
+    }
+  }
+  for (const spec of def.params) {
+    const given = Object.prototype.hasOwnProperty.call(params, spec.name) ? params[spec.name] : undefined
+    if (given === undefined) {
+      if (spec.default !== undefined) out[spec.name] = spec.default
+      continue
+    }
+    checkParam(def.id, spec, given)
+    out[spec.name] = given
+  }
+  return out
+}
+
+function checkModel(id: string, model: ScheduleModel): void {
+  if (typeof model !== 'object' || model === null) {
+    throw new EngineInputError(`schedule "${id}": model must be a ModelSigmas table or a { sigmaMin, sigmaMax } range`)
+  }
+  const { sigmaMin, sigmaMax } = model
+  if (!(sigmaMin > 0) || !(sigmaMax > sigmaMin) || !Number.isFinite(sigmaMax)) {
+    throw new EngineInputError(`schedule "${id}": the model's sigma range must satisfy 0 < sigmaMin < sigmaMax < infinity, got [${sigmaMin}, ${sigmaMax}]`)
+  }
+}
+
+/** Checks a schedule's output: finite, strictly descending, ending in 0. */
+function checkOutput(id: string, steps: number, sigmas: Float64Array): void {
+  if (sigmas.length < 2 || sigmas[sigmas.length - 1] !== 0) {
+    throw new Error(`schedule "${id}" produced an invalid list (internal error)`)
+  }
+  for (let i = 0; i < sigmas.length; i++) {
+    const s = sigmas[i]
+    if (!Number.isFinite(s)) throw new EngineInputError(`schedule "${id}" at ${steps} steps gives a non-finite sigma (${s}); check its parameters`)
+    if (i > 0 && !(s < sigmas[i - 1])) {
+      throw new EngineInputError(
+        `schedule "${id}" at ${steps} steps repeats or raises sigma ${sigmas[i - 1]} at position ${i}; use fewer steps or other parameters`
+      )
+    }
+  }
+}
+
+/**
+ * The descending sigma list of schedule `name` for `steps` steps, ending in 0. Usually steps+1 values;
+ * `ddim_uniform` can give more and `beta` fewer (see their modules). `model` supplies the noise levels:
+ * a {@link ModelSigmas} table (required by table-based schedules) or just a sigma range.
+ */
+export function computeSigmas(
+  name: string,
+  steps: number,
+  model: ScheduleModel,
+  params?: Readonly<Record<string, number>>
+): Float64Array {
+  const def = getSchedule(name)
+  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1) {
+    throw new EngineInputError(`steps must be a whole number of at least 1, got ${String(steps)}`)
+  }
+  if (steps > MAX_STEPS) throw new EngineInputError(`steps must be at most ${MAX_STEPS}, got ${steps}`)
+  checkModel(def.id, model)
+  const resolved = resolveParams(def, params ?? {})
+  const sigmas = def.compute(steps, model, resolved)
+  checkOutput(def.id, steps, sigmas)
+  return sigmas
+}

@@ -174,6 +174,8 @@ describe('CLIP text cleanup', () => {
     expect(ftfyFixText('\ufeffa\x00b\x1b[36mc\x1b[0m')).toBe('abc')
     expect(ftfyFixText('a\r\nb\u2028c')).toBe('a\nb\nc')
     expect(ftfyFixText('\x93quoted\x94')).toBe('"quoted"')
+    expect(ftfyFixText('wait\x85')).toBe('wait\u2026') // C1 NEXT LINE read as Windows-1252 "…"
+    expect(ftfyFixText('a\ud800b\udc00\ud83d\ude00')).toBe('a\ufffdb\ufffd\u{1f600}')
     // Only unambiguous entities; all-caps spellings of lower-case names too.
     expect(ftfyFixText('P&EACUTE;REZ &ntilde; &NTILDE; &nTILDE; this&not that')).toBe('P\u00c9REZ \u00f1 \u00d1 &nTILDE; this&not that')
     expect(ftfyFixText('BUNDESSTRA&SZLIG;E')).toBe('BUNDESSTRASSE')

@@ -116,6 +116,9 @@ describe('countPromptTokens', () => {
     expect(countPromptTokens(words(23), fake)).toEqual({ perChunk: [23], used: 23, limit: 75 })
     expect(countPromptTokens(words(80), fake)).toEqual({ perChunk: [75, 5], used: 80, limit: 150 })
     expect(countPromptTokens('w BREAK x', fake)).toEqual({ perChunk: [1, 1], used: 76, limit: 150 })
+    // A chunk closed by BREAK counts as full, even the last one.
+    expect(countPromptTokens('x BREAK', fake)).toEqual({ perChunk: [1], used: 75, limit: 75 })
+    expect(countPromptTokens(words(75), fake)).toEqual({ perChunk: [75], used: 75, limit: 75 })
   })
 })
 
@@ -140,8 +143,14 @@ describe('with the real CLIP tokenizer', () => {
     expect(first[first.length - 1]).toBe(267)
     expect(chunks[0].tokenCount + chunks[1].tokenCount).toBe(89)
     expect(chunks[0].tokenCount).toBe(75) // 25 × "red apple," fills exactly 75
-    const shifted = promptToChunks(`x ${long}`, tok)
-    expect(shifted[0].tokenCount).toBe(73) // would cut "red | apple": ends after the 24th comma instead
+    // Two more tokens in front: the chunk would be cut between "red" and "apple", so it ends after the
+    // 24th comma instead and "red" moves on.
+    const shifted = promptToChunks(`a a ${long}`, tok)
+    expect(shifted.map((c) => c.tokenCount)).toEqual([74, 17])
+    expect(shifted[0].ids[74]).toBe(267)
+    expect(shifted[1].ids.slice(0, 3)).toEqual([BOS, 736, 3055])
+    // One token in front: the comma itself arrives at the full chunk, so nothing moves.
+    expect(promptToChunks(`a ${long}`, tok).map((c) => c.tokenCount)).toEqual([75, 15])
   })
 })
 

@@ -59,6 +59,11 @@ function parse(prompt: string | readonly WeightedText[], emphasis: boolean): rea
 
 /** Splits a prompt (text, or already parsed runs) into chunks of ids and weights. */
 export function promptToChunks(prompt: string | readonly WeightedText[], tokenizer: ChunkTokenizer, opts: ChunkOptions = {}): PromptChunk[] {
+  return buildChunks(prompt, tokenizer, opts).chunks
+}
+
+/** The chunks, and A1111's token count: chunkLength for each chunk closed early, the tokens of the final one. */
+function buildChunks(prompt: string | readonly WeightedText[], tokenizer: ChunkTokenizer, opts: ChunkOptions): { chunks: PromptChunk[]; used: number } {
   const chunkLength = opts.chunkLength ?? DEFAULT_CHUNK_LENGTH
   const backtrack = opts.commaBacktrack ?? DEFAULT_COMMA_BACKTRACK
   const padId = opts.padId ?? tokenizer.padId
@@ -69,9 +74,11 @@ export function promptToChunks(prompt: string | readonly WeightedText[], tokeniz
   let tokens: number[] = []
   let weights: number[] = []
   let lastComma = -1
+  let used = 0
 
-  const closeChunk = (): void => {
+  const closeChunk = (isLast = false): void => {
     const count = tokens.length
+    used += isLast ? count : chunkLength
     const ids = [bosId, ...tokens]
     const w = [1, ...weights]
     while (ids.length < chunkLength + 1) {
@@ -117,16 +124,16 @@ export function promptToChunks(prompt: string | readonly WeightedText[], tokeniz
       weights.push(weight)
     }
   }
-  if (tokens.length > 0 || chunks.length === 0) closeChunk()
-  return chunks
+  if (tokens.length > 0 || chunks.length === 0) closeChunk(true)
+  return { chunks, used }
 }
 
 export interface PromptTokenCount {
   /** Prompt tokens in each chunk. */
   perChunk: number[]
   /**
-   * A1111's count: every chunk but the last counts as a full chunkLength (what it occupies), the last as
-   * its tokens. Shown as `used/limit`.
+   * A1111's count: a chunk closed before the prompt ended (full, or by BREAK) counts as a whole
+   * chunkLength, the chunk left open at the end as its tokens. Shown as `used/limit`.
    */
   used: number
   /** The next multiple of chunkLength at or above `used` (at least one chunk): the "75" of "23/75". */
@@ -136,9 +143,8 @@ export interface PromptTokenCount {
 /** Token counts for the prompt box ("23/75", "80/150"). */
 export function countPromptTokens(prompt: string | readonly WeightedText[], tokenizer: ChunkTokenizer, opts: ChunkOptions = {}): PromptTokenCount {
   const chunkLength = opts.chunkLength ?? DEFAULT_CHUNK_LENGTH
-  const chunks = promptToChunks(prompt, tokenizer, opts)
+  const { chunks, used } = buildChunks(prompt, tokenizer, opts)
   const perChunk = chunks.map((c) => c.tokenCount)
-  const used = chunkLength * (chunks.length - 1) + perChunk[perChunk.length - 1]
   const limit = Math.ceil(Math.max(used, 1) / chunkLength) * chunkLength
   return { perChunk, used, limit }
 }
