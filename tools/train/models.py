@@ -193,7 +193,7 @@ class UNet(nn.Module):
     def __init__(self, ch=(64, 128, 192), attn=(True, True, True), ctx_dim=256, heads=4, zc=4):
         super().__init__()
         self.ch, self.attn_levels, self.ctx_dim, self.heads, self.zc = list(ch), list(attn), ctx_dim, heads, zc
-        tdim = ch[0] * 4
+        tdim = ch[0] * 2
         self.tdim0 = ch[0]
         self.temb = nn.Sequential(nn.Linear(ch[0], tdim), nn.SiLU(), nn.Linear(tdim, tdim))
         self.conv_in = nn.Conv2d(zc, ch[0], 3, padding=1)
@@ -210,7 +210,6 @@ class UNet(nn.Module):
                 skips.append(c)
         self.mid1 = ResBlock(cin, cin, tdim)
         self.mid_attn = SpatialTransformer(cin, heads, ctx_dim)
-        self.mid2 = ResBlock(cin, cin, tdim)
         self.up_res, self.up_attn, self.ups = nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
         for i in reversed(range(len(ch))):
             c = ch[i]
@@ -241,7 +240,7 @@ class UNet(nn.Module):
             if i < len(self.ch) - 1:
                 h = self.downs[i](h)
                 hs.append(h)
-        h = self.mid2(self.mid_attn(self.mid1(h, temb), ctx), temb)
+        h = self.mid_attn(self.mid1(h, temb), ctx)
         k = 0
         for n, i in enumerate(reversed(range(len(self.ch)))):
             for j in range(2):

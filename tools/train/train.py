@@ -31,7 +31,7 @@ CKPT = os.path.join(WORK, "ckpt")
 # model hyper-parameters (kept here so export/evaluate read the same values)
 VAE_CH = (32, 64, 96)
 Z_CH = 4
-TEXT_DIM, TEXT_LAYERS, TEXT_HEADS = 192, 3, 4
+TEXT_DIM, TEXT_LAYERS, TEXT_HEADS = 192, 2, 4
 UNET_CH, UNET_ATTN, UNET_HEADS = (64, 96, 128), (False, True, True), 4
 BETA_START, BETA_END, T_STEPS = 0.00085, 0.012, 1000  # scaled_linear, as SD1
 CAPTION_DROPOUT = 0.1

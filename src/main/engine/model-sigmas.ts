@@ -216,7 +216,7 @@ export class ModelSigmas implements SigmaRange {
     return (1 - w) * low + w * high
   }
 
-  /** The sigma at a (fractional) timestep: linear in log-sigma between entries, t clamped to [0, T-1]. */
+  /** The sigma at a (fractional) timestep: linear in log-sigma between entries, t clamped to [0, T-1] (k-diffusion `t_to_sigma`). */
   tToSigma(t: number): number {
     if (!Number.isFinite(t)) throw new EngineInputError(`timestep must be a finite number, got ${t}`)
     const last = this.logSigmas.length - 1
@@ -224,6 +224,8 @@ export class ModelSigmas implements SigmaRange {
     const low = Math.floor(tc)
     const high = Math.ceil(tc)
     const w = tc - low
+    // At a whole timestep return the entry itself rather than exp(log(entry)), which can be an ulp off.
+    if (w === 0) return this.sigmas[low]
     return Math.exp((1 - w) * this.logSigmas[low] + w * this.logSigmas[high])
   }
 }

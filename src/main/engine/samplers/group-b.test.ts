@@ -4,7 +4,7 @@ import { publicCases } from '../../conformance/shared-files'
 import { gmmDenoise, type GaussianMixture } from '../gmm'
 import { ListNoiseSource } from '../noise'
 import { allFinite } from '../ops'
-import type { SamplerOptions, StepInfo } from '../types'
+import type { SamplerOptions, StepInfo, Tensor } from '../types'
 import { EngineInputError } from '../types'
 import { GROUP_B } from './group-b'
 import { CountingNoise, MIXTURE_3D, SeededNormal, gmmDenoiser, karrasSigmas, linearSigmas, startState } from './group-b-fixtures'
@@ -138,7 +138,7 @@ describe('lcm', () => {
     const z = [g.array(x.length), g.array(x.length)]
     for (const sNoise of [1, 0.5]) {
       // The same thing written out by hand.
-      let y = gmmDenoise(MIXTURE_3D, x, 6).map((d, i) => d + sNoise * 1.5 * z[0][i])
+      let y: Tensor = gmmDenoise(MIXTURE_3D, x, 6).map((d, i) => d + sNoise * 1.5 * z[0][i])
       y = gmmDenoise(MIXTURE_3D, y, 1.5).map((d, i) => d + sNoise * 0.4 * z[1][i])
       y = gmmDenoise(MIXTURE_3D, y, 0.4)
       const out = await runSampler('lcm', den, x, sigmas, { noise: new ListNoiseSource(z), options: { s_noise: sNoise } })
@@ -164,4 +164,41 @@ describe('option checks', () => {
       await expect(runSampler(id, den, x, [5, 1, 0], { noise: new CountingNoise(1, x.length), options })).rejects.toThrow(EngineInputError)
     })
   }
+})
+
+describe('per-step cost on an SDXL-sized latent (65536 values)', () => {
+  // The sampler's own arithmetic must stay far below a model call; the time spent in the denoiser and
+  // the noise source is subtracted. Loose bounds for a busy CI machine, yet an extra allocation per
+  // element or many extra passes would break them.
+  const N = 65536
+  const STEPS = 30
+  let outside = 0
+  const denoise = async (x: Tensor): Promise<Tensor> => {
+    const t0 = performance.now()
+    const out = new Float64Array(N)
+    for (let i = 0; i < N; i++) out[i] = 0.5 * x[i]
+    outside += performance.now() - t0
+    return out
+  }
+  const z = new Float64Array(N).map((_, i) => Math.cos(i))
+  const noise = {
+    next(): Tensor {
+      const t0 = performance.now()
+      const out = Float64Array.from(z)
+      outside += performance.now() - t0
+      return out
+    }
+  }
+  const sigmas = karrasSigmas(STEPS, 0.03, 14.6)
+  const x = new Float64Array(N).map((_, i) => Math.sin(i) * 14.6)
+  it.each(IDS)('%s: under 2 ms per step', async (id) => {
+    let best = Infinity
+    for (let rep = 0; rep < 4; rep++) {
+      outside = 0
+      const t0 = performance.now()
+      await GROUP_B[id](denoise, x, sigmas, { noise, stats: { modelCalls: 0 } })
+      if (rep > 0) best = Math.min(best, (performance.now() - t0 - outside) / STEPS)
+    }
+    expect(best).toBeLessThan(2)
+  })
 })

@@ -4,7 +4,7 @@
  * of Diffusion Models with Exponential Integrator", appendix; as in zju-pi/diff-sampler).
  */
 import { clone } from '../ops'
-import type { Sampler, SamplerContext, Tensor } from '../types'
+import type { Denoiser, Sampler, SamplerContext, Tensor } from '../types'
 import { combineInto, intOption } from './step-helpers'
 
 /** Fixed-step Adams–Bashforth weights for orders 1..4, newest derivative first. */
@@ -16,10 +16,13 @@ const ADAMS_BASHFORTH: readonly (readonly number[])[] = [
 ]
 
 /**
- * Variable-step weights as ipndm_v uses them, newest derivative first. h0 is the step being taken
- * (sigmaNext - sigma), h1, h2, h3 the earlier steps, newest first. Orders 2 and 3 are the exact
- * variable-step Adams–Bashforth weights; the order-4 expression is the reference's own (it reproduces
- * diff-sampler, which on equal steps gives 57/24 rather than AB4's 55/24 for the newest weight).
+ * Variable-step weights as ipndm_v uses them (diff-sampler's expressions, which ComfyUI runs), newest
+ * derivative first. h0 is the step being taken (sigmaNext - sigma), h1, h2, h3 the earlier steps, newest
+ * first. Order 2 is the exact variable-step Adams–Bashforth rule. Order 3 is exact for linear
+ * derivatives on any steps and equals AB3 on equal steps, but is not the exact variable-step AB3 for
+ * quadratics. The order-4 expression is kept as the reference has it: on equal steps it gives
+ * 57/24, -65/24, 43/24, -11/24 (AB4 is 55, -59, 37, -9 over 24), and on unequal steps its weights do not
+ * sum to exactly 1. The conformance vectors pin this behaviour.
  */
 export function ipndmVWeights(order: number, h0: number, h1: number, h2: number, h3: number): number[] {
   if (order === 1) return [1]
@@ -47,7 +50,7 @@ export function ipndmVWeights(order: number, h0: number, h1: number, h2: number,
 async function ipndmLoop(
   name: string,
   variable: boolean,
-  denoise: Parameters<Sampler>[0],
+  denoise: Denoiser,
   input: Tensor,
   sigmas: ArrayLike<number>,
   ctx: SamplerContext

@@ -47,10 +47,10 @@ export async function resMultistep(
       const h = tNext - t
       // c2 places the previous x0 estimate relative to this step (negative: it lies in the past).
       const c2 = (tPrev - tOld) / h
-      if (h === 0) {
-        // A zero-length step: the reference's NaN coefficients are zeroed, leaving x unchanged.
-      } else if (c2 === 0 || !Number.isFinite(c2)) {
-        // No usable history spacing (a repeated sigma): fall back to the first-order step.
+      if (c2 === 0 || !Number.isFinite(c2)) {
+        // A repeated sigma (c2 = 0) or a zero-length step (h = 0) gives no usable second-order
+        // coefficients; the first-order step is then exact (h = 0 leaves x unchanged, as the reference's
+        // zeroed NaN coefficients do) or the safe fallback.
         firstOrder = true
       } else {
         const b2 = phi2(-h) / c2

@@ -4,7 +4,7 @@
  * catalogue (src/shared/catalogue.ts), which can reuse each entry's `description` and `params`.
  *
  * `computeSigmas` is the one entry point: it validates the name, step count and parameters, runs the
- * schedule and checks that the result is a strictly descending list of finite sigmas ending in 0.
+ * schedule and checks that the result is a non-increasing list of finite sigmas ending in 0.
  */
 import { EngineInputError } from '../types'
 import { aysSd1, aysSdxl } from './ays'
@@ -96,7 +96,11 @@ function checkModel(id: string, model: ScheduleModel): void {
   }
 }
 
-/** Checks a schedule's output: finite, strictly descending, ending in 0. */
+/**
+ * Checks a schedule's output: finite, never rising, ending in 0. Equal neighbours are allowed because
+ * the references produce them too (polyexponential with a large rho, simple with more steps than the
+ * table has entries); a rise would make a sampler step backwards and is always an error.
+ */
 function checkOutput(id: string, steps: number, sigmas: Float64Array): void {
   if (sigmas.length < 2 || sigmas[sigmas.length - 1] !== 0) {
     throw new Error(`schedule "${id}" produced an invalid list (internal error)`)
@@ -104,9 +108,9 @@ function checkOutput(id: string, steps: number, sigmas: Float64Array): void {
   for (let i = 0; i < sigmas.length; i++) {
     const s = sigmas[i]
     if (!Number.isFinite(s)) throw new EngineInputError(`schedule "${id}" at ${steps} steps gives a non-finite sigma (${s}); check its parameters`)
-    if (i > 0 && !(s < sigmas[i - 1])) {
+    if (i > 0 && s > sigmas[i - 1]) {
       throw new EngineInputError(
-        `schedule "${id}" at ${steps} steps repeats or raises sigma ${sigmas[i - 1]} at position ${i}; use fewer steps or other parameters`
+        `schedule "${id}" at ${steps} steps rises from ${sigmas[i - 1]} to ${s} at position ${i}; use other parameters or fewer steps`
       )
     }
   }

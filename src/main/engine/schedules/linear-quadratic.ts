@@ -36,9 +36,9 @@ export const linearQuadratic: ScheduleDef = {
     const frac = (i: number): number => (i < L ? (i * threshold) / L : quadCoef * i * i + linCoef * i + constant)
     for (let i = 0; i < steps; i++) out[i] = (1 - frac(i)) * sigmaMax
     for (let i = 1; i <= steps; i++) {
-      if (!(out[i] < out[i - 1])) {
+      if (out[i] > out[i - 1]) {
         throw new EngineInputError(
-          `schedule "linear_quadratic": threshold_noise ${threshold} with linear_steps ${L} at ${steps} steps does not give a descending schedule; use a smaller threshold_noise (at most linear_steps/steps = ${(L / steps).toPrecision(3)} is always safe)`
+          `schedule "linear_quadratic": threshold_noise ${threshold} with linear_steps ${L} at ${steps} steps gives a schedule that rises; use a smaller threshold_noise (at most linear_steps/steps = ${(L / steps).toPrecision(3)} is always safe)`
         )
       }
     }

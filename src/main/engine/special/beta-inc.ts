@@ -12,7 +12,8 @@
  *   converges quickly (x < (a+1)/(a+b+2));
  * - the inverse by Newton's method on I_x - p, safeguarded by bisection inside a shrinking bracket,
  *   solved on the side of the symmetry where p <= 1/2 so that the complement keeps full precision;
- *   closed forms where they exist (a = 1 or b = 1), and the exact median 1/2 when a = b.
+ *   closed forms where they exist (a = 1 or b = 1, and the arcsine law a = b = 1/2), and the exact median
+ *   1/2 when a = b.
  */
 import { EngineInputError } from '../types'
 
@@ -144,6 +145,12 @@ export function inverseRegularizedIncompleteBeta(p: number, a: number, b: number
   if (a === 1 && b === 1) return p
   if (b === 1) return Math.pow(p, 1 / a)
   if (a === 1) return -Math.expm1(Math.log1p(-p) / b)
+  // Beta(1/2, 1/2) is the arcsine distribution: x = sin²(πp/2) exactly (scipy uses this closed form too,
+  // so the rounding near ties agrees with it).
+  if (a === 0.5 && b === 0.5) {
+    const s = Math.sin((Math.PI * p) / 2)
+    return s * s
+  }
   // A symmetric distribution has its median exactly at 1/2.
   if (a === b && p === 0.5) return 0.5
   if (p <= 0.5) return solveLowerHalf(p, a, b)

@@ -1,0 +1,143 @@
+/**
+ * What a Sigma Studio PNG carries about itself, in two text chunks:
+ *
+ * - `parameters`: A1111 infotext (tEXt when the text is Latin-1, otherwise iTXt in UTF-8 — the same
+ *   choice PIL's PngInfo.add_text makes, and PIL reads both into `image.info["parameters"]`), so other
+ *   tools show and reuse the settings;
+ * - `sigma-studio`: iTXt (UTF-8) JSON with the exact parameters, `ImageMetadata` below. This is what
+ *   the library re-indexes from and what makes `library rebuild` possible from the PNGs alone.
+ */
+import { validateGenerationParams, type GenerationParams } from '../../shared/params'
+import { formatInfotext } from '../presets/infotext'
+import { encodeTextChunk, parseChunks, decodeTextChunk, withTextChunks, PngError } from './chunks'
+
+export const PARAMETERS_KEYWORD = 'parameters'
+export const SIGMA_KEYWORD = 'sigma-studio'
+export const IMAGE_META_FORMAT = 'sigma-studio-image'
+export const IMAGE_META_SCHEMA_VERSION = 1
+
+export type GroupKind = 'gallery' | 'sweep'
+
+/** One axis of a gallery or sweep: the parameter it varies and the values, in display order. */
+export interface GroupAxis {
+  /** A GenerationParams field ("sampler", "schedule", "cfg", "steps", "seed", …) or a dotted path. */
+  name: string
+  values: Array<string | number>
+}
+
+export interface GroupRef {
+  id: string
+  kind: GroupKind
+  axes: GroupAxis[]
+  /** The cell's position in the grid (row-major over the axes) and its value on each axis. */
+  cell: { index: number; values: Record<string, string | number> }
+  title?: string
+}
+
+export interface ImageMetadata {
+  format: typeof IMAGE_META_FORMAT
+  schemaVersion: typeof IMAGE_META_SCHEMA_VERSION
+  /** Library entry id; also the file's base name. */
+  id: string
+  params: GenerationParams
+  /** Model folder name as shown to people. */
+  modelName: string
+  /** First 10 hex digits of SHA-256 of the model (see the library's save()); null when unknown. */
+  modelHash: string | null
+  appVersion: string
+  /** ISO 8601. */
+  createdAt: string
+  group?: GroupRef
+}
+
+export class ImageMetadataError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ImageMetadataError'
+  }
+}
+
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** Ordered upgrades of the JSON chunk: entry n turns version n into n+1 (none yet). */
+const META_MIGRATIONS: ReadonlyArray<{ from: number; up: (m: Obj) => Obj }> = []
+
+/** Validates (and upgrades) a parsed `sigma-studio` chunk. */
+export function validateImageMetadata(raw: unknown, what = 'the image'): ImageMetadata {
+  if (!isObj(raw) || raw.format !== IMAGE_META_FORMAT) throw new ImageMetadataError(`${what}: its sigma-studio chunk is not "${IMAGE_META_FORMAT}" JSON`)
+  let v = raw.schemaVersion
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ImageMetadataError(`${what}: its sigma-studio chunk has no valid schemaVersion`)
+  if (v > IMAGE_META_SCHEMA_VERSION) throw new ImageMetadataError(`${what} was saved by a newer Sigma Studio (image schema ${v}); update the app to read it`)
+  let m: Obj = raw
+  for (; v < IMAGE_META_SCHEMA_VERSION; v++) m = { ...META_MIGRATIONS.find((x) => x.from === v)!.up(m), schemaVersion: v + 1 }
+  if (typeof m.id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(m.id)) throw new ImageMetadataError(`${what}: its sigma-studio chunk has no valid id`)
+  if (typeof m.createdAt !== 'string' || Number.isNaN(Date.parse(m.createdAt))) throw new ImageMetadataError(`${what}: its sigma-studio chunk has no valid createdAt`)
+  let params: GenerationParams
+  try {
+    params = validateGenerationParams(m.params)
+  } catch (e) {
+    throw new ImageMetadataError(`${what}: its stored parameters are invalid (${e instanceof Error ? e.message : String(e)})`)
+  }
+  const out: ImageMetadata = {
+    format: IMAGE_META_FORMAT,
+    schemaVersion: IMAGE_META_SCHEMA_VERSION,
+    id: m.id,
+    params,
+    modelName: typeof m.modelName === 'string' ? m.modelName : params.model,
+    modelHash: typeof m.modelHash === 'string' ? m.modelHash : null,
+    appVersion: typeof m.appVersion === 'string' ? m.appVersion : 'unknown',
+    createdAt: m.createdAt
+  }
+  if (isObj(m.group)) {
+    const g = m.group
+    if (typeof g.id === 'string' && (g.kind === 'gallery' || g.kind === 'sweep') && Array.isArray(g.axes) && isObj(g.cell)) {
+      out.group = { id: g.id, kind: g.kind, axes: g.axes as GroupAxis[], cell: g.cell as GroupRef['cell'] }
+      if (typeof g.title === 'string') out.group.title = g.title
+    }
+  }
+  return out
+}
+
+/** Returns the PNG with our two chunks (replacing any earlier ones of the same keywords). */
+export function embedImageMetadata(png: Uint8Array, meta: ImageMetadata): Buffer {
+  const infotext = formatInfotext(meta.params, { model: { name: meta.modelName, hash: meta.modelHash }, appVersion: meta.appVersion })
+  return withTextChunks(png, [encodeTextChunk(PARAMETERS_KEYWORD, infotext), encodeTextChunk(SIGMA_KEYWORD, JSON.stringify(meta), { forceItxt: true })])
+}
+
+export interface ReadMetadata {
+  /** The A1111 infotext, if the PNG carries one. */
+  infotext?: string
+  /** Our exact metadata, if the PNG carries a valid sigma-studio chunk. */
+  meta?: ImageMetadata
+  /** Why the sigma-studio chunk could not be used, when it is present but bad. */
+  metaProblem?: string
+}
+
+/**
+ * Reads both chunks from a complete PNG. Throws a PngError when the file is not a whole, valid PNG
+ * (truncated, damaged); a bad sigma-studio chunk is reported in `metaProblem` instead.
+ */
+export function readImageMetadata(png: Uint8Array, what = 'the image'): ReadMetadata {
+  const out: ReadMetadata = {}
+  for (const c of parseChunks(png, what)) {
+    if (c.type !== 'tEXt' && c.type !== 'iTXt' && c.type !== 'zTXt') continue
+    let t
+    try {
+      t = decodeTextChunk(c)
+    } catch (e) {
+      if (e instanceof PngError) continue
+      throw e
+    }
+    if (!t) continue
+    if (t.keyword === PARAMETERS_KEYWORD) out.infotext = t.text
+    else if (t.keyword === SIGMA_KEYWORD) {
+      try {
+        out.meta = validateImageMetadata(JSON.parse(t.text), what)
+      } catch (e) {
+        out.metaProblem = e instanceof Error ? e.message : String(e)
+      }
+    }
+  }
+  return out
+}

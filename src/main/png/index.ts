@@ -1,0 +1,2 @@
+export * from './chunks'
+export * from './image-metadata'

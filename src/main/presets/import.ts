@@ -1,0 +1,155 @@
+/**
+ * Import and export of presets in every form people bring them:
+ * - our JSON (one preset, or a bundle from "export all");
+ * - A1111 infotext, pasted as text or carried by a PNG's `parameters` chunk;
+ * - our own PNGs (the exact `sigma-studio` chunk wins over the infotext beside it).
+ * Export: our JSON (see PresetStore), A1111 infotext, ComfyUI API workflow.
+ *
+ * An import never overwrites silently: with mode "error" (the default) nothing is written when any name
+ * is taken, and the clashes are returned so the caller can ask for "rename" or "overwrite".
+ */
+import { readFileSync } from 'node:fs'
+import { basename, extname } from 'node:path'
+import { DEFAULT_PARAMS, validateGenerationParams, type GenerationParams } from '../../shared/params'
+import type { ScheduleFamilyHint } from '../../shared/catalogue'
+import { isPngSignature, PngError } from '../png/chunks'
+import { readImageMetadata } from '../png/image-metadata'
+import { PresetError } from './errors'
+import { formatInfotext, infotextToParams, type InfotextModel } from './infotext'
+import { comfyWorkflowJson, type ComfyExportOptions } from './comfy'
+import { makePreset, parseJsonText, presetParamsFrom, validateBundle, validatePreset, validatePresetParams, PRESET_BUNDLE_FORMAT, type Preset, type PresetParams } from './schema'
+import type { ConflictMode, PresetStore, SaveOutcome } from './store'
+
+export type ImportOrigin = 'preset-json' | 'bundle-json' | 'infotext' | 'sigma-png' | 'a1111-png'
+
+export interface ImportCandidate {
+  preset: Preset
+  origin: ImportOrigin
+  warnings: string[]
+  /** The model the source names, when it names one (presets do not store it). */
+  model?: InfotextModel
+}
+
+export type ImportInput = { file: string } | { text: string; source?: string } | { bytes: Uint8Array; source?: string }
+
+export interface ReadOptions {
+  /** Name for a preset read from infotext or a PNG (which carry none). */
+  name?: string
+  family?: ScheduleFamilyHint
+}
+
+function nameFromPrompt(prompt: string | undefined): string {
+  const clean = (prompt ?? '').replace(/[/\\\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim()
+  if (!clean) return 'Imported preset'
+  const chars = [...clean]
+  return chars.length > 40 ? `${chars.slice(0, 40).join('').trim()}…` : clean
+}
+
+function defaultName(opts: ReadOptions, source: string | undefined, prompt: string | undefined): string {
+  if (opts.name !== undefined) return opts.name
+  if (source) {
+    const b = basename(source, extname(source)).replace(/[/\\\u0000-\u001f]+/g, ' ').trim()
+    if (b) return [...b].slice(0, 80).join('')
+  }
+  return nameFromPrompt(prompt)
+}
+
+function fromInfotext(text: string, opts: ReadOptions, source: string | undefined, origin: ImportOrigin): ImportCandidate {
+  const r = infotextToParams(text, { source, family: opts.family })
+  const params = validatePresetParams(r.params, 'params', source)
+  const preset = makePreset(defaultName(opts, source, r.params.prompt), params)
+  return { preset, origin, warnings: r.warnings, model: r.model }
+}
+
+/** Reads every preset a source holds, validated, without touching any store. */
+export function readPresets(input: ImportInput, opts: ReadOptions = {}): ImportCandidate[] {
+  let bytes: Buffer
+  let source: string | undefined
+  if ('file' in input) {
+    source = input.file
+    try {
+      bytes = readFileSync(input.file)
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      throw new PresetError(code === 'ENOENT' ? 'not-found' : 'unreadable', code === 'ENOENT' ? 'no such file; check the path' : `cannot be read (${code ?? String(e)})`, undefined, input.file)
+    }
+  } else if ('bytes' in input) {
+    source = input.source
+    bytes = Buffer.from(input.bytes)
+  } else {
+    source = input.source
+    bytes = Buffer.from(input.text, 'utf8')
+  }
+
+  if (isPngSignature(bytes)) {
+    let md
+    try {
+      md = readImageMetadata(bytes, source ?? 'the PNG')
+    } catch (e) {
+      if (e instanceof PngError) throw new PresetError('unreadable', `${e.message}; it cannot be imported`, undefined, source)
+      throw e
+    }
+    if (md.meta) {
+      const params = presetParamsFrom(md.meta.params)
+      const preset = makePreset(defaultName(opts, source, params.prompt), params)
+      return [{ preset, origin: 'sigma-png', warnings: [], model: { name: md.meta.modelName, hash: md.meta.modelHash } }]
+    }
+    if (md.infotext !== undefined) return [fromInfotext(md.infotext, opts, source, 'a1111-png')]
+    throw new PresetError('unreadable', 'this PNG carries no generation settings (no "parameters" or "sigma-studio" text chunk)', undefined, source)
+  }
+
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '')
+  const trimmed = text.trim()
+  if (trimmed === '') throw new PresetError('unreadable', 'is empty; nothing to import', undefined, source)
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    const doc = parseJsonText(trimmed, source)
+    if (typeof doc === 'object' && doc !== null && (doc as Record<string, unknown>).format === PRESET_BUNDLE_FORMAT) {
+      return validateBundle(doc, source).presets.map((preset) => ({ preset, origin: 'bundle-json' as const, warnings: [] }))
+    }
+    return [{ preset: validatePreset(doc, source), origin: 'preset-json', warnings: [] }]
+  }
+  return [fromInfotext(text, opts, source, 'infotext')]
+}
+
+export interface ImportResult {
+  /** What was written (empty when conflicts stopped the import). */
+  imported: SaveOutcome[]
+  /** Names already taken (mode "error" only); nothing was written when this is not empty. */
+  conflicts: Array<{ name: string; existing: string }>
+  warnings: string[]
+  candidates: ImportCandidate[]
+}
+
+/** Reads a source and saves its presets into the store, by the chosen conflict mode. */
+export function importPresets(store: PresetStore, input: ImportInput, opts: ReadOptions & { mode?: ConflictMode } = {}): ImportResult {
+  const mode = opts.mode ?? 'error'
+  const candidates = readPresets(input, opts)
+  const warnings = candidates.flatMap((c) => c.warnings.map((w) => `${c.preset.name}: ${w}`))
+  if (mode === 'error') {
+    const conflicts: ImportResult['conflicts'] = []
+    const seen = new Map<string, string>()
+    for (const c of candidates) {
+      const k = c.preset.name.toLowerCase()
+      const existing = store.find(c.preset.name)?.name ?? seen.get(k)
+      if (existing !== undefined) conflicts.push({ name: c.preset.name, existing })
+      seen.set(k, c.preset.name)
+    }
+    if (conflicts.length) return { imported: [], conflicts, warnings, candidates }
+  }
+  const imported = candidates.map((c) => store.save(c.preset, mode))
+  return { imported, conflicts: [], warnings, candidates }
+}
+
+/** Full parameters for exporting a preset to other tools: the preset over the defaults (or a base). */
+export function presetToParams(preset: Preset | PresetParams, base: Partial<GenerationParams> = {}): GenerationParams {
+  const params = 'format' in preset ? (preset as Preset).params : preset
+  return validateGenerationParams({ ...DEFAULT_PARAMS, ...base, ...params })
+}
+
+export function exportInfotext(preset: Preset, opts: { model?: InfotextModel; base?: Partial<GenerationParams> } = {}): string {
+  return formatInfotext(presetToParams(preset, opts.base), { model: opts.model })
+}
+
+export function exportComfy(preset: Preset, opts: ComfyExportOptions & { base?: Partial<GenerationParams> } = {}): { json: string; warnings: string[] } {
+  return comfyWorkflowJson(presetToParams(preset, opts.base), opts)
+}

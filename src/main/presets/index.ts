@@ -1,0 +1,6 @@
+export * from './errors'
+export * from './schema'
+export * from './store'
+export * from './infotext'
+export * from './comfy'
+export * from './import'

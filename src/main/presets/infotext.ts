@@ -1,0 +1,249 @@
+/**
+ * AUTOMATIC1111 "infotext": the text other tools write into a PNG's `parameters` chunk and show under
+ * an image. We write it so our images carry their settings to A1111, Forge, Civitai and friends, and
+ * read it so people can paste an A1111 image's settings in as a preset.
+ *
+ * Layout (as A1111 writes it):
+ *
+ *     prompt lines
+ *     Negative prompt: negative lines        (omitted when the negative prompt is empty)
+ *     Steps: 20, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 1, Size: 512x512, …
+ *
+ * The rules of A1111's reader, which our reader follows too:
+ * - the text is trimmed and split on "\n"; the last line holds the parameters only when at least three
+ *   `Key: value` pairs match in it, otherwise it belongs to the prompt;
+ * - every other line is trimmed; a line starting "Negative prompt:" switches to the negative prompt;
+ * - a pair is `Key: value` where the key starts with a word character and continues with word
+ *   characters, spaces, "-" or "/", and the value is either a JSON string in double quotes or runs to
+ *   the next comma;
+ * - a writer quotes a value (JSON) when it contains a comma, a colon or a newline;
+ * - a value of the form `WxH` is a size.
+ * What this format cannot carry, and the PNG's own sigma-studio JSON chunk does: leading or trailing
+ * spaces of a prompt line, a prompt line that itself starts "Negative prompt:", sampler options and
+ * modifiers other than those below.
+ */
+import { basename } from 'node:path'
+import { resolveSamplerName, resolveScheduleName, SAMPLER_BY_ID, SCHEDULE_BY_ID, SAMPLER_IDS, type ScheduleFamilyHint } from '../../shared/catalogue'
+import { parseSeed, ParamsError, type GenerationParams } from '../../shared/params'
+import { PresetError } from './errors'
+
+export interface InfotextModel {
+  /** Name shown as "Model:" (the model folder's name). */
+  name?: string
+  /**
+   * "Model hash:": A1111's short hash, the first 10 hex digits of SHA-256 of the checkpoint file. For
+   * an ONNX model folder we define it as the first 10 hex digits of SHA-256 of `unet/model.onnx` (the
+   * pipeline computes it; see the library's save()).
+   */
+  hash?: string | null
+}
+
+/** Quotes a value the way A1111's writer does: JSON when it holds a comma, colon or newline. */
+export function quoteInfotextValue(v: string): string {
+  return /[,:\n]/.test(v) ? JSON.stringify(v) : v
+}
+
+/** Our own number formatting: the shortest text that reads back as the same number. */
+const numText = (n: number): string => String(n)
+
+export interface FormatInfotextOptions {
+  model?: InfotextModel
+  /** App version, written as "Version: Sigma Studio vX" (not a bare number: A1111 would read a bare
+   *  version below 1.6 as an old A1111 and switch on its back-compatibility quirks). */
+  appVersion?: string
+}
+
+/** Formats parameters as A1111 infotext. */
+export function formatInfotext(p: GenerationParams, opts: FormatInfotextOptions = {}): string {
+  const pairs: Array<[string, string]> = []
+  pairs.push(['Steps', String(p.steps)])
+  pairs.push(['Sampler', a1111SamplerName(p)])
+  pairs.push(['Schedule type', SCHEDULE_BY_ID.get(p.schedule)?.displayName ?? p.schedule])
+  pairs.push(['CFG scale', numText(p.cfg)])
+  pairs.push(['Seed', p.seed])
+  pairs.push(['Size', `${p.width}x${p.height}`])
+  if (opts.model?.hash) pairs.push(['Model hash', opts.model.hash])
+  const modelName = opts.model?.name ?? (p.model ? basename(p.model.replace(/[\\/]+$/, '')) : '')
+  if (modelName) pairs.push(['Model', modelName])
+  if (p.img2img) pairs.push(['Denoising strength', numText(p.img2img.strength)])
+  // Our noise is PyTorch's CPU generator; A1111 writes "RNG: CPU" for exactly that choice.
+  pairs.push(['RNG', 'CPU'])
+  if (typeof p.samplerOptions.eta === 'number') pairs.push(['Eta', numText(p.samplerOptions.eta)])
+  if (typeof p.scheduleParams.rho === 'number') pairs.push(['Schedule rho', numText(p.scheduleParams.rho)])
+  if (typeof p.scheduleParams.sigma_min === 'number') pairs.push(['Schedule min sigma', numText(p.scheduleParams.sigma_min)])
+  if (typeof p.scheduleParams.sigma_max === 'number') pairs.push(['Schedule max sigma', numText(p.scheduleParams.sigma_max)])
+  if (p.guidance.rescale > 0) pairs.push(['CFG Rescale phi', numText(p.guidance.rescale)])
+  if (opts.appVersion) pairs.push(['Version', `Sigma Studio v${opts.appVersion}`])
+  const line = pairs.map(([k, v]) => `${k}: ${quoteInfotextValue(v)}`).join(', ')
+  const neg = p.negativePrompt ? `\nNegative prompt: ${p.negativePrompt}` : ''
+  return `${p.prompt}${neg}\n${line}`.trim()
+}
+
+/** A1111's name for our sampler: the catalogue's display name, plus "Heun" for the Heun SDE solver. */
+export function a1111SamplerName(p: Pick<GenerationParams, 'sampler' | 'samplerOptions'>): string {
+  const base = SAMPLER_BY_ID.get(p.sampler)?.displayName ?? p.sampler
+  if (p.sampler === 'dpmpp_2m_sde' && p.samplerOptions.solver_type === 'heun') return `${base} Heun`
+  return base
+}
+
+// ---- reading ----
+
+/** A1111's pair pattern, with Unicode word characters as Python's `\w` has them. */
+const PAIR = /\s*([\p{L}\p{N}_][\p{L}\p{N}_ \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/gu
+
+export interface ParsedInfotext {
+  prompt: string
+  negativePrompt: string
+  /** Every pair of the parameter line in order, values unquoted; a size stays as "WxH". */
+  pairs: Array<[string, string]>
+  /** The same pairs as a map (a repeated key keeps the last value, as A1111 does). */
+  values: Record<string, string>
+}
+
+function unquote(v: string): string {
+  if (v.length >= 2 && v[0] === '"' && v[v.length - 1] === '"') {
+    try {
+      const s: unknown = JSON.parse(v)
+      return typeof s === 'string' ? s : v
+    } catch {
+      return v
+    }
+  }
+  return v
+}
+
+/** Splits infotext into prompt, negative prompt and the parameter pairs, by A1111's rules. */
+export function parseInfotext(text: string): ParsedInfotext {
+  const lines = text.trim().split('\n')
+  let last = lines.pop() ?? ''
+  if ([...last.matchAll(PAIR)].length < 3) {
+    lines.push(last)
+    last = ''
+  }
+  let prompt = ''
+  let negativePrompt = ''
+  let inNegative = false
+  for (let line of lines) {
+    line = line.trim()
+    if (line.startsWith('Negative prompt:')) {
+      inNegative = true
+      line = line.slice('Negative prompt:'.length).trim()
+    }
+    if (inNegative) negativePrompt += (negativePrompt === '' ? '' : '\n') + line
+    else prompt += (prompt === '' ? '' : '\n') + line
+  }
+  const pairs: Array<[string, string]> = []
+  const values: Record<string, string> = {}
+  for (const m of last.matchAll(PAIR)) {
+    const k = m[1]
+    const v = unquote(m[2])
+    pairs.push([k, v])
+    values[k] = v
+  }
+  return { prompt, negativePrompt, pairs, values }
+}
+
+/** What an infotext means in our terms. */
+export interface InfotextImport {
+  params: Partial<GenerationParams>
+  model: InfotextModel
+  /** Things we read but could not carry over, in words, for the UI or CLI to show. */
+  warnings: string[]
+}
+
+function bad(field: string, message: string, source?: string): never {
+  throw new PresetError('invalid', message, field, source)
+}
+
+function numberField(values: Record<string, string>, key: string, source?: string): number | undefined {
+  const raw = values[key]
+  if (raw === undefined) return undefined
+  const n = Number(raw.trim())
+  if (raw.trim() === '' || !Number.isFinite(n)) bad(key, `is "${raw}", not a number`, source)
+  return n
+}
+
+/**
+ * Turns infotext into our parameters: names are resolved through the catalogue ("DPM++ 2M Karras",
+ * "Euler a", "Schedule type: Karras"), numbers are checked. Throws a PresetError naming the
+ * infotext key (e.g. "Sampler") when something cannot be understood.
+ */
+export function infotextToParams(text: string, opts: { source?: string; family?: ScheduleFamilyHint } = {}): InfotextImport {
+  const src = opts.source
+  const parsed = parseInfotext(text)
+  const v = parsed.values
+  if (parsed.pairs.length < 3) bad('(parameters line)', 'has no "Steps: …, Sampler: …, CFG scale: …" line of at least three pairs; paste the whole infotext, including its last line', src)
+  const params: Partial<GenerationParams> = { prompt: parsed.prompt, negativePrompt: parsed.negativePrompt }
+  const warnings: string[] = []
+
+  const steps = numberField(v, 'Steps', src)
+  if (steps !== undefined) params.steps = steps
+  const cfg = numberField(v, 'CFG scale', src)
+  if (cfg !== undefined) params.cfg = cfg
+
+  if (v.Seed !== undefined) {
+    try {
+      params.seed = parseSeed(v.Seed.trim(), 'Seed')
+    } catch (e) {
+      if (e instanceof ParamsError) bad('Seed', `is "${v.Seed}"; it must be a whole number from 0 to 18446744073709551615`, src)
+      throw e
+    }
+  }
+  if (v.Size !== undefined) {
+    const m = /^(\d+)x(\d+)$/.exec(v.Size.trim())
+    if (!m) bad('Size', `is "${v.Size}"; expected WIDTHxHEIGHT such as 512x768`, src)
+    params.width = Number(m[1])
+    params.height = Number(m[2])
+  }
+
+  let scheduleFromSampler: string | undefined
+  if (v.Sampler !== undefined) {
+    const r = resolveSamplerName(v.Sampler)
+    if (!r) bad('Sampler', `"${v.Sampler}" is not a sampler Sigma Studio knows; known samplers are ${SAMPLER_IDS.join(', ')} and their A1111 names`, src)
+    params.sampler = r.sampler
+    params.samplerOptions = { ...(r.options ?? {}) }
+    scheduleFromSampler = r.schedule
+  }
+  const scheduleName = v['Schedule type']
+  if (scheduleName !== undefined && scheduleName.trim() !== 'Automatic') {
+    const s = resolveScheduleName(scheduleName, opts.family)
+    if (!s) bad('Schedule type', `"${scheduleName}" is not a schedule Sigma Studio knows`, src)
+    params.schedule = s
+  } else if (scheduleFromSampler) params.schedule = scheduleFromSampler
+  else if (scheduleName !== undefined) {
+    // A1111's "Automatic" means the sampler's own default; for the k-diffusion samplers that is the
+    // model's uniform ("normal") schedule, which the catalogue maps it to.
+    params.schedule = resolveScheduleName('Automatic')
+  }
+
+  const eta = numberField(v, 'Eta', src)
+  if (eta !== undefined) {
+    if (params.sampler && SAMPLER_BY_ID.get(params.sampler)!.options.includes('eta')) params.samplerOptions = { ...params.samplerOptions, eta }
+    else warnings.push(`Eta ${eta} was not carried over: ${params.sampler ?? 'the sampler'} takes no eta`)
+  }
+  const sched = params.schedule ? SCHEDULE_BY_ID.get(params.schedule) : undefined
+  const sp: Record<string, number> = {}
+  const rho = numberField(v, 'Schedule rho', src)
+  if (rho !== undefined && rho !== 0) {
+    if (sched && 'rho' in sched.params) sp.rho = rho
+    else warnings.push(`Schedule rho ${rho} was not carried over: the ${sched?.id ?? 'chosen'} schedule has no rho`)
+  }
+  const smin = numberField(v, 'Schedule min sigma', src)
+  if (smin !== undefined && smin !== 0) sp.sigma_min = smin
+  const smax = numberField(v, 'Schedule max sigma', src)
+  if (smax !== undefined && smax !== 0) sp.sigma_max = smax
+  if (Object.keys(sp).length) params.scheduleParams = sp
+
+  const phi = numberField(v, 'CFG Rescale phi', src)
+  if (phi !== undefined) params.guidance = { rescale: phi, interval: null, thresholdPercentile: null, clipSample: null }
+
+  if (v['Denoising strength'] !== undefined) warnings.push(`Denoising strength ${v['Denoising strength']} belongs to an img2img run; choose an init image to use it`)
+  const rng = v.RNG?.trim()
+  if (rng !== 'CPU') warnings.push(`the image was made with A1111's ${rng ?? 'GPU'} noise; Sigma Studio's noise matches A1111's "CPU" setting, so the same seed gives a different picture`)
+  if (v['Hires upscale'] !== undefined || v['Hires steps'] !== undefined) warnings.push('hires fix settings were not carried over')
+
+  const model: InfotextModel = {}
+  if (v.Model !== undefined) model.name = v.Model
+  if (v['Model hash'] !== undefined) model.hash = v['Model hash']
+  return { params, model, warnings }
+}

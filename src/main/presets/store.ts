@@ -1,0 +1,166 @@
+/**
+ * Presets on disk: one JSON file per preset in a folder (by default LIBRARY/presets), written
+ * atomically. Names are unique regardless of letter case, because the files live on file systems that
+ * may not tell "Portrait" from "portrait".
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { writeFileAtomic } from '../util/atomic-write'
+import { PresetError } from './errors'
+import {
+  applyPreset,
+  makePreset,
+  parseJsonText,
+  validatePreset,
+  validatePresetName,
+  PRESET_BUNDLE_FORMAT,
+  PRESET_SCHEMA_VERSION,
+  type Preset,
+  type PresetBundle
+} from './schema'
+import type { GenerationParams } from '../../shared/params'
+
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i
+
+/** A file name for a (valid) preset name: characters file systems reject are %-escaped. */
+export function presetFileName(name: string): string {
+  let s = name.replace(/[<>:"|?*%/\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+  s = s.replace(/[. ]$/, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  if (WINDOWS_RESERVED.test(s)) s = `%5F${s}`
+  return `${s}.json`
+}
+
+export interface PresetListing {
+  presets: Preset[]
+  /** Files in the folder that are not valid presets, with the reason; they are left untouched. */
+  problems: Array<{ file: string; message: string }>
+}
+
+export type ConflictMode = 'error' | 'rename' | 'overwrite'
+
+export interface SaveOutcome {
+  preset: Preset
+  /** Set when the preset was renamed to avoid a clash (mode "rename"). */
+  renamedFrom?: string
+  overwrote?: boolean
+}
+
+export class PresetStore {
+  constructor(readonly dir: string) {}
+
+  private ensureDir(): void {
+    mkdirSync(this.dir, { recursive: true })
+  }
+
+  list(): PresetListing {
+    const out: PresetListing = { presets: [], problems: [] }
+    if (!existsSync(this.dir)) return out
+    for (const f of readdirSync(this.dir).sort()) {
+      if (!f.endsWith('.json') || f.startsWith('.')) continue
+      const path = join(this.dir, f)
+      try {
+        out.presets.push(validatePreset(parseJsonText(readFileSync(path, 'utf8'), path), path))
+      } catch (e) {
+        out.problems.push({ file: path, message: e instanceof Error ? e.message : String(e) })
+      }
+    }
+    out.presets.sort((a, b) => a.name.localeCompare(b.name))
+    return out
+  }
+
+  /** The preset whose name matches, ignoring case; undefined when there is none. */
+  find(name: string): Preset | undefined {
+    const k = name.toLowerCase()
+    return this.list().presets.find((p) => p.name.toLowerCase() === k)
+  }
+
+  get(name: string): Preset {
+    const p = this.find(name)
+    if (!p) throw new PresetError('not-found', `there is no preset named "${name}"; \`studio presets list\` shows the ones there are`)
+    return p
+  }
+
+  private pathOf(name: string): string {
+    return join(this.dir, presetFileName(name))
+  }
+
+  private write(p: Preset): void {
+    this.ensureDir()
+    writeFileAtomic(this.pathOf(p.name), `${JSON.stringify(p, null, 2)}\n`)
+  }
+
+  /** A free name: "Name (2)", "Name (3)", … */
+  freeName(name: string): string {
+    if (!this.find(name)) return name
+    for (let i = 2; ; i++) {
+      const suffix = ` (${i})`
+      const cand = `${[...name].slice(0, 80 - suffix.length).join('')}${suffix}`
+      if (!this.find(cand)) return cand
+    }
+  }
+
+  /**
+   * Saves a preset. When one of that name exists: mode "error" throws a PresetError('conflict'),
+   * "rename" saves under a free name, "overwrite" replaces it.
+   */
+  save(preset: Preset, mode: ConflictMode = 'error'): SaveOutcome {
+    const p = validatePreset(preset)
+    const existing = this.find(p.name)
+    if (!existing) {
+      this.write(p)
+      return { preset: p }
+    }
+    if (mode === 'error') {
+      throw new PresetError('conflict', `a preset named "${existing.name}" already exists; choose another name, or rename (keep both) or overwrite (replace it) explicitly`, 'name')
+    }
+    if (mode === 'overwrite') {
+      if (existing.name !== p.name) rmSync(this.pathOf(existing.name), { force: true })
+      this.write(p)
+      return { preset: p, overwrote: true }
+    }
+    const renamed: Preset = { ...p, name: this.freeName(p.name) }
+    this.write(renamed)
+    return { preset: renamed, renamedFrom: p.name }
+  }
+
+  /** Creates a preset from parameters (any GenerationParams subset) and saves it. */
+  create(name: string, params: unknown, opts: { notes?: string; mode?: ConflictMode } = {}): SaveOutcome {
+    return this.save(makePreset(name, params, opts.notes), opts.mode ?? 'error')
+  }
+
+  apply(name: string, base: GenerationParams): GenerationParams {
+    return applyPreset(base, this.get(name))
+  }
+
+  rename(from: string, to: string): Preset {
+    const p = this.get(from)
+    validatePresetName(to)
+    const clash = this.find(to)
+    if (clash && clash.name.toLowerCase() !== p.name.toLowerCase()) {
+      throw new PresetError('conflict', `a preset named "${clash.name}" already exists; delete or rename it first`, 'name')
+    }
+    const next: Preset = { ...p, name: to }
+    this.write(next)
+    if (presetFileName(to) !== presetFileName(p.name)) rmSync(this.pathOf(p.name), { force: true })
+    return next
+  }
+
+  delete(name: string): void {
+    const p = this.get(name)
+    rmSync(this.pathOf(p.name), { force: true })
+  }
+
+  /** Writes one preset to a file of the user's choice. */
+  exportOne(name: string, file: string): Preset {
+    const p = this.get(name)
+    writeFileAtomic(file, `${JSON.stringify(p, null, 2)}\n`)
+    return p
+  }
+
+  /** Writes every preset to one bundle file. */
+  exportAll(file: string): PresetBundle {
+    const bundle: PresetBundle = { format: PRESET_BUNDLE_FORMAT, schemaVersion: PRESET_SCHEMA_VERSION, exportedAt: new Date().toISOString(), presets: this.list().presets }
+    writeFileAtomic(file, `${JSON.stringify(bundle, null, 2)}\n`)
+    return bundle
+  }
+}

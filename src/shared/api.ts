@@ -1,0 +1,422 @@
+/**
+ * The studio API contract: every call the renderer can make (`Invoke`) and every event it can receive
+ * (`Events`), with a runtime validator per call payload. The Electron IPC handlers, the preload, the
+ * local web host and the renderer's clients are all typed from these two maps, so an endpoint missing
+ * anywhere fails to compile (handlers are checked with `satisfies InvokeHandlers`).
+ *
+ * Binary data (preview frames, result images) travels as Uint8Array: IPC and MessagePort clone it;
+ * the WebSocket transport encodes it with {@link encodeWire}/{@link decodeWire}.
+ */
+import { SAMPLER_BY_ID, SCHEDULE_BY_ID } from './catalogue'
+import { LIMITS, ParamsError, parseSeed, validateGenerationParams, type GenerationParams } from './params'
+
+export type { GenerationParams } from './params'
+export { ParamsError } from './params'
+
+//#region request shapes
+
+/** How often a preview frame is made during a job. */
+export interface PreviewSettings {
+  /** 'auto' = the tiny autoencoder when the model folder has one, else the linear latent→RGB approximation. */
+  mode: 'off' | 'latent2rgb' | 'taesd' | 'auto'
+  /** A frame every N steps (1 = every step). The last step always gets one unless mode is 'off'. */
+  every: number
+}
+
+/**
+ * A grid job: the cross product of these axes applied to the base params, one cell per combination,
+ * in the order samplers x schedules x cfg x steps x seeds (seeds vary fastest). An omitted or empty
+ * axis keeps the base value.
+ */
+export interface GridSpec {
+  samplers?: string[]
+  schedules?: string[]
+  cfg?: number[]
+  steps?: number[]
+  seeds?: string[]
+}
+
+export interface GenerateRequest {
+  /** Generation parameters; missing fields take their defaults (see DEFAULT_PARAMS). */
+  params: GenerationParams
+  preview: PreviewSettings
+  grid: GridSpec | null
+}
+
+export const MAX_GRID_CELLS = 256
+
+export const DEFAULT_PREVIEW: Readonly<PreviewSettings> = Object.freeze({ mode: 'auto', every: 1 })
+
+//#endregion
+
+//#region results and state
+
+export type JobState = 'waiting' | 'running' | 'completed' | 'cancelled' | 'failed'
+
+/** What the queue shows about one job. */
+export interface JobSummary {
+  jobId: string
+  state: JobState
+  /** The base params' prompt, for the queue list. */
+  prompt: string
+  model: string
+  cells: number
+  /** ms since the epoch when the job was queued. */
+  queuedAt: number
+}
+
+export interface QueueState {
+  running: JobSummary | null
+  /** Waiting jobs in the order they will run. */
+  waiting: JobSummary[]
+}
+
+/** Model folders the service found. */
+export interface ModelEntry {
+  /** The name to put in `params.model`. */
+  name: string
+  path: string
+  /** From model_index.json's `_class_name`, when present. */
+  pipeline: string | null
+  /** A tiny autoencoder decoder is in the folder, so 'taesd' previews work. */
+  hasTinyDecoder: boolean
+}
+
+export interface CellTimings {
+  /** Wall time of this cell (for a batched grid, the cells overlap). */
+  wallMs: number
+  /** Sum of ONNX/model run times attributed to this cell. */
+  modelMs: number
+  modelCalls: number
+  previewMs: number
+}
+
+//#endregion
+
+//#region events
+
+export interface ProgressEvent {
+  jobId: string
+  /** Grid cell index (0 for a single image). */
+  cell: number
+  cells: number
+  /** Steps finished in this cell (1-based after the first step). */
+  step: number
+  steps: number
+  sigma: number
+  /** ms since the job started running. */
+  elapsedMs: number
+  /** Estimated ms until the whole job ends, from the pace so far; null before the first step. */
+  remainingMs: number | null
+  /** Steps finished over all cells, and their total. */
+  jobStep: number
+  jobSteps: number
+}
+
+export interface PreviewEvent {
+  jobId: string
+  cell: number
+  step: number
+  /** 'latent2rgb' or 'taesd': which previewer made the frame. */
+  source: 'latent2rgb' | 'taesd'
+  mime: 'image/png'
+  width: number
+  height: number
+  data: Uint8Array
+  /** What making and encoding this frame cost, in ms. */
+  costMs: number
+}
+
+export interface ResultEvent {
+  jobId: string
+  cell: number
+  cells: number
+  /** Fetch the image with 'studio:result:image'. */
+  resultId: string
+  width: number
+  height: number
+  params: GenerationParams
+  timings: CellTimings
+}
+
+export type ErrorCode =
+  | 'invalid-request'
+  | 'model-not-found'
+  | 'model-error'
+  | 'worker-crashed'
+  | 'internal'
+
+export interface ErrorEvent {
+  /** null when the error is not about one job (e.g. the worker died while idle). */
+  jobId: string | null
+  cell: number | null
+  code: ErrorCode
+  /** What happened and what to do, for a person. */
+  message: string
+  /** The bad field for 'invalid-request'. */
+  field?: string
+}
+
+export interface JobEvent {
+  jobId: string
+  state: JobState
+  /** For finished jobs: wall time, model time and how many model calls were made. */
+  wallMs?: number
+  modelMs?: number
+  modelCalls?: number
+}
+
+/** Every event the renderer can receive, by name. */
+export interface Events {
+  'studio:queue': QueueState
+  'studio:job': JobEvent
+  'studio:progress': ProgressEvent
+  'studio:preview': PreviewEvent
+  'studio:result': ResultEvent
+  'studio:error': ErrorEvent
+}
+export type EventName = keyof Events
+export const EVENT_NAMES = Object.freeze([
+  'studio:queue',
+  'studio:job',
+  'studio:progress',
+  'studio:preview',
+  'studio:result',
+  'studio:error'
+] as const satisfies readonly EventName[])
+// A name added to Events but not to EVENT_NAMES fails here.
+type _AllEventsListed = Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : never
+const _allEventsListed: _AllEventsListed = true
+void _allEventsListed
+
+//#endregion
+
+//#region calls
+
+/** Every call the renderer can make: payload in, result out. */
+export interface Invoke {
+  'studio:generate': (p: GenerateRequest) => { jobId: string }
+  'studio:cancel': (p: { jobId: string }) => { cancelled: boolean }
+  'studio:queue:get': (p: Record<string, never>) => QueueState
+  /** Puts the listed waiting jobs first, in this order; unlisted waiting jobs keep their order after them. */
+  'studio:queue:reorder': (p: { jobIds: string[] }) => QueueState
+  'studio:queue:remove': (p: { jobId: string }) => { removed: boolean }
+  'studio:models:list': (p: Record<string, never>) => { models: ModelEntry[]; modelsDir: string }
+  'studio:result:image': (p: { resultId: string }) => { mime: 'image/png'; data: Uint8Array }
+}
+export type InvokeName = keyof Invoke
+export type InvokePayload<K extends InvokeName> = Parameters<Invoke[K]>[0]
+export type InvokeResult<K extends InvokeName> = ReturnType<Invoke[K]>
+
+/** What the service side implements; check an implementation with `satisfies InvokeHandlers`. */
+export type InvokeHandlers = { [K in InvokeName]: (p: InvokePayload<K>) => Promise<InvokeResult<K>> }
+
+/** Thrown by validators; carries the field so the caller can report it. */
+export class RequestError extends Error {
+  constructor(
+    readonly field: string,
+    message: string
+  ) {
+    super(`${field}: ${message}`)
+    this.name = 'RequestError'
+  }
+}
+
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function obj(raw: unknown, field: string, keys: readonly string[]): Obj {
+  if (raw === undefined || raw === null) raw = {}
+  if (!isObj(raw)) throw new RequestError(field, 'must be an object')
+  for (const k of Object.keys(raw)) if (!keys.includes(k)) throw new RequestError(k, `is not accepted here; expected ${keys.join(', ') || 'no fields'}`)
+  return raw
+}
+
+const ID_RE = /^[A-Za-z0-9_-]{1,64}$/
+function id(v: unknown, field: string): string {
+  if (typeof v !== 'string' || !ID_RE.test(v)) throw new RequestError(field, `must be an id (letters, digits, - and _), got ${JSON.stringify(v)}`)
+  return v
+}
+
+function list<T>(v: unknown, field: string, max: number, each: (x: unknown, f: string) => T): T[] {
+  if (!Array.isArray(v)) throw new RequestError(field, 'must be a list')
+  if (v.length > max) throw new RequestError(field, `has ${v.length} entries; the limit is ${max}`)
+  return v.map((x, i) => each(x, `${field}[${i}]`))
+}
+
+export function validatePreviewSettings(raw: unknown): PreviewSettings {
+  const o = obj(raw, 'preview', ['mode', 'every'])
+  const mode = o.mode ?? DEFAULT_PREVIEW.mode
+  if (mode !== 'off' && mode !== 'latent2rgb' && mode !== 'taesd' && mode !== 'auto') {
+    throw new RequestError('preview.mode', `must be off, latent2rgb, taesd or auto, got ${JSON.stringify(mode)}`)
+  }
+  const every = o.every ?? DEFAULT_PREVIEW.every
+  if (typeof every !== 'number' || !Number.isInteger(every) || every < 1 || every > LIMITS.maxSteps) {
+    throw new RequestError('preview.every', `must be a whole number from 1 to ${LIMITS.maxSteps}, got ${JSON.stringify(every)}`)
+  }
+  return { mode, every }
+}
+
+export function validateGridSpec(raw: unknown): GridSpec | null {
+  if (raw === null || raw === undefined) return null
+  const o = obj(raw, 'grid', ['samplers', 'schedules', 'cfg', 'steps', 'seeds'])
+  const g: GridSpec = {}
+  if (o.samplers !== undefined) {
+    g.samplers = list(o.samplers, 'grid.samplers', 64, (x, f) => {
+      if (typeof x !== 'string' || !SAMPLER_BY_ID.has(x)) throw new RequestError(f, `unknown sampler ${JSON.stringify(x)}`)
+      return x
+    })
+  }
+  if (o.schedules !== undefined) {
+    g.schedules = list(o.schedules, 'grid.schedules', 64, (x, f) => {
+      if (typeof x !== 'string' || !SCHEDULE_BY_ID.has(x)) throw new RequestError(f, `unknown schedule ${JSON.stringify(x)}`)
+      return x
+    })
+  }
+  if (o.cfg !== undefined) {
+    g.cfg = list(o.cfg, 'grid.cfg', 64, (x, f) => {
+      if (typeof x !== 'number' || !Number.isFinite(x) || x < 0 || x > LIMITS.maxCfg) throw new RequestError(f, `must be a CFG scale from 0 to ${LIMITS.maxCfg}`)
+      return x
+    })
+  }
+  if (o.steps !== undefined) {
+    g.steps = list(o.steps, 'grid.steps', 64, (x, f) => {
+      if (typeof x !== 'number' || !Number.isInteger(x) || x < 1 || x > LIMITS.maxSteps) throw new RequestError(f, `must be a step count from 1 to ${LIMITS.maxSteps}`)
+      return x
+    })
+  }
+  if (o.seeds !== undefined) {
+    g.seeds = list(o.seeds, 'grid.seeds', 256, (x, f) => {
+      try {
+        return parseSeed(x, f)
+      } catch (e) {
+        throw new RequestError(f, (e as Error).message)
+      }
+    })
+  }
+  const n = gridCellCount(g)
+  if (n > MAX_GRID_CELLS) throw new RequestError('grid', `makes ${n} cells; the limit is ${MAX_GRID_CELLS}; remove some values from an axis`)
+  return g
+}
+
+export function gridCellCount(g: GridSpec | null): number {
+  if (!g) return 1
+  const len = (a: unknown[] | undefined): number => (a && a.length > 0 ? a.length : 1)
+  return len(g.samplers) * len(g.schedules) * len(g.cfg) * len(g.steps) * len(g.seeds)
+}
+
+/** The cells of a grid job, in axis order (seeds fastest). A sampler change drops its options. */
+export function expandGrid(base: GenerationParams, g: GridSpec | null): GenerationParams[] {
+  if (!g) return [base]
+  const axis = <T>(a: T[] | undefined, d: T): T[] => (a && a.length > 0 ? a : [d])
+  const out: GenerationParams[] = []
+  for (const sampler of axis(g.samplers, base.sampler))
+    for (const schedule of axis(g.schedules, base.schedule))
+      for (const cfg of axis(g.cfg, base.cfg))
+        for (const steps of axis(g.steps, base.steps))
+          for (const seed of axis(g.seeds, base.seed)) {
+            out.push({
+              ...base,
+              sampler,
+              samplerOptions: sampler === base.sampler ? base.samplerOptions : {},
+              schedule,
+              scheduleParams: schedule === base.schedule ? base.scheduleParams : {},
+              cfg,
+              steps,
+              seed
+            })
+          }
+  return out
+}
+
+function generationParams(raw: unknown): GenerationParams {
+  try {
+    return validateGenerationParams(raw)
+  } catch (e) {
+    if (e instanceof ParamsError) throw new RequestError(`params.${e.field}`, e.message.slice(e.field.length + 2))
+    throw e
+  }
+}
+
+/** One runtime validator per call: untrusted payload in, typed payload out, or a RequestError. */
+export const VALIDATORS: { [K in InvokeName]: (raw: unknown) => InvokePayload<K> } = {
+  'studio:generate': (raw) => {
+    const o = obj(raw, '(request)', ['params', 'preview', 'grid'])
+    return { params: generationParams(o.params ?? {}), preview: validatePreviewSettings(o.preview), grid: validateGridSpec(o.grid) }
+  },
+  'studio:cancel': (raw) => ({ jobId: id(obj(raw, '(request)', ['jobId']).jobId, 'jobId') }),
+  'studio:queue:get': (raw) => (obj(raw, '(request)', []), {}),
+  'studio:queue:reorder': (raw) => ({ jobIds: list(obj(raw, '(request)', ['jobIds']).jobIds, 'jobIds', 10_000, id) }),
+  'studio:queue:remove': (raw) => ({ jobId: id(obj(raw, '(request)', ['jobId']).jobId, 'jobId') }),
+  'studio:models:list': (raw) => (obj(raw, '(request)', []), {}),
+  'studio:result:image': (raw) => ({ resultId: id(obj(raw, '(request)', ['resultId']).resultId, 'resultId') })
+}
+
+export const INVOKE_NAMES = Object.freeze(Object.keys(VALIDATORS)) as readonly InvokeName[]
+
+export function isInvokeName(v: unknown): v is InvokeName {
+  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(VALIDATORS, v)
+}
+export function isEventName(v: unknown): v is EventName {
+  return typeof v === 'string' && (EVENT_NAMES as readonly string[]).includes(v)
+}
+
+/** How a failed call reaches the renderer (both transports): code + message (+ field). */
+export interface CallError {
+  code: ErrorCode
+  message: string
+  field?: string
+}
+
+//#endregion
+
+//#region wire encoding (WebSocket)
+
+/** JSON with Uint8Array values carried as {"$b64": "..."}; used by the WebSocket transport only. */
+export function encodeWire(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? { $b64: bytesToBase64(v) } : v))
+}
+
+export function decodeWire(text: string): unknown {
+  return JSON.parse(text, (_k, v: unknown) => (isObj(v) && typeof v.$b64 === 'string' && Object.keys(v).length === 1 ? base64ToBytes(v.$b64) : v))
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+// Hand-written so that shared code needs neither Buffer (Node) nor btoa's string detour (browser).
+function bytesToBase64(b: Uint8Array): string {
+  let s = ''
+  let i = 0
+  for (; i + 2 < b.length; i += 3) {
+    const n = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2]
+    s += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63]
+  }
+  if (i < b.length) {
+    const n = (b[i] << 16) | ((i + 1 < b.length ? b[i + 1] : 0) << 8)
+    s += B64[n >> 18] + B64[(n >> 12) & 63] + (i + 1 < b.length ? B64[(n >> 6) & 63] : '=') + '='
+  }
+  return s
+}
+
+const B64_INDEX = new Int16Array(128).fill(-1)
+for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i
+
+function base64ToBytes(s: string): Uint8Array {
+  const clean = s.replace(/=+$/, '')
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4))
+  let o = 0
+  let acc = 0
+  let bits = 0
+  for (let i = 0; i < clean.length; i++) {
+    const v = B64_INDEX[clean.charCodeAt(i)] ?? -1
+    if (v < 0) throw new Error('wire: invalid base64 data')
+    acc = (acc << 6) | v
+    bits += 6
+    if (bits >= 8) {
+      bits -= 8
+      out[o++] = (acc >> bits) & 255
+    }
+  }
+  return out
+}
+
+//#endregion
