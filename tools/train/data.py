@@ -13,7 +13,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = os.path.join(HERE, "work")
 PKG = os.path.join(WORK, "package")
-CACHE = os.path.join(WORK, "dataset.npz")
+CACHE = os.path.join(WORK, "dataset.npz")  # always under tools/train/work
 
 SKIN = {
     "1F3FB": "light skin tone",

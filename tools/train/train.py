@@ -25,7 +25,7 @@ import data  # noqa: E402
 from clip_tokenizer import default_tokenizer, BOS, EOS  # noqa: E402
 from models import VAE, TextEncoder, UNet, n_params  # noqa: E402
 
-WORK = os.path.join(HERE, "work")
+WORK = os.environ.get("EMOJI_TINY_WORK", os.path.join(HERE, "work"))
 CKPT = os.path.join(WORK, "ckpt")
 
 # model hyper-parameters (kept here so export/evaluate read the same values)

@@ -1,0 +1,17 @@
+export type LibraryErrorCode =
+  | 'not-found' // no entry / group with that id
+  | 'invalid' // bad input to save(), a bad group, bad query
+  | 'io' // a file could not be written or read
+  | 'schema' // the index was written by a newer Sigma Studio
+  | 'busy' // another process holds the index (rebuild)
+
+/** Every library failure: names the entry, file or field and says what to do. */
+export class LibraryError extends Error {
+  constructor(
+    readonly code: LibraryErrorCode,
+    message: string
+  ) {
+    super(message)
+    this.name = 'LibraryError'
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * txt2img and img2img for SD1.x, SD2.x, SDXL and their few-step variants, with any engine sampler,
+ * schedule and guidance modifier:
+ *
+ *   prompt ──text.ts──▶ cond / uncond ──onnx/denoiser.ts──▶ ConditionalDenoiser
+ *          ──composeGuidance (CFG, rescale, interval, thresholds, injection)──▶ Denoiser
+ *   seeds ──TorchGenerator per image──▶ start latent ──runSampler(sampler, sigmas from computeSigmas)──▶ x0
+ *          ──vae.ts──▶ RGB images
+ *
+ * Each image has its own seed (seed, seed+1, …) and its own PyTorch-compatible generator, for its starting
+ * noise and for every noise array a sampler draws, so an image depends only on its seed and not on its
+ * place in the batch (A1111 does the same). At CFG 1 the unconditional pass is skipped entirely.
+ */
+import { SAMPLER_BY_ID, SCHEDULE_BY_ID, resolveSamplerName, resolveScheduleName } from '../../shared/catalogue'
+import { DEFAULT_PARAMS, LIMITS, ParamsError, parseSeed, type GuidanceSettings as SharedGuidance, type NoiseModifiers } from '../../shared/params'
+import { composeGuidance, temperatureNoise, temperedStart, type GuidanceSettings } from '../engine/guidance'
+import { TorchGenerator } from '../engine/rng'
+import { SAMPLERS } from '../engine/samplers/index'
+import { runSampler } from '../engine/samplers/run'
+import { SCHEDULE_NAMES, computeSigmas } from '../engine/schedules/index'
+import type { NoiseSource, SamplerOptions, StepInfo, Tensor } from '../engine/types'
+import { GenerationInputError, ModelFolderError, ModelRunError } from './errors'
+import type { LoadedModel } from './model'
+import { firstNonFinite, unetConditionalDenoiser } from './onnx/denoiser'
+import { join } from 'node:path'
+import { promptConditioning } from './text'
+import { decodeLatents, encodeImage, type RgbImage } from './vae'
+
+export interface Img2ImgInput {
+  /** The init image, already at the output width and height. */
+  image: RgbImage
+  /** 0..1: how much of the schedule is run (A1111 "denoising strength"). */
+  strength: number
+}
+
+/** What to generate. Omitted fields take the model's defaults (few-step models differ), then DEFAULT_PARAMS. */
+export interface PipelineRequest {
+  prompt: string
+  negativePrompt?: string
+  /** Sampler id, A1111 name or alias ("DPM++ 2M Karras" also sets the schedule). */
+  sampler?: string
+  samplerOptions?: Record<string, number | string>
+  schedule?: string
+  scheduleParams?: Record<string, number>
+  steps?: number
+  cfg?: number
+  /** Decimal string or number; images use seed, seed+1, … */
+  seed?: string | number | bigint
+  width?: number
+  height?: number
+  batchSize?: number
+  guidance?: Partial<SharedGuidance>
+  noise?: Partial<NoiseModifiers>
+  init?: Img2ImgInput
+}
+
+/** The request with every default filled in and every name resolved to its id. */
+export interface ResolvedRequest {
+  prompt: string
+  negativePrompt: string
+  sampler: string
+  samplerOptions: Record<string, number | string>
+  schedule: string
+  scheduleParams: Record<string, number>
+  steps: number
+  cfg: number
+  seed: string
+  width: number
+  height: number
+  batchSize: number
+  guidance: SharedGuidance
+  noise: NoiseModifiers
+  strength?: number
+}
+
+export interface GenerateOptions {
+  /** Progress after every sampling step; `denoised` is the current x0-estimate for previews. */
+  onStep?: (info: StepInfo) => void
+  log?: (line: string) => void
+  signal?: AbortSignal
+}
+
+export interface GeneratedImage extends RgbImage {
+  seed: string
+}
+
+export interface GenerateResult {
+  request: ResolvedRequest
+  images: GeneratedImage[]
+  /** UNet session calls and the batch rows they carried. */
+  unetCalls: number
+  unetRows: number
+  /** Sampling steps actually run (fewer than `steps` for img2img). */
+  stepsRun: number
+  milliseconds: number
+}
+
+const bad = (field: string, problem: string, hint: string): GenerationInputError => new GenerationInputError('bad-parameter', field, problem, hint)
+
+function intIn(v: unknown, field: string, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw bad(field, `must be a whole number from ${lo} to ${hi}, got ${String(v)}`, `pass --${field} N with ${lo} <= N <= ${hi}`)
+  return v
+}
+
+/** The largest side a dynamic-size model is allowed: four times its training size, at least 1024 px. */
+export function maxSide(model: LoadedModel): number {
+  const side = model.folder.sampleSize * model.folder.vaeScale
+  return Math.min(LIMITS.maxSide, Math.max(1024, 4 * side))
+}
+
+/** Fills defaults, resolves names, and checks the request against the model. Throws GenerationInputError. */
+export function resolveRequest(model: LoadedModel, req: PipelineRequest): ResolvedRequest {
+  const d = model.folder.defaults
+  if (typeof req.prompt !== 'string') throw bad('prompt', 'is missing', 'pass --prompt "…"')
+  if (req.prompt.length > LIMITS.maxPromptChars) throw bad('prompt', `is ${req.prompt.length} characters long`, `keep it under ${LIMITS.maxPromptChars}`)
+
+  const samplerName = req.sampler ?? d.sampler
+  const resolved = resolveSamplerName(samplerName)
+  if (!resolved || !Object.prototype.hasOwnProperty.call(SAMPLERS, resolved.sampler)) {
+    throw new GenerationInputError('unknown-sampler', 'sampler', `unknown sampler "${samplerName}"`, `use one of ${Object.keys(SAMPLERS).join(', ')}`)
+  }
+  const scheduleName = req.schedule ?? resolved.schedule ?? d.schedule
+  const schedule = resolveScheduleName(scheduleName, model.folder.family)
+  if (!schedule || !(SCHEDULE_NAMES as readonly string[]).includes(schedule)) {
+    throw new GenerationInputError('unknown-schedule', 'schedule', `unknown schedule "${scheduleName}"`, `use one of ${SCHEDULE_NAMES.join(', ')}`)
+  }
+  const samplerOptions = { ...(resolved.options ?? {}), ...(req.samplerOptions ?? {}) }
+  const allowed = SAMPLER_BY_ID.get(resolved.sampler)?.options ?? []
+  for (const k of Object.keys(samplerOptions)) {
+    if (!allowed.includes(k)) throw bad(`samplerOptions.${k}`, `is not an option of ${resolved.sampler}`, `it takes ${allowed.join(', ') || 'no options'}`)
+  }
+  if (!SCHEDULE_BY_ID.has(schedule)) throw new GenerationInputError('unknown-schedule', 'schedule', `unknown schedule "${scheduleName}"`, `use one of ${SCHEDULE_NAMES.join(', ')}`)
+
+  const steps = intIn(req.steps ?? d.steps, 'steps', 1, LIMITS.maxSteps)
+  const cfg = req.cfg ?? d.cfg
+  if (typeof cfg !== 'number' || !Number.isFinite(cfg) || cfg < 0 || cfg > LIMITS.maxCfg) throw bad('cfg', `must be a number from 0 to ${LIMITS.maxCfg}, got ${String(cfg)}`, 'pass --cfg X (1 = no guidance, 4-9 is typical)')
+  const batchSize = intIn(req.batchSize ?? 1, 'batch', 1, LIMITS.maxBatch)
+  let seed: string
+  try {
+    seed = parseSeed(typeof req.seed === 'bigint' ? req.seed.toString() : (req.seed ?? DEFAULT_PARAMS.seed))
+  } catch (e) {
+    throw bad('seed', e instanceof ParamsError ? e.message.replace(/^seed: /, '') : String(e), 'pass --seed N with 0 <= N < 2^64')
+  }
+
+  const width = req.width ?? d.width
+  const height = req.height ?? d.height
+  const f = model.folder.vaeScale
+  for (const [field, v] of [['width', width], ['height', height]] as const) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < f) throw new GenerationInputError('bad-size', field, `must be a whole number of pixels of at least ${f}, got ${String(v)}`, `use a multiple of ${f}, e.g. ${d.width}`)
+    if (v % f !== 0) {
+      throw new GenerationInputError('bad-size', field, `${v} is not divisible by ${f}`, `the VAE works in ${f}-pixel cells: use ${Math.max(f, Math.floor(v / f) * f)} or ${Math.ceil(v / f) * f}`)
+    }
+  }
+  const fixed = model.unet.fixedLatent ?? model.vaeDecoder.fixedLatent
+  if (fixed) {
+    const fw = fixed.width * f
+    const fh = fixed.height * f
+    if (width !== fw || height !== fh) {
+      const code = width > fw || height > fh ? 'size-too-large' : 'bad-size'
+      throw new GenerationInputError(code, 'size', `${width}x${height} does not fit this model: its export fixes the image size at ${fw}x${fh}`, `use --width ${fw} --height ${fh}, or re-export the model with dynamic axes`)
+    }
+  } else {
+    const max = maxSide(model)
+    if (width > max || height > max) {
+      throw new GenerationInputError('size-too-large', 'size', `${width}x${height} is too large for this model (trained at ${d.width}x${d.height}; at most ${max} per side)`, `use at most ${max} per side, e.g. --width ${d.width} --height ${d.height}`)
+    }
+  }
+
+  let strength: number | undefined
+  if (req.init) {
+    strength = req.init.strength
+    if (typeof strength !== 'number' || !(strength >= 0 && strength <= 1)) throw bad('strength', `must be from 0 to 1, got ${String(strength)}`, 'pass --strength X with 0 <= X <= 1 (0.5-0.75 is typical)')
+    if (!model.vaeEncoder) {
+      throw new ModelFolderError('missing-component', join(model.folder.dir, 'vae_encoder', 'model.onnx'), 'img2img needs the VAE encoder, which this folder lacks', 'copy vae_encoder/ from the original model export, or generate without --init')
+    }
+    const img = req.init.image
+    if (img.width !== width || img.height !== height || img.data.length !== width * height * 3) {
+      throw new GenerationInputError('bad-init-image', 'init', `the init image is ${img.width}x${img.height}, the output ${width}x${height}`, 'resize the init image to the output size first')
+    }
+  }
+  const g = req.guidance ?? {}
+  const n = req.noise ?? {}
+  return {
+    prompt: req.prompt,
+    negativePrompt: req.negativePrompt ?? '',
+    sampler: resolved.sampler,
+    samplerOptions,
+    schedule,
+    scheduleParams: req.scheduleParams ?? {},
+    steps,
+    cfg,
+    seed,
+    width,
+    height,
+    batchSize,
+    guidance: { ...DEFAULT_PARAMS.guidance, ...g },
+    noise: { ...DEFAULT_PARAMS.noise, ...n },
+    strength
+  }
+}
+
+/** Seeds of a batch: seed, seed+1, … wrapping at 2^64. */
+export function batchSeeds(seed: string, count: number): string[] {
+  const base = BigInt(seed)
+  return Array.from({ length: count }, (_, i) => ((base + BigInt(i)) % (1n << 64n)).toString())
+}
+
+/** Per-image generators behind one noise source: each draw is every image's next randn, in image order. */
+class BatchNoise implements NoiseSource {
+  constructor(private readonly gens: TorchGenerator[], private readonly rowLength: number) {}
+  draw(): Tensor {
+    const out = new Float64Array(this.gens.length * this.rowLength)
+    this.gens.forEach((g, i) => out.set(g.randn(this.rowLength), i * this.rowLength))
+    return out
+  }
+  next(): Tensor {
+    return this.draw()
+  }
+}
+
+/** Runs one job: `batchSize` images of the same prompt with consecutive seeds. */
+export async function generate(model: LoadedModel, request: PipelineRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
+  const started = Date.now()
+  const r = resolveRequest(model, request)
+  const f = model.folder.vaeScale
+  const h = r.height / f
+  const w = r.width / f
+  const C = model.unet.latentChannels
+  const rowLength = C * h * w
+  const B = r.batchSize
+  const embedsGuidance = model.unet.timestepCond !== undefined
+  const scale = embedsGuidance ? 1 : r.cfg
+  const needUncond = scale !== 1
+
+  const { cond, uncond } = await promptConditioning(model, r.prompt, r.negativePrompt, needUncond, options.log)
+
+  let sigmas: Float64Array = computeSigmas(r.schedule, r.steps, model.sigmas, r.scheduleParams)
+  let base: Float64Array | undefined
+  if (request.init) {
+    // A1111: run the last int(strength * steps) + 1 intervals of the full schedule.
+    const steps = sigmas.length - 1
+    const tEnc = Math.floor(Math.min(r.strength!, 0.999) * steps)
+    sigmas = sigmas.slice(steps - tEnc - 1)
+    const one = await encodeImage(model, request.init.image)
+    base = new Float64Array(B * rowLength)
+    for (let i = 0; i < B; i++) base.set(one, i * rowLength)
+  }
+
+  const seeds = batchSeeds(r.seed, B)
+  const gens = seeds.map((s) => new TorchGenerator(BigInt(s)))
+  const noise = new BatchNoise(gens, rowLength)
+  const x0 = temperedStart(noise.draw(), sigmas[0], r.noise.temperature, base)
+  const samplerNoise = temperatureNoise(noise, r.noise.temperature)
+
+  let step = 0
+  let unetCalls = 0
+  let unetRows = 0
+  const conditional = unetConditionalDenoiser(model, {
+    latentHeight: h,
+    latentWidth: w,
+    cond,
+    uncond,
+    timeIds: model.unet.timeIds ? [r.height, r.width, 0, 0, r.height, r.width] : undefined,
+    guidanceEmbedScale: embedsGuidance ? r.cfg : undefined,
+    currentStep: () => step,
+    onUnetCall: (rows) => {
+      if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted')
+      unetCalls++
+      unetRows += rows
+    }
+  })
+  const g = r.guidance
+  const settings: GuidanceSettings = {
+    scale,
+    rowLength,
+    interval: g.interval ? { sigmaLo: g.interval[0], sigmaHi: g.interval[1] } : undefined,
+    rescalePhi: g.rescale,
+    dynamicThresholding: g.thresholdPercentile !== null ? { percentile: g.thresholdPercentile } : undefined,
+    clipSample: g.clipSample !== null ? { range: g.clipSample } : undefined,
+    noiseInjection: r.noise.noiseInjection > 0 ? { gamma: r.noise.noiseInjection, noise: samplerNoise } : undefined
+  }
+  const denoise = composeGuidance(conditional, settings)
+  const latent = await runSampler(r.sampler, denoise, x0, sigmas, {
+    noise: samplerNoise,
+    options: r.samplerOptions as SamplerOptions,
+    onStep: (info) => {
+      step = info.i + 1
+      options.onStep?.(info)
+    }
+  })
+  const badAt = firstNonFinite(latent)
+  if (badAt >= 0) {
+    throw new ModelRunError('non-finite', `sampler ${r.sampler}`, Math.max(0, step - 1), `the final latent holds ${latent[badAt]}`, 'try another sampler or schedule, fewer steps, or a lower CFG scale')
+  }
+  const decoded = await decodeLatents(model, latent, B, h, w)
+  return {
+    request: r,
+    images: decoded.map((img, i) => ({ ...img, seed: seeds[i] })),
+    unetCalls,
+    unetRows,
+    stepsRun: sigmas.length - 1,
+    milliseconds: Date.now() - started
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * The generation service: the one API that Electron IPC, the web host and scripts all call. It keeps
+ * the job queue on the main thread and hands one job at a time to the generation worker, turning the
+ * worker's messages into the contract's events. It never runs inference itself, so the main thread
+ * stays responsive; when the worker dies, the running job is reported failed and a fresh worker takes
+ * the next job.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Worker } from 'node:worker_threads'
+import {
+  expandGrid,
+  RequestError,
+  type ErrorEvent,
+  type EventName,
+  type Events,
+  type GenerateRequest,
+  type InvokeHandlers,
+  type JobState,
+  type JobSummary,
+  type ModelEntry,
+  type QueueState
+} from '../../shared/api'
+import type { GenerationParams } from '../../shared/params'
+import {
+  CANCEL_SLOT,
+  CONTROL_BYTES,
+  type FakeRunnerOptions,
+  type FromWorker,
+  type JobTimings,
+  type RunnerKind,
+  type ToWorker
+} from '../../shared/worker-protocol'
+import type { WorkerFactory } from '../worker/spawn'
+import { listModelFolders } from './models-dir'
+import { MemoryResultSink, type ResultSink } from './result-sink'
+
+export interface ServiceOptions {
+  workerFactory: WorkerFactory
+  runner: RunnerKind
+  modelsDir: string
+  /** Used when a request leaves `params.model` empty. */
+  defaultModel?: string
+  sink?: ResultSink
+  fake?: FakeRunnerOptions
+}
+
+interface Job {
+  summary: JobSummary
+  serial: number
+  cells: GenerationParams[]
+  request: GenerateRequest
+  startedAt: number
+  /** Steps reported per cell (a schedule may make more or fewer than params.steps). */
+  cellSteps: number[]
+  cellDone: number[]
+  cancelRequestedAt: number | null
+  /** Result saves still in flight; the job ends after them. */
+  saves: Promise<void>[]
+}
+
+/** What the last finished job measured (for the benchmark and diagnostics). */
+export interface FinishedJobInfo {
+  jobId: string
+  state: JobState
+  timings: JobTimings | null
+  /** ms from cancel() to the worker reporting the job stopped, if it was cancelled while running. */
+  cancelLatencyMs: number | null
+}
+
+type Listener<E extends EventName> = (payload: Events[E]) => void
+
+export class GenerationService {
+  readonly sink: ResultSink
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES))
+  private readonly listeners = new Map<EventName, Set<Listener<EventName>>>()
+  private readonly waiting: Job[] = []
+  private running: Job | null = null
+  private worker: { w: Worker; ready: Promise<void>; gone: boolean } | null = null
+  private serial = 0
+  private closed = false
+  private finishedListeners = new Set<(info: FinishedJobInfo) => void>()
+
+  constructor(private readonly opts: ServiceOptions) {
+    this.sink = opts.sink ?? new MemoryResultSink()
+  }
+
+  //#region events
+
+  on<E extends EventName>(name: E, cb: Listener<E>): () => void {
+    let set = this.listeners.get(name)
+    if (!set) this.listeners.set(name, (set = new Set()))
+    set.add(cb as Listener<EventName>)
+    return () => set.delete(cb as Listener<EventName>)
+  }
+
+  /** Every event, for transports that forward all of them. */
+  onAny(cb: <E extends EventName>(name: E, payload: Events[E]) => void): () => void {
+    const offs = (['studio:queue', 'studio:job', 'studio:progress', 'studio:preview', 'studio:result', 'studio:error'] as const).map((n) =>
+      this.on(n, (p) => cb(n, p))
+    )
+    return () => offs.forEach((off) => off())
+  }
+
+  /** Called after each job ends, with its measurements. */
+  onJobFinished(cb: (info: FinishedJobInfo) => void): () => void {
+    this.finishedListeners.add(cb)
+    return () => this.finishedListeners.delete(cb)
+  }
+
+  private emit<E extends EventName>(name: E, payload: Events[E]): void {
+    for (const cb of this.listeners.get(name) ?? []) {
+      try {
+        ;(cb as Listener<E>)(payload)
+      } catch (e) {
+        // A broken listener (a closed window, a dropped socket) must not stop the queue.
+        console.error(`studio: a ${name} listener failed:`, e)
+      }
+    }
+  }
+
+  //#endregion
+
+  //#region the API
+
+  /** The contract's handlers; payloads must already be validated (see VALIDATORS). */
+  readonly handlers = {
+    'studio:generate': async (p) => this.generate(p),
+    'studio:cancel': async (p) => ({ cancelled: this.cancel(p.jobId) }),
+    'studio:queue:get': async () => this.queue(),
+    'studio:queue:reorder': async (p) => this.reorder(p.jobIds),
+    'studio:queue:remove': async (p) => ({ removed: this.remove(p.jobId) }),
+    'studio:models:list': async () => ({ models: this.listModels(), modelsDir: this.opts.modelsDir }),
+    'studio:result:image': async (p) => {
+      const data = await this.sink.read(p.resultId)
+      if (!data) throw new RequestError('resultId', `no result "${p.resultId}"; it may have been dropped from memory, generate it again`)
+      return { mime: 'image/png' as const, data }
+    }
+  } satisfies InvokeHandlers
+
+  generate(request: GenerateRequest): { jobId: string } {
+    if (this.closed) throw new Error('the generation service has been shut down')
+    let params = request.params
+    if (params.model === '') {
+      if (!this.opts.defaultModel) throw new RequestError('params.model', `no model chosen and no default model; put a model folder in ${this.opts.modelsDir} and choose it`)
+      params = { ...params, model: this.opts.defaultModel }
+    }
+    const cells = expandGrid(params, request.grid)
+    const jobId = `j${randomBytes(9).toString('base64url')}`
+    const job: Job = {
+      summary: { jobId, state: 'waiting', prompt: params.prompt, model: params.model, cells: cells.length, queuedAt: Date.now() },
+      serial: ++this.serial,
+      cells,
+      request: { ...request, params },
+      startedAt: 0,
+      cellSteps: cells.map((c) => c.steps),
+      cellDone: cells.map(() => 0),
+      cancelRequestedAt: null,
+      saves: []
+    }
+    this.waiting.push(job)
+    this.emit('studio:job', { jobId, state: 'waiting' })
+    this.emitQueue()
+    this.pump()
+    return { jobId }
+  }
+
+  /** Cancels a waiting job (removes it) or the running one (stops within one model call). */
+  cancel(jobId: string): boolean {
+    if (this.remove(jobId)) return true
+    const job = this.running
+    if (!job || job.summary.jobId !== jobId || job.cancelRequestedAt !== null) return false
+    job.cancelRequestedAt = performance.now()
+    // The flag reaches the worker even while it is inside a synchronous ONNX run; the message wakes it
+    // if it is between calls.
+    Atomics.store(this.control, CANCEL_SLOT, job.serial)
+    this.send({ type: 'cancel', serial: job.serial })
+    return true
+  }
+
+  queue(): QueueState {
+    return { running: this.running ? { ...this.running.summary } : null, waiting: this.waiting.map((j) => ({ ...j.summary })) }
+  }
+
+  reorder(jobIds: string[]): QueueState {
+    const byId = new Map(this.waiting.map((j) => [j.summary.jobId, j]))
+    const first: Job[] = []
+    for (const id of jobIds) {
+      const j = byId.get(id)
+      if (j && !first.includes(j)) first.push(j)
+    }
+    const rest = this.waiting.filter((j) => !first.includes(j))
+    this.waiting.splice(0, this.waiting.length, ...first, ...rest)
+    this.emitQueue()
+    return this.queue()
+  }
+
+  remove(jobId: string): boolean {
+    const i = this.waiting.findIndex((j) => j.summary.jobId === jobId)
+    if (i < 0) return false
+    const [job] = this.waiting.splice(i, 1)
+    job.summary.state = 'cancelled'
+    this.emit('studio:job', { jobId, state: 'cancelled' })
+    this.emitQueue()
+    return true
+  }
+
+  listModels(): ModelEntry[] {
+    return listModelFolders(this.opts.modelsDir)
+  }
+
+  /** Stops the worker; waiting jobs are dropped. */
+  async close(): Promise<void> {
+    this.closed = true
+    this.waiting.length = 0
+    const w = this.worker
+    this.worker = null
+    if (w && !w.gone) {
+      w.gone = true
+      await w.w.terminate()
+    }
+  }
+
+  //#endregion
+
+  //#region worker
+
+  private send(msg: ToWorker): void {
+    if (this.worker && !this.worker.gone) this.worker.w.postMessage(msg)
+  }
+
+  private ensureWorker(): { w: Worker; ready: Promise<void>; gone: boolean } {
+    if (this.worker && !this.worker.gone) return this.worker
+    const w = this.opts.workerFactory({ runner: this.opts.runner, modelsDir: this.opts.modelsDir, control: this.control.buffer as SharedArrayBuffer, fake: this.opts.fake })
+    let markReady!: () => void
+    const slot = { w, ready: new Promise<void>((ok) => (markReady = ok)), gone: false }
+    w.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') markReady()
+      else this.onWorkerMessage(m)
+    })
+    const died = (why: string): void => {
+      if (slot.gone) return
+      slot.gone = true
+      if (this.worker === slot) this.worker = null
+      if (this.closed) return
+      this.onWorkerDied(why)
+    }
+    w.on('error', (e) => died(`it threw an uncaught error: ${e.message}`))
+    w.on('exit', (code) => died(`it exited with code ${code}`))
+    this.worker = slot
+    return slot
+  }
+
+  private pump(): void {
+    if (this.running || this.closed || this.waiting.length === 0) return
+    const job = this.waiting.shift()!
+    this.running = job
+    job.summary.state = 'running'
+    job.startedAt = performance.now()
+    this.emit('studio:job', { jobId: job.summary.jobId, state: 'running' })
+    this.emitQueue()
+    const slot = this.ensureWorker()
+    void slot.ready.then(() => {
+      if (slot.gone || this.running !== job) return
+      slot.w.postMessage({
+        type: 'run',
+        job: {
+          jobId: job.summary.jobId,
+          serial: job.serial,
+          cells: job.cells,
+          preview: job.request.preview,
+          batchCells: job.cells.length > 1
+        }
+      } satisfies ToWorker)
+    })
+  }
+
+  private onWorkerMessage(m: Exclude<FromWorker, { type: 'ready' }>): void {
+    const job = this.running
+    if (!job || job.summary.jobId !== m.jobId) return // a late message of a job already given up on
+    const jobId = job.summary.jobId
+    switch (m.type) {
+      case 'started':
+        return
+      case 'step': {
+        job.cellSteps[m.cell] = m.steps
+        job.cellDone[m.cell] = m.step
+        const jobStep = job.cellDone.reduce((a, b) => a + b, 0)
+        const jobSteps = job.cellSteps.reduce((a, b) => a + b, 0)
+        const elapsedMs = performance.now() - job.startedAt
+        this.emit('studio:progress', {
+          jobId,
+          cell: m.cell,
+          cells: job.cells.length,
+          step: m.step,
+          steps: m.steps,
+          sigma: m.sigma,
+          elapsedMs,
+          remainingMs: jobStep > 0 ? (elapsedMs / jobStep) * (jobSteps - jobStep) : null,
+          jobStep,
+          jobSteps
+        })
+        return
+      }
+      case 'preview':
+        this.emit('studio:preview', {
+          jobId,
+          cell: m.cell,
+          step: m.step,
+          source: m.source,
+          mime: 'image/png',
+          width: m.width,
+          height: m.height,
+          data: m.png,
+          costMs: m.costMs
+        })
+        return
+      case 'result': {
+        const save = this.sink.save({ jobId, cell: m.cell, png: m.png, width: m.width, height: m.height, params: m.params, timings: m.timings }).then(
+          (resultId) =>
+            this.emit('studio:result', {
+              jobId,
+              cell: m.cell,
+              cells: job.cells.length,
+              resultId,
+              width: m.width,
+              height: m.height,
+              params: m.params,
+              timings: m.timings
+            }),
+          (e: unknown) => this.emitError({ jobId, cell: m.cell, code: 'internal', message: `the image could not be stored: ${(e as Error).message}` })
+        )
+        job.saves.push(save)
+        return
+      }
+      case 'error':
+        this.emitError({ jobId, cell: m.cell, code: m.code, message: m.message })
+        return
+      case 'done':
+        void Promise.all(job.saves).then(() => this.finish(job, m.status, m.timings))
+        return
+    }
+  }
+
+  private finish(job: Job, state: JobState, timings: JobTimings | null): void {
+    if (this.running !== job) return
+    this.running = null
+    job.summary.state = state
+    const cancelLatencyMs = state === 'cancelled' && job.cancelRequestedAt !== null ? performance.now() - job.cancelRequestedAt : null
+    this.emit('studio:job', {
+      jobId: job.summary.jobId,
+      state,
+      ...(timings ? { wallMs: timings.wallMs, modelMs: timings.modelMs, modelCalls: timings.modelCalls } : {})
+    })
+    for (const cb of this.finishedListeners) cb({ jobId: job.summary.jobId, state, timings, cancelLatencyMs })
+    this.emitQueue()
+    this.pump()
+  }
+
+  private onWorkerDied(why: string): void {
+    const job = this.running
+    this.emitError({
+      jobId: job?.summary.jobId ?? null,
+      cell: null,
+      code: 'worker-crashed',
+      message: `the generation worker stopped unexpectedly (${why}). ${job ? 'This job was lost; ' : ''}the next job starts a fresh worker. If it happens again with the same model, the model files may be damaged.`
+    })
+    if (job) this.finish(job, 'failed', null)
+    else this.pump()
+  }
+
+  private emitError(e: ErrorEvent): void {
+    this.emit('studio:error', e)
+  }
+
+  private emitQueue(): void {
+    this.emit('studio:queue', this.queue())
+  }
+
+  //#endregion
+}

@@ -1,0 +1,148 @@
+/**
+ * A JobRunner without ONNX, for service tests: the "model" is the exact denoiser of a small Gaussian
+ * mixture over latents (engine/gmm.ts) whose component means are smooth colour patterns picked by the
+ * prompt's hash; the unconditional branch is a broad mixture, so CFG visibly sharpens. Each model call can
+ * be made to take `callMs` of busy CPU (as ONNX would), to fail, or to kill the worker, on a chosen call.
+ */
+import type { FakeRunnerOptions } from '../../shared/worker-protocol'
+import { gmmDenoise, type GaussianMixture } from '../engine/gmm'
+import { modelSigmas, SD_MODEL_CONFIG } from '../engine/model-sigmas'
+import type { Tensor } from '../engine/types'
+import { createCoalescer } from './coalesce'
+import { latentToRgb, SD1_LATENT_RGB } from './preview'
+import type { CellImage, CellRequest, JobRunner, LatentLayout, LoadedModel, ModelCallHooks, ModelInfo } from './runner'
+import { ModelNotFoundError } from './runner'
+import { cellConditional, sampleCell, type RowModel } from './sample-cell'
+
+const SIGMAS = modelSigmas(SD_MODEL_CONFIG)
+
+function hash(s: string): number {
+  let h = 2166136261
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
+  return h >>> 0
+}
+
+function busyWait(ms: number): void {
+  const end = performance.now() + ms
+  while (performance.now() < end) {
+    /* stands in for a synchronous ONNX run */
+  }
+}
+
+function promptMixture(prompt: string, layout: LatentLayout): GaussianMixture {
+  const { channels, height, width } = layout
+  const dim = channels * height * width
+  const means: number[] = []
+  const K = 2
+  for (let k = 0; k < K; k++) {
+    const h = hash(`${prompt}#${k}`)
+    const fx = 1 + (h % 3)
+    const fy = 1 + ((h >>> 3) % 3)
+    for (let c = 0; c < channels; c++) {
+      const phase = ((h >>> (c * 4)) & 15) / 2.5
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++) means.push(0.8 * Math.sin((fx * x) / width * Math.PI + phase) * Math.cos((fy * y) / height * Math.PI - phase))
+    }
+  }
+  return { dim, weights: [0.6, 0.4], means, variances: [0.02, 0.02] }
+}
+
+function uncondMixture(layout: LatentLayout): GaussianMixture {
+  const dim = layout.channels * layout.height * layout.width
+  return { dim, weights: [1], means: new Array<number>(dim).fill(0), variances: [0.5] }
+}
+
+interface Row {
+  x: Tensor
+  sigmas: readonly number[]
+  mixture: GaussianMixture
+}
+
+class FakeModel implements LoadedModel {
+  readonly info: ModelInfo
+  private calls = 0
+
+  constructor(
+    name: string,
+    private readonly opts: FakeRunnerOptions
+  ) {
+    this.info = { name, family: 'sd1', latentChannels: 4, previewFactors: null, tinyDecoder: null, batchable: true }
+  }
+
+  private layout(req: CellRequest): LatentLayout {
+    return { channels: 4, height: req.params.height / 8, width: req.params.width / 8 }
+  }
+
+  /** One "model call" over stacked requests, each row with its own sigma. */
+  private async evaluate(hooks: ModelCallHooks, rows: Row[]): Promise<Tensor[]> {
+    const total = rows.reduce((n, r) => n + r.sigmas.length, 0)
+    return hooks.modelCall(total, async () => {
+      this.calls++
+      const { failOnCall, crashOnCall } = this.opts
+      if (crashOnCall && crashOnCall.model === this.info.name && crashOnCall.call === this.calls) {
+        if (crashOnCall.how === 'exit') process.exit(7)
+        // Thrown outside the job's promise chain: an uncaught exception that ends the worker.
+        setImmediate(() => {
+          throw new Error('fake runner: simulated crash')
+        })
+        await new Promise(() => {})
+      }
+      if (failOnCall && failOnCall.model === this.info.name && failOnCall.call === this.calls) {
+        throw new Error(`fake runner: simulated model failure on call ${this.calls}`)
+      }
+      busyWait(this.opts.callMs ?? 0)
+      return rows.map((r) => {
+        const out = new Float64Array(r.x.length)
+        const len = r.x.length / r.sigmas.length
+        r.sigmas.forEach((s, i) => out.set(gmmDenoise(r.mixture, r.x.subarray(i * len, (i + 1) * len), s), i * len))
+        return out
+      })
+    })
+  }
+
+  private async runCell(req: CellRequest, call: (row: Row) => Promise<Tensor>): Promise<CellImage> {
+    const layout = this.layout(req)
+    const cond = promptMixture(req.params.prompt, layout)
+    const uncond = req.params.negativePrompt ? promptMixture(req.params.negativePrompt, layout) : uncondMixture(layout)
+    const model: RowModel = (x, sigmas, branch) => call({ x, sigmas, mixture: branch === 'cond' ? cond : uncond })
+    const latent = await sampleCell(req.params, layout, SIGMAS, cellConditional(model, req.params.batchSize), req.onStep)
+    return req.hooks.decode(async () => decodeFake(latent, layout))
+  }
+
+  generate(req: CellRequest): Promise<CellImage> {
+    return this.runCell(req, async (row) => (await this.evaluate(req.hooks, [row]))[0])
+  }
+
+  generateMany(reqs: CellRequest[]): Promise<CellImage[]> {
+    if (reqs.length === 0) return Promise.resolve([])
+    const co = createCoalescer<Row, Tensor>((rows) => this.evaluate(reqs[0].hooks, rows))
+    return Promise.all(reqs.map((r) => this.runCell(r, (row) => co.call(row))))
+  }
+
+  async dispose(): Promise<void> {}
+}
+
+/** The final "image": the latent through the SD1 preview factors, 8x nearest-neighbour upscaled. */
+function decodeFake(latent: Tensor, layout: LatentLayout): CellImage {
+  const small = latentToRgb(latent, layout, SD1_LATENT_RGB)
+  const width = layout.width * 8
+  const height = layout.height * 8
+  const rgb = new Uint8Array(width * height * 3)
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const s = ((y >> 3) * layout.width + (x >> 3)) * 3
+      rgb.set(small.subarray(s, s + 3), (y * width + x) * 3)
+    }
+  return { rgb, width, height }
+}
+
+export function createFakeRunner(opts: FakeRunnerOptions = {}): JobRunner {
+  return {
+    async load(name) {
+      if (opts.missingModels?.includes(name)) {
+        throw new ModelNotFoundError(`model "${name}" was not found; put its folder in the models directory or pick another model`)
+      }
+      return new FakeModel(name, opts)
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The seam between the generation worker and whatever makes images. The worker owns the job (cancel,
+ * progress, previews, result encoding); a JobRunner owns the model: loading it, running one cell of a
+ * job to an RGB image, and reporting each step's x0-estimate. The ONNX pipeline implements it through a
+ * thin adapter (onnx-runner.ts); fake-runner.ts implements it with an analytic Gaussian-mixture model
+ * so that the service can be tested in a real worker thread in milliseconds.
+ */
+import type { GenerationParams } from '../../shared/params'
+import type { Tensor } from '../engine/types'
+
+/** One image's latent layout (channels x height x width); a batch row is this many elements. */
+export interface LatentLayout {
+  channels: number
+  height: number
+  width: number
+}
+
+/** A linear latent→RGB map: factors[c] = [r, g, b] for latent channel c, plus an optional bias. */
+export interface LatentRgbFactors {
+  factors: readonly (readonly [number, number, number])[]
+  bias?: readonly [number, number, number]
+}
+
+/** A decoder from a latent to RGB, cheaper than the real VAE (a TAESD-style tiny autoencoder). */
+export interface TinyDecoder {
+  /** `latent` is one image's latent as the UNet sees it; returns RGB bytes (height x width x 3). */
+  decode(latent: Tensor, layout: LatentLayout): Promise<{ rgb: Uint8Array; width: number; height: number }>
+}
+
+export interface ModelInfo {
+  name: string
+  /** Latent family: decides the published preview factors when the model ships none. */
+  family: 'sd1' | 'sd2' | 'sdxl' | 'other'
+  latentChannels: number
+  /** The model's own latent→RGB factors (from its folder), if any. */
+  previewFactors: LatentRgbFactors | null
+  tinyDecoder: TinyDecoder | null
+  /** The model's batch axis is dynamic, so rows of different cells can share one call. */
+  batchable: boolean
+}
+
+export interface StepReport {
+  /** 0-based step index and the step count of this cell. */
+  i: number
+  steps: number
+  sigma: number
+  /** The sampler's x0-estimate (all batch rows); the preview source. Do not modify. */
+  denoised: Tensor
+  layout: LatentLayout
+}
+
+/** What a runner must call around model work so that the worker can cancel and time it. */
+export interface ModelCallHooks {
+  /**
+   * Runs one model call (`rows` batch rows): checks for cancellation first (throws CancelledError) and
+   * adds the call's time to the job's model time. Wrap exactly the ONNX run, nothing more.
+   */
+  modelCall<T>(rows: number, run: () => Promise<T>): Promise<T>
+  /** Times a VAE decode (not counted as a model call). */
+  decode<T>(run: () => Promise<T>): Promise<T>
+}
+
+export interface CellRequest {
+  params: GenerationParams
+  signal: AbortSignal
+  hooks: ModelCallHooks
+  onStep(report: StepReport): void
+}
+
+export interface CellImage {
+  /** RGB bytes, height x width x 3 (the first image of the batch). */
+  rgb: Uint8Array
+  width: number
+  height: number
+}
+
+export interface LoadedModel {
+  readonly info: ModelInfo
+  /** Runs one cell from noise to image. */
+  generate(req: CellRequest): Promise<CellImage>
+  /**
+   * Runs several cells side by side, batching model calls that arrive together into one call (rows
+   * stacked, one sigma per row). Optional: without it, or when `info.batchable` is false, the worker
+   * runs grid cells one after another.
+   */
+  generateMany?(reqs: CellRequest[]): Promise<CellImage[]>
+  dispose(): Promise<void>
+}
+
+export interface JobRunner {
+  /** Loads model `name` (a folder name under the models directory, or an absolute path). */
+  load(name: string): Promise<LoadedModel>
+}
+
+/** Thrown inside a job when it was cancelled; the worker reports the job as cancelled, not failed. */
+export class CancelledError extends Error {
+  constructor() {
+    super('the job was cancelled')
+    this.name = 'CancelledError'
+  }
+}
+
+/** Thrown by runners when the model folder does not exist or is not a model. */
+export class ModelNotFoundError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ModelNotFoundError'
+  }
+}

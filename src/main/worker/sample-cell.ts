@@ -1,0 +1,63 @@
+/**
+ * One cell's sampling run from the engine's parts, for runners whose model is a per-row x0-estimator
+ * (the fake runner, and the ONNX adapter's batched path): sigmas from the schedule, PyTorch-compatible
+ * noise from the seed, guidance as a denoiser wrapper, the sampler loop, a step report per step.
+ */
+import type { GenerationParams } from '../../shared/params'
+import { composeGuidance } from '../engine/guidance/compose'
+import type { ConditionalDenoiser } from '../engine/guidance/conditional'
+import { temperatureNoise, temperedStart } from '../engine/guidance/temperature'
+import type { ModelSigmas } from '../engine/model-sigmas'
+import { TorchGenerator, torchNoiseSource } from '../engine/rng'
+import { runSampler } from '../engine/samplers/run'
+import { computeSigmas } from '../engine/schedules/index'
+import type { SamplerOptions, Tensor } from '../engine/types'
+import type { LatentLayout, StepReport } from './runner'
+
+/** x0-estimates for a stack of rows (each `rowLength` long), each row with its own sigma and branch. */
+export type RowModel = (x: Tensor, sigmas: readonly number[], branch: 'cond' | 'uncond') => Promise<Tensor>
+
+/** The guided denoiser of one cell over a row model (cond and uncond as two requests, so they batch). */
+export function cellConditional(model: RowModel, rows: number): ConditionalDenoiser {
+  const same = (sigma: number): number[] => new Array<number>(rows).fill(sigma)
+  return {
+    async both(x, sigma) {
+      const [cond, uncond] = await Promise.all([model(x, same(sigma), 'cond'), model(x, same(sigma), 'uncond')])
+      return { cond, uncond }
+    },
+    cond: (x, sigma) => model(x, same(sigma), 'cond')
+  }
+}
+
+/** Runs one cell to its final latent (all batch rows). */
+export async function sampleCell(
+  params: GenerationParams,
+  layout: LatentLayout,
+  sigmaTable: ModelSigmas,
+  model: ConditionalDenoiser,
+  onStep: (r: StepReport) => void
+): Promise<Tensor> {
+  const rowLength = layout.channels * layout.height * layout.width
+  const n = rowLength * params.batchSize
+  const sigmas = computeSigmas(params.schedule, params.steps, sigmaTable, params.scheduleParams)
+  const gen = new TorchGenerator(BigInt(params.seed))
+  const tau = params.noise.temperature
+  const noise = temperatureNoise(torchNoiseSource(gen, n), tau === 0 ? 1e-9 : tau)
+  const x = temperedStart(gen.randn(n), sigmas[0], tau === 0 ? 1e-9 : tau)
+  const g = params.guidance
+  const denoiser = composeGuidance(model, {
+    scale: params.cfg,
+    rowLength,
+    interval: g.interval ? { sigmaLo: g.interval[0], sigmaHi: g.interval[1] } : undefined,
+    rescalePhi: g.rescale,
+    dynamicThresholding: g.thresholdPercentile !== null ? { percentile: g.thresholdPercentile } : undefined,
+    clipSample: g.clipSample !== null ? { range: g.clipSample } : undefined,
+    noiseInjection: params.noise.noiseInjection > 0 ? { gamma: params.noise.noiseInjection, noise } : undefined
+  })
+  const steps = sigmas.length - 1
+  return runSampler(params.sampler, denoiser, x, sigmas, {
+    noise,
+    options: params.samplerOptions as SamplerOptions,
+    onStep: (info) => onStep({ i: info.i, steps: info.steps || steps, sigma: info.sigma, denoised: info.denoised, layout })
+  })
+}
