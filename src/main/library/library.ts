@@ -444,8 +444,14 @@ export class Library {
   private insertRow(meta: ImageMetadata, rel: string, size: number, thumb: string | null, user: { favourite: boolean; tags: string[] }): void {
     const p = meta.params
     const tx = this.db.transaction(() => {
-      // Another process's reconcile may have indexed the file between our rename and this insert.
+      // A group rebuilt from a cell's own metadata (reconcile after a lost group row).
+      if (meta.group && !this.getGroup(meta.group.id)) {
         this.db
+          .prepare('INSERT OR IGNORE INTO groups(id, kind, title, axes_json, created_at) VALUES (?, ?, ?, ?, ?)')
+          .run(meta.group.id, meta.group.kind, meta.group.title ?? null, JSON.stringify(meta.group.axes), Date.parse(meta.createdAt))
+      }
+      // Another process's reconcile may have indexed the file between our rename and this insert.
+      this.db
         .prepare(
           `INSERT INTO images (id, file, file_size, created_at, model, model_hash, sampler, schedule, steps, cfg, seed, width, height,
              prompt, negative_prompt, params_json, app_version, favourite, group_id, cell_index, cell_json, thumb)
@@ -478,11 +484,6 @@ export class Library {
           cell: meta.group ? JSON.stringify(meta.group.cell.values) : null,
           thumb
         })
-      if (meta.group && !this.getGroup(meta.group.id)) {
-        this.db
-          .prepare('INSERT OR IGNORE INTO groups(id, kind, title, axes_json, created_at) VALUES (?, ?, ?, ?, ?)')
-          .run(meta.group.id, meta.group.kind, meta.group.title ?? null, JSON.stringify(meta.group.axes), Date.parse(meta.createdAt))
-      }
       if (user.tags.length) {
         const seq = (this.db.prepare('SELECT seq FROM images WHERE id = ?').get(meta.id) as { seq: number }).seq
         const ins = this.db.prepare('INSERT OR IGNORE INTO image_tags(image_seq, tag) VALUES (?, ?)')

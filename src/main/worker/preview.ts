@@ -12,17 +12,17 @@ import { encodePngRgb } from './png'
 import type { LatentLayout, LatentRgbFactors, ModelInfo, TinyDecoder } from './runner'
 
 /** SD1.x/2.x latents (rows = channels 0–3, columns = R, G, B). */
-export const SD1_LATENT_RGB: LatentRgbFactors = Object.freeze({
+export const SD1_LATENT_RGB: LatentRgbFactors = {
   factors: [
     [0.3512, 0.2297, 0.3227],
     [0.325, 0.4974, 0.235],
     [-0.2829, 0.1762, 0.2721],
     [-0.212, -0.2616, -0.7177]
   ]
-})
+}
 
 /** SDXL latents. */
-export const SDXL_LATENT_RGB: LatentRgbFactors = Object.freeze({
+export const SDXL_LATENT_RGB: LatentRgbFactors = {
   factors: [
     [0.3651, 0.4232, 0.4341],
     [-0.2533, -0.0042, 0.1068],
@@ -30,7 +30,7 @@ export const SDXL_LATENT_RGB: LatentRgbFactors = Object.freeze({
     [-0.3165, -0.2492, -0.2188]
   ],
   bias: [0.1084, -0.0175, -0.0011]
-})
+}
 
 /** The table a model's previews use: its own if it ships one, else its family's published one. */
 export function factorsFor(info: Pick<ModelInfo, 'family' | 'previewFactors' | 'latentChannels'>): LatentRgbFactors | null {

@@ -1,0 +1,5 @@
+export * from './errors'
+export * from './paths'
+export * from './library'
+export { MIGRATIONS, LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations'
+export { THUMB_SIZE, type RawPixels } from './files'

@@ -1,0 +1,23 @@
+/**
+ * The one path from an untrusted call (IPC or WebSocket) to the service: check the channel name,
+ * validate the payload with the contract's validator, run the handler, and turn any failure into a
+ * CallError a person can act on.
+ */
+import { isInvokeName, RequestError, VALIDATORS, type CallError, type InvokeHandlers, type InvokeName, type InvokeResult } from '../../shared/api'
+
+export type DispatchResult = { ok: true; value: InvokeResult<InvokeName> } | { ok: false; error: CallError }
+
+export async function dispatch(handlers: InvokeHandlers, channel: unknown, payload: unknown): Promise<DispatchResult> {
+  if (!isInvokeName(channel)) {
+    return { ok: false, error: { code: 'invalid-request', message: `unknown call ${JSON.stringify(channel)}` } }
+  }
+  try {
+    const valid = VALIDATORS[channel](payload)
+    const handler = handlers[channel] as (p: unknown) => Promise<InvokeResult<InvokeName>>
+    return { ok: true, value: await handler(valid) }
+  } catch (e) {
+    if (e instanceof RequestError) return { ok: false, error: { code: 'invalid-request', message: e.message, field: e.field } }
+    console.error(`studio: ${channel} failed:`, e)
+    return { ok: false, error: { code: 'internal', message: `${channel} failed: ${(e as Error).message ?? String(e)}` } }
+  }
+}
