@@ -3,7 +3,8 @@
  * pass/fail tests.
  */
 const benches: Record<string, () => Promise<unknown>> = {
-  engine: async () => (await import('./engine')).benchEngine()
+  engine: async () => (await import('./engine')).benchEngine(),
+  pipeline: async () => (await import('./pipeline')).benchPipeline()
 }
 
 async function main(): Promise<void> {

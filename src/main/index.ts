@@ -1,14 +1,31 @@
 /**
- * Electron composition root: one window, locked down. Everything else (service, worker, library) is
- * plain Node and runs the same under the CLI and the local web host.
+ * Electron composition root: one locked-down window, the generation service with its worker, and the
+ * IPC wiring. Everything else (service, worker, models, library) is plain Node and runs the same under
+ * the CLI and the local web host.
  */
 import { app, BrowserWindow, session, shell } from 'electron'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { isAppUrl, registerIpc } from './electron/ipc'
+import { pickDefaultModel } from './service/models-dir'
+import { GenerationService } from './service/service'
+// electron-vite bundles the worker entry into out/main and returns a factory that starts it.
+import createGenerationWorker from './worker/entry?nodeWorker'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
+const rendererFile = join(here, '../renderer/index.html')
+const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
 
-function createWindow(): BrowserWindow {
+/** The header form of index.html's policy, for the dev server (file:// pages use the meta tag). */
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+function modelsDir(): string {
+  if (process.env.SIGMA_STUDIO_MODELS) return process.env.SIGMA_STUDIO_MODELS
+  return app.isPackaged ? join(process.resourcesPath, 'models') : join(app.getAppPath(), 'models')
+}
+
+function createWindow(service: GenerationService): BrowserWindow {
   const win = new BrowserWindow({
     width: 1280,
     height: 800,
@@ -21,31 +38,61 @@ function createWindow(): BrowserWindow {
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      nodeIntegrationInWorker: false,
       webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
       spellcheck: false
     }
   })
   win.once('ready-to-show', () => win.show())
 
-  // No navigation away from the app and no new windows; external links open in the system browser.
-  win.webContents.on('will-navigate', (e) => e.preventDefault())
+  // No navigation away from the app and no new windows; https links open in the system browser.
+  win.webContents.on('will-navigate', (e, url) => {
+    if (!isAppUrl(url, rendererFile, devUrl)) e.preventDefault()
+  })
+  win.webContents.on('will-redirect', (e) => e.preventDefault())
   win.webContents.setWindowOpenHandler(({ url }) => {
     if (url.startsWith('https://')) void shell.openExternal(url)
     return { action: 'deny' }
   })
 
-  const devUrl = process.env.ELECTRON_RENDERER_URL
-  if (devUrl && !app.isPackaged) void win.loadURL(devUrl)
-  else void win.loadFile(join(here, '../renderer/index.html'))
+  const unregister = registerIpc(service, win, (url) => isAppUrl(url, rendererFile, devUrl))
+  win.on('closed', unregister)
+
+  if (devUrl) void win.loadURL(devUrl)
+  else void win.loadFile(rendererFile)
   return win
 }
 
+app.on('web-contents-created', (_e, contents) => {
+  // No <webview> may ever be attached, whatever a page tries.
+  contents.on('will-attach-webview', (e) => e.preventDefault())
+})
+
 app.whenReady().then(() => {
+  const ses = session.defaultSession
   // The renderer needs no device permissions at all.
-  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
-  createWindow()
+  ses.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
+  ses.setPermissionCheckHandler(() => false)
+  ses.webRequest.onHeadersReceived((details, cb) => {
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
+  })
+
+  const dir = modelsDir()
+  const service = new GenerationService({
+    workerFactory: (init) => createGenerationWorker({ workerData: init }),
+    runner: 'onnx',
+    modelsDir: dir,
+    defaultModel: pickDefaultModel(dir)
+  })
+  app.on('will-quit', () => void service.close())
+
+  createWindow(service)
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow()
+    if (BrowserWindow.getAllWindows().length === 0) createWindow(service)
   })
 })
 

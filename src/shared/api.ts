@@ -368,9 +368,37 @@ export interface CallError {
   field?: string
 }
 
+/** A call's outcome as it crosses a process boundary (thrown errors lose their fields over IPC). */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: CallError }
+
+/**
+ * What the Electron preload exposes as `window.studio`: one method per call and one subscription per
+ * event, each bound to its own channel — never a generic send/invoke.
+ */
+export interface PreloadApi {
+  host: 'electron'
+  invoke: { [K in InvokeName]: (p: InvokePayload<K>) => Promise<Envelope<InvokeResult<K>>> }
+  events: { [E in EventName]: (cb: (payload: Events[E]) => void) => () => void }
+}
+
 //#endregion
 
 //#region wire encoding (WebSocket)
+
+/** The local web host's WebSocket endpoint and subprotocols. */
+export const WS_PATH = '/api/ws'
+export const WS_PROTOCOL = 'sigma-studio.v1'
+/**
+ * The per-launch token travels as a second subprotocol, `token.<hex>`: browsers cannot set headers on
+ * a WebSocket, and a subprotocol keeps the token out of URLs (and so out of logs and history).
+ */
+export const WS_TOKEN_PREFIX = 'token.'
+
+export type WireToHost = { id: number; call: InvokeName; payload: unknown }
+export type WireFromHost =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: CallError }
+  | { event: EventName; payload: unknown }
 
 /** JSON with Uint8Array values carried as {"$b64": "..."}; used by the WebSocket transport only. */
 export function encodeWire(value: unknown): string {

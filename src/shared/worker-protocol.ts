@@ -59,10 +59,16 @@ export interface JobTimings {
   modelRows: number
   previewMs: number
   previewFrames: number
-  /** Time in the sampler's own arithmetic (wall minus model, preview, decode and encode time). */
+  /** Everything else: sampler arithmetic, guidance, message passing (wall minus all the parts below and above). */
   samplerMs: number
-  decodeMs: number
+  /** Other ONNX runs: text encoders and the VAE. */
+  auxMs: number
+  /** Loading the model when it was not already warm. */
   loadMs: number
+  /** PNG encoding of the final images. */
+  encodeMs: number
+  /** Duration of each model (UNet) call, in order, ms. */
+  modelCallMs: number[]
 }
 
 export type FromWorker =

@@ -106,13 +106,14 @@ def grid(images, prompts, seeds, refs, path):
     cols = len(seeds) + 1
     block_w = label_w + cols * (cell + pad)
     half = (len(prompts) + 1) // 2
-    W, H = 2 * block_w + pad, half * (cell + pad) + 22
+    W, H = 2 * block_w + 24, half * (cell + pad) + 22
     g = Image.new("RGB", (W, H), (255, 255, 255))
     d = ImageDraw.Draw(g)
     for b in range(2):
-        d.text((b * block_w + label_w, 4), "  ".join(f"seed {s}" for s in seeds) + "   | train", fill=(90, 90, 90))
+        for j, s in enumerate([f"seed {s}" for s in seeds] + ["training image"]):
+            d.text((b * (block_w + 24) + label_w + j * (cell + pad) + 4, 4), s, fill=(90, 90, 90))
     for i, p in enumerate(prompts):
-        bx, by = (i // half) * block_w, 22 + (i % half) * (cell + pad)
+        bx, by = (i // half) * (block_w + 24), 22 + (i % half) * (cell + pad)
         words, line, lines = p.split(), "", []
         for w in words:
             if len(line) + len(w) > 26:

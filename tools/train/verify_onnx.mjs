@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url)
 const ort = require('onnxruntime-node')
 const here = path.dirname(fileURLToPath(import.meta.url))
 const modelDir = path.resolve(process.argv[2] ?? path.join(here, '../../models/emoji-tiny'))
-const vdir = path.join(here, 'work/verify')
+const vdir = process.env.EMOJI_TINY_WORK ? path.join(process.env.EMOJI_TINY_WORK, "verify") : path.join(here, "work/verify")
 
 const typed = { float32: Float32Array, int32: Int32Array, int64: BigInt64Array }
 function load(spec) {

@@ -12,7 +12,8 @@ export function zerosLike(a: ArrayLike<number>): Tensor {
 
 /** A copy as a Float64Array. */
 export function clone(a: ArrayLike<number>): Tensor {
-  return Float64Array.from(a)
+  // slice() copies a Float64Array's memory directly; from() would go element by element.
+  return a instanceof Float64Array ? a.slice() : Float64Array.from(a)
 }
 
 /** Asserts equal lengths; the message names both operands. */
@@ -22,7 +23,13 @@ export function assertSameLength(a: ArrayLike<number>, b: ArrayLike<number>, wha
   }
 }
 
-/** out[i] = a * x[i] + b * y[i]  (returns a new tensor unless `out` is given). */
+/*
+ * Linear combinations: out[i] = sum_k c_k * t_k[i], summed left to right. Each out[i] reads only index i of
+ * the terms, so `out` may be one of the terms (x <- a x + b y in place). Without `out` the result is a new
+ * tensor. The 2..5-term cases are unrolled loops: the samplers' per-step updates are these.
+ */
+
+/** out[i] = a * x[i] + b * y[i]. */
 export function lincomb2(a: number, x: Tensor, b: number, y: Tensor, out?: Tensor): Tensor {
   const n = x.length
   const r = out ?? new Float64Array(n)
@@ -38,21 +45,71 @@ export function lincomb3(a: number, x: Tensor, b: number, y: Tensor, c: number, 
   return r
 }
 
-/** out = sum_k coeffs[k] * terms[k] (general linear combination). */
+/** out[i] = a * x[i] + b * y[i] + c * z[i] + d * w[i]. */
+export function lincomb4(a: number, x: Tensor, b: number, y: Tensor, c: number, z: Tensor, d: number, w: Tensor, out?: Tensor): Tensor {
+  const n = x.length
+  const r = out ?? new Float64Array(n)
+  for (let i = 0; i < n; i++) r[i] = a * x[i] + b * y[i] + c * z[i] + d * w[i]
+  return r
+}
+
+/** out[i] = a * x[i] + b * y[i] + c * z[i] + d * w[i] + e * v[i]. */
+export function lincomb5(
+  a: number,
+  x: Tensor,
+  b: number,
+  y: Tensor,
+  c: number,
+  z: Tensor,
+  d: number,
+  w: Tensor,
+  e: number,
+  v: Tensor,
+  out?: Tensor
+): Tensor {
+  const n = x.length
+  const r = out ?? new Float64Array(n)
+  for (let i = 0; i < n; i++) r[i] = a * x[i] + b * y[i] + c * z[i] + d * w[i] + e * v[i]
+  return r
+}
+
+/** out[i] = sum_k coeffs[k] * terms[k][i] for any number of terms (unrolled up to 5); checks counts and lengths. */
 export function lincomb(coeffs: readonly number[], terms: readonly Tensor[], out?: Tensor): Tensor {
-  if (coeffs.length !== terms.length || terms.length === 0) {
+  const k = terms.length
+  if (coeffs.length !== k || k === 0) {
     throw new RangeError('lincomb: coefficients and terms must be non-empty and of equal count')
   }
   const n = terms[0].length
-  const r = out ?? new Float64Array(n)
-  r.fill(0)
-  for (let k = 0; k < terms.length; k++) {
-    const c = coeffs[k]
-    if (c === 0) continue
-    const t = terms[k]
-    for (let i = 0; i < n; i++) r[i] += c * t[i]
+  for (const t of terms) if (t.length !== n) throw new RangeError(`lincomb: a term has length ${t.length}, expected ${n}`)
+  if (out && out.length !== n) throw new RangeError(`lincomb: out has length ${out.length}, expected ${n}`)
+  const c = coeffs
+  const t = terms
+  switch (k) {
+    case 1: {
+      const r = out ?? new Float64Array(n)
+      const a = c[0]
+      const x = t[0]
+      for (let i = 0; i < n; i++) r[i] = a * x[i]
+      return r
+    }
+    case 2:
+      return lincomb2(c[0], t[0], c[1], t[1], out)
+    case 3:
+      return lincomb3(c[0], t[0], c[1], t[1], c[2], t[2], out)
+    case 4:
+      return lincomb4(c[0], t[0], c[1], t[1], c[2], t[2], c[3], t[3], out)
+    case 5:
+      return lincomb5(c[0], t[0], c[1], t[1], c[2], t[2], c[3], t[3], c[4], t[4], out)
+    default: {
+      const r = out ?? new Float64Array(n)
+      for (let i = 0; i < n; i++) {
+        let s = 0
+        for (let j = 0; j < k; j++) s += c[j] * t[j][i]
+        r[i] = s
+      }
+      return r
+    }
   }
-  return r
 }
 
 /** x += a * y, in place. */

@@ -210,6 +210,29 @@ interface Row {
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0')
 
+/** The model name people see: the model folder's base name. */
+export const modelDisplayName = (model: string): string => (model ? basename(model.replace(/[\\/]+$/, '')) : '')
+
+/** The sigma-studio metadata for an image (also for images written outside a library, e.g. --no-library --out). */
+export function imageMetadataFor(
+  params: GenerationParams,
+  opts: { id?: string; createdAt?: Date; modelName?: string; modelHash?: string | null; group?: GroupRef } = {}
+): ImageMetadata {
+  const createdAt = opts.createdAt ?? new Date()
+  const meta: ImageMetadata = {
+    format: IMAGE_META_FORMAT,
+    schemaVersion: IMAGE_META_SCHEMA_VERSION,
+    id: opts.id ?? newEntryId(createdAt),
+    params,
+    modelName: opts.modelName ?? modelDisplayName(params.model),
+    modelHash: opts.modelHash ?? null,
+    appVersion: APP_VERSION,
+    createdAt: createdAt.toISOString()
+  }
+  if (opts.group) meta.group = opts.group
+  return meta
+}
+
 /** A time-ordered, collision-safe id: "20261124-190152-123-a1b2c3d4". */
 export function newEntryId(at: Date = new Date()): string {
   const d = at
@@ -405,17 +428,7 @@ export class Library {
       groupRef = { id: g.id, kind: g.kind, axes: g.axes, cell: input.group.cell }
       if (g.title) groupRef.title = g.title
     }
-    const meta: ImageMetadata = {
-      format: IMAGE_META_FORMAT,
-      schemaVersion: IMAGE_META_SCHEMA_VERSION,
-      id,
-      params,
-      modelName: input.modelName ?? (params.model ? basename(params.model.replace(/[\\/]+$/, '')) : ''),
-      modelHash: input.modelHash ?? null,
-      appVersion: APP_VERSION,
-      createdAt: createdAt.toISOString()
-    }
-    if (groupRef) meta.group = groupRef
+    const meta = imageMetadataFor(params, { id, createdAt, modelName: input.modelName, modelHash: input.modelHash, group: groupRef })
     const finalPng = embedImageMetadata(png, meta)
 
     const rel = this.imageRel(id, createdAt)
@@ -968,12 +981,14 @@ export async function rebuildLibraryIndex(dir: string): Promise<RebuildReport> {
     const backup = `${layout.db}.bak`
     for (const suffix of ['', '-wal', '-shm']) rmSync(backup + suffix, { force: true })
     // Fold the old WAL into the file (when it is readable) so the backup is one self-contained file.
+    let old: Database.Database | undefined
     try {
-      const old = new Database(layout.db)
+      old = new Database(layout.db)
       old.pragma('wal_checkpoint(TRUNCATE)')
-      old.close()
     } catch {
       /* unreadable: back up what is there */
+    } finally {
+      old?.close()
     }
     renameSync(layout.db, backup)
     for (const suffix of ['-wal', '-shm']) if (existsSync(layout.db + suffix)) renameSync(layout.db + suffix, backup + suffix)

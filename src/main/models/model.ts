@@ -29,6 +29,8 @@ export interface UnetIo {
   output: string
   /** Largest batch one call takes (Infinity when the batch axis is dynamic). */
   maxBatch: number
+  /** Set when the export fixes the batch axis: every call carries exactly this many rows (padded). */
+  fixedBatch?: number
   latentChannels: number
   /** Fixed latent height/width when the export fixed them. */
   fixedLatent?: { height: number; width: number }
@@ -41,6 +43,7 @@ export interface TextEncoderIo {
   component: ComponentName
   idsType: string
   maxBatch: number
+  fixedBatch?: number
   fixedSequence?: number
   /** The output giving per-token states (last_hidden_state, or SDXL's penultimate hidden_states.N). */
   hiddenOutput: string
@@ -51,6 +54,7 @@ export interface TextEncoderIo {
 
 export interface VaeIo {
   maxBatch: number
+  fixedBatch?: number
   fixedLatent?: { height: number; width: number }
   input: string
   output: string
@@ -95,6 +99,11 @@ function batchLimit(specs: readonly TensorSpec[]): number {
   return limit
 }
 
+function fixedBatch(specs: readonly TensorSpec[]): number | undefined {
+  const n = batchLimit(specs)
+  return n === Infinity ? undefined : n
+}
+
 function fixedSpatial(spec: TensorSpec): { height: number; width: number } | undefined {
   const [, , h, w] = spec.shape
   return isFixed(h) && isFixed(w) ? { height: h, width: w } : undefined
@@ -120,6 +129,9 @@ export function analyseUnet(session: RunnableSession, path: string, sdxl: boolea
   const timeIds = byName.get('time_ids')
   if (sdxl && (!textEmbeds || !timeIds)) throw unsupported(path, 'an SDXL UNet must take text_embeds and time_ids')
   if (!sdxl && (textEmbeds || timeIds)) throw unsupported(path, 'the UNet takes text_embeds/time_ids (SDXL) but the folder has a single text encoder')
+  if (timeIds && isFixed(timeIds.shape[1]) && timeIds.shape[1] !== 6) {
+    throw unsupported(path, `time_ids has ${timeIds.shape[1]} values per row (an SDXL refiner takes 5: sizes and an aesthetic score)`, 'the studio runs SDXL base models; refiners are not supported yet')
+  }
   if (sample.shape.length !== 4) throw unsupported(path, `UNet sample must be [batch, channels, height, width], got ${describe(sample)}`)
   const channels = sample.shape[1]
   if (isFixed(channels) && channels !== 4) {
@@ -145,6 +157,7 @@ export function analyseUnet(session: RunnableSession, path: string, sdxl: boolea
     timestepCond: byName.get('timestep_cond'),
     output,
     maxBatch: batchLimit(batchSpecs),
+    fixedBatch: fixedBatch(batchSpecs),
     latentChannels: 4,
     fixedLatent: fixedSpatial(sample),
     fixedTokens: isFixed(context.shape[1]) ? context.shape[1] : undefined,
@@ -181,10 +194,12 @@ export function analyseTextEncoder(component: ComponentName, session: RunnableSe
   const width = hidden.shape[2]
   if (!isFixed(width)) throw unsupported(path, `${hidden.name} must have a fixed width, got ${describe(hidden)}`)
   const seq = ids.shape[1]
+  if (isFixed(seq) && seq !== 77) throw unsupported(path, `input_ids is fixed at ${seq} tokens; CLIP text encoders take 77`)
   return {
     component,
     idsType: ids.type,
     maxBatch: batchLimit([ids]),
+    fixedBatch: fixedBatch([ids]),
     fixedSequence: isFixed(seq) ? seq : undefined,
     hiddenOutput: hidden.name,
     pooledOutput: pooled?.name,
@@ -200,6 +215,7 @@ export function analyseVae(session: RunnableSession, path: string, encoder: bool
   const channels = latentSide.shape[1]
   return {
     maxBatch: batchLimit([input]),
+    fixedBatch: fixedBatch([input]),
     fixedLatent: fixedSpatial(latentSide),
     input: input.name,
     output: output.name,

@@ -11,6 +11,7 @@
  * noise and for every noise array a sampler draws, so an image depends only on its seed and not on its
  * place in the batch (A1111 does the same). At CFG 1 the unconditional pass is skipped entirely.
  */
+import { join } from 'node:path'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID, resolveSamplerName, resolveScheduleName } from '../../shared/catalogue'
 import { DEFAULT_PARAMS, LIMITS, ParamsError, parseSeed, type GuidanceSettings as SharedGuidance, type NoiseModifiers } from '../../shared/params'
 import { composeGuidance, temperatureNoise, temperedStart, type GuidanceSettings } from '../engine/guidance'
@@ -22,7 +23,6 @@ import type { NoiseSource, SamplerOptions, StepInfo, Tensor } from '../engine/ty
 import { GenerationInputError, ModelFolderError, ModelRunError } from './errors'
 import type { LoadedModel } from './model'
 import { firstNonFinite, unetConditionalDenoiser } from './onnx/denoiser'
-import { join } from 'node:path'
 import { promptConditioning } from './text'
 import { decodeLatents, encodeImage, type RgbImage } from './vae'
 

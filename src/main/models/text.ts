@@ -30,10 +30,11 @@ async function runEncoder(model: LoadedModel, io: TextEncoderIo, chunks: readonl
   const per = Math.min(chunks.length, io.maxBatch)
   for (let start = 0; start < chunks.length; start += per) {
     const n = Math.min(per, chunks.length - start)
-    const ids = new Array<number>(n * TOKENS)
-    for (let r = 0; r < n; r++) for (let t = 0; t < TOKENS; t++) ids[r * TOKENS + t] = chunks[start + r].ids[t]
+    const rows = io.fixedBatch ?? n // a fixed batch is padded with copies of the last chunk
+    const ids = new Array<number>(rows * TOKENS)
+    for (let r = 0; r < rows; r++) for (let t = 0; t < TOKENS; t++) ids[r * TOKENS + t] = chunks[start + Math.min(r, n - 1)].ids[t]
     const outputs = [io.hiddenOutput, ...(io.pooledOutput ? [io.pooledOutput] : [])]
-    const result = await session.run({ input_ids: { data: ids, dims: [n, TOKENS] } }, outputs)
+    const result = await session.run({ input_ids: { data: ids, dims: [rows, TOKENS] } }, outputs)
     const h = result[io.hiddenOutput].data
     for (const name of outputs) {
       const bad = firstNonFinite(result[name].data)
@@ -47,7 +48,7 @@ async function runEncoder(model: LoadedModel, io: TextEncoderIo, chunks: readonl
     }
     if (io.pooledOutput && start === 0) {
       const p = result[io.pooledOutput].data
-      const pw = p.length / n
+      const pw = p.length / rows
       pooled = p.slice(0, pw)
     }
   }

@@ -23,7 +23,16 @@ export async function decodeLatents(model: LoadedModel, x: ArrayLike<number>, im
   const per = Math.min(images, io.maxBatch)
   for (let start = 0; start < images; start += per) {
     const n = Math.min(per, images - start)
-    const result = await model.sessions.vae_decoder.run({ [io.input]: { data: z.subarray(start * rowLength, (start + n) * rowLength), dims: [n, C, h, w] } }, [io.output])
+    const rows = io.fixedBatch ?? n
+    let feed = z.subarray(start * rowLength, (start + n) * rowLength)
+    if (rows !== n) {
+      // A fixed batch: pad with copies of the last latent, decode, keep the first n images.
+      const padded = new Float32Array(rows * rowLength)
+      padded.set(feed)
+      for (let r = n; r < rows; r++) padded.set(feed.subarray((n - 1) * rowLength), r * rowLength)
+      feed = padded
+    }
+    const result = await model.sessions.vae_decoder.run({ [io.input]: { data: feed, dims: [rows, C, h, w] } }, [io.output])
     const { data, dims } = result[io.output]
     const bad = firstNonFinite(data)
     if (bad >= 0) {
@@ -55,7 +64,13 @@ export async function encodeImage(model: LoadedModel, image: RgbImage): Promise<
   const plane = image.width * image.height
   const chw = new Float32Array(3 * plane)
   for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) chw[c * plane + p] = image.data[p * 3 + c] / 127.5 - 1
-  const result = await session.run({ [io.input]: { data: chw, dims: [1, 3, image.height, image.width] } }, [io.output])
+  const rows = io.fixedBatch ?? 1
+  let feed = chw
+  if (rows > 1) {
+    feed = new Float32Array(rows * chw.length)
+    for (let r = 0; r < rows; r++) feed.set(chw, r * chw.length)
+  }
+  const result = await session.run({ [io.input]: { data: feed, dims: [rows, 3, image.height, image.width] } }, [io.output])
   const { data, dims } = result[io.output]
   const bad = firstNonFinite(data)
   if (bad >= 0) throw new ModelRunError('non-finite', 'vae_encoder', undefined, `the VAE encoder returned ${data[bad]}`, 'try --device cpu or a float32 VAE export')

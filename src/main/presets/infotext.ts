@@ -232,7 +232,8 @@ export function infotextToParams(text: string, opts: { source?: string; family?:
   if (smin !== undefined && smin !== 0) sp.sigma_min = smin
   const smax = numberField(v, 'Schedule max sigma', src)
   if (smax !== undefined && smax !== 0) sp.sigma_max = smax
-  if (Object.keys(sp).length) params.scheduleParams = sp
+  if (params.schedule !== undefined) params.scheduleParams = sp
+  else if (Object.keys(sp).length) warnings.push('schedule sigma settings were not carried over: the infotext names no schedule type')
 
   const phi = numberField(v, 'CFG Rescale phi', src)
   if (phi !== undefined) params.guidance = { rescale: phi, interval: null, thresholdPercentile: null, clipSample: null }

@@ -2,4 +2,4 @@
 export { GenerationService, type FinishedJobInfo, type ServiceOptions } from './service'
 export { MemoryResultSink, type FinishedImage, type ResultSink } from './result-sink'
 export { dispatch, type DispatchResult } from './dispatch'
-export { listModelFolders } from './models-dir'
+export { listModelFolders, pickDefaultModel } from './models-dir'

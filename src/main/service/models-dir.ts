@@ -22,3 +22,10 @@ export function listModelFolders(modelsDir: string): ModelEntry[] {
   }
   return out
 }
+
+/** The model used when a request names none: `wanted`, else the shipped default if present, else the first folder. */
+export function pickDefaultModel(modelsDir: string, wanted?: string): string | undefined {
+  if (wanted) return wanted
+  const names = listModelFolders(modelsDir).map((m) => m.name)
+  return names.includes('emoji-tiny') ? 'emoji-tiny' : names[0]
+}

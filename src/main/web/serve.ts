@@ -1,16 +1,60 @@
 /**
- * The local web host: serves the built renderer on 127.0.0.1 so the studio runs in a browser where
- * Electron cannot start. (The generation API over WebSocket joins it with the service.)
+ * `tsx src/main/web/serve.ts [--port=N] [--models=DIR] [--model=NAME] [--no-open] [--fake]`: runs the
+ * studio without Electron — the generation service and its worker, the built renderer and the API over
+ * WebSocket on 127.0.0.1 — and opens it in the default browser where there is a desktop to open it on.
  */
-import { serveStatic } from './static-files'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { GenerationService } from '../service/service'
+import { pickDefaultModel } from '../service/models-dir'
+import { sourceWorkerFactory } from '../worker/spawn'
+import { startWebHost } from './host'
 
-const portArg = process.argv.find((a) => a.startsWith('--port='))
-const port = portArg ? Number(portArg.slice('--port='.length)) : 5173
+function arg(name: string): string | undefined {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`))
+  return a?.slice(name.length + 3)
+}
+const flag = (name: string): boolean => process.argv.includes(`--${name}`)
 
-serveStatic('out/renderer', port).then(
-  (s) => console.log(`Sigma Studio is running at ${s.url} (Ctrl+C to stop)`),
-  (e: Error & { code?: string }) => {
-    console.error(e.code === 'EADDRINUSE' ? `port ${port} is in use; pick another with --port=N` : e.message)
-    process.exit(1)
+function openBrowser(url: string): void {
+  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open'
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return
+  const child = spawn(cmd, [url], { stdio: 'ignore', detached: true })
+  child.on('error', () => console.log(`(could not start ${cmd}; open the address above yourself)`))
+  child.unref()
+}
+
+async function main(): Promise<void> {
+  const port = Number(arg('port') ?? 5173)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port=${arg('port')} is not a port number; use 0..65535`)
+  const modelsDir = resolve(arg('models') ?? 'models')
+  const rendererDir = resolve('out/renderer')
+  if (!existsSync(rendererDir)) throw new Error(`${rendererDir} is missing: run "npm run build" first (npm start does it for you)`)
+  const service = new GenerationService({
+    workerFactory: sourceWorkerFactory,
+    runner: flag('fake') ? 'fake' : 'onnx',
+    modelsDir,
+    defaultModel: flag('fake') ? 'fake' : pickDefaultModel(modelsDir, arg('model'))
+  })
+  let host
+  try {
+    host = await startWebHost({ service, rendererDir, port })
+  } catch (e) {
+    await service.close()
+    if ((e as { code?: string }).code === 'EADDRINUSE') throw new Error(`port ${port} is in use; pick another with --port=N (0 = any free port)`)
+    throw e
   }
-)
+  console.log(`Sigma Studio is running. Open this address (it carries this launch's access token):\n\n  ${host.url}\n\nModels: ${modelsDir}. Ctrl+C stops it.`)
+  if (!flag('no-open')) openBrowser(host.url)
+  const stop = (): void => {
+    void host.close().then(() => service.close()).then(() => process.exit(0))
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}
+
+main().catch((e: Error) => {
+  console.error(e.message)
+  process.exit(1)
+})

@@ -51,7 +51,7 @@ export class JobExecutor {
     const abort = new AbortController()
     this.running = { serial: job.serial, abort }
     const t0 = now()
-    const jt: JobTimings = { wallMs: 0, modelMs: 0, modelCalls: 0, modelRows: 0, previewMs: 0, previewFrames: 0, samplerMs: 0, decodeMs: 0, loadMs: 0 }
+    const jt: JobTimings = { wallMs: 0, modelMs: 0, modelCalls: 0, modelRows: 0, previewMs: 0, previewFrames: 0, samplerMs: 0, auxMs: 0, loadMs: 0, encodeMs: 0, modelCallMs: [] }
     let encodeMs = 0
     const cancelled = (): boolean => abort.signal.aborted || Atomics.load(this.control, CANCEL_SLOT) === job.serial
     let status: 'completed' | 'cancelled' | 'failed' = 'completed'
@@ -72,18 +72,19 @@ export class JobExecutor {
             const dt = now() - t
             jt.modelMs += dt
             jt.modelCalls++
+            jt.modelCallMs.push(dt)
             jt.modelRows += rows
             cellTimes[cell].modelMs += dt
             cellTimes[cell].modelCalls++
           }
         },
-        async decode(run) {
+        async auxCall(run) {
           if (cancelled()) throw new CancelledError()
           const t = now()
           try {
             return await run()
           } finally {
-            jt.decodeMs += now() - t
+            jt.auxMs += now() - t
           }
         }
       })
@@ -151,14 +152,15 @@ export class JobExecutor {
       if (e instanceof CancelledError || cancelled()) status = 'cancelled'
       else {
         status = 'failed'
-        const code: ErrorCode = e instanceof ModelNotFoundError ? 'model-not-found' : 'model-error'
+        const code: ErrorCode = e instanceof ModelNotFoundError ? 'model-not-found' : isInputError(e) ? 'invalid-request' : 'model-error'
         this.post({ type: 'error', jobId: job.jobId, cell: null, code, message: describe(e, code) })
       }
     } finally {
       this.running = null
     }
     jt.wallMs = now() - t0
-    jt.samplerMs = Math.max(0, jt.wallMs - jt.modelMs - jt.previewMs - jt.decodeMs - jt.loadMs - encodeMs)
+    jt.encodeMs = encodeMs
+    jt.samplerMs = Math.max(0, jt.wallMs - jt.modelMs - jt.previewMs - jt.auxMs - jt.loadMs - encodeMs)
     this.post({ type: 'done', jobId: job.jobId, status, timings: jt })
   }
 
@@ -174,8 +176,14 @@ export class JobExecutor {
   }
 }
 
+/** The models layer's GenerationInputError: the request does not fit the model (size, sampler, …). */
+function isInputError(e: unknown): boolean {
+  return e instanceof Error && e.name === 'GenerationInputError'
+}
+
 function describe(e: unknown, code: ErrorCode): string {
   const msg = e instanceof Error ? e.message : String(e)
-  if (code === 'model-not-found') return msg
+  // The models layer's own errors already say what happened and what to do (they carry a hint).
+  if (code !== 'model-error' || (typeof e === 'object' && e !== null && 'hint' in e)) return msg
   return `the model failed while generating: ${msg}. Check that the model folder is a complete Stable Diffusion ONNX export, or try another model.`
 }

@@ -60,11 +60,12 @@ interface Row {
 
 class FakeModel implements LoadedModel {
   readonly info: ModelInfo
-  private calls = 0
 
   constructor(
     name: string,
-    private readonly opts: FakeRunnerOptions
+    private readonly opts: FakeRunnerOptions,
+    /** Model calls made by this worker so far (shared by every load, so a failure happens once). */
+    private readonly counter: { calls: number }
   ) {
     this.info = { name, family: 'sd1', latentChannels: 4, previewFactors: null, tinyDecoder: null, batchable: true }
   }
@@ -77,9 +78,9 @@ class FakeModel implements LoadedModel {
   private async evaluate(hooks: ModelCallHooks, rows: Row[]): Promise<Tensor[]> {
     const total = rows.reduce((n, r) => n + r.sigmas.length, 0)
     return hooks.modelCall(total, async () => {
-      this.calls++
+      this.counter.calls++
       const { failOnCall, crashOnCall } = this.opts
-      if (crashOnCall && crashOnCall.model === this.info.name && crashOnCall.call === this.calls) {
+      if (crashOnCall && crashOnCall.model === this.info.name && crashOnCall.call === this.counter.calls) {
         if (crashOnCall.how === 'exit') process.exit(7)
         // Thrown outside the job's promise chain: an uncaught exception that ends the worker.
         setImmediate(() => {
@@ -87,8 +88,8 @@ class FakeModel implements LoadedModel {
         })
         await new Promise(() => {})
       }
-      if (failOnCall && failOnCall.model === this.info.name && failOnCall.call === this.calls) {
-        throw new Error(`fake runner: simulated model failure on call ${this.calls}`)
+      if (failOnCall && failOnCall.model === this.info.name && failOnCall.call === this.counter.calls) {
+        throw new Error(`fake runner: simulated model failure on call ${this.counter.calls}`)
       }
       busyWait(this.opts.callMs ?? 0)
       return rows.map((r) => {
@@ -106,7 +107,7 @@ class FakeModel implements LoadedModel {
     const uncond = req.params.negativePrompt ? promptMixture(req.params.negativePrompt, layout) : uncondMixture(layout)
     const model: RowModel = (x, sigmas, branch) => call({ x, sigmas, mixture: branch === 'cond' ? cond : uncond })
     const latent = await sampleCell(req.params, layout, SIGMAS, cellConditional(model, req.params.batchSize), req.onStep)
-    return req.hooks.decode(async () => decodeFake(latent, layout))
+    return req.hooks.auxCall(async () => decodeFake(latent, layout))
   }
 
   generate(req: CellRequest): Promise<CellImage> {
@@ -137,12 +138,13 @@ function decodeFake(latent: Tensor, layout: LatentLayout): CellImage {
 }
 
 export function createFakeRunner(opts: FakeRunnerOptions = {}): JobRunner {
+  const counter = { calls: 0 }
   return {
     async load(name) {
       if (opts.missingModels?.includes(name)) {
         throw new ModelNotFoundError(`model "${name}" was not found; put its folder in the models directory or pick another model`)
       }
-      return new FakeModel(name, opts)
+      return new FakeModel(name, opts, counter)
     }
   }
 }

@@ -1,13 +1,256 @@
 /**
- * The JobRunner over the ONNX pipeline of src/main/models (placeholder until that pipeline lands).
+ * The JobRunner over the models layer's ONNX pipeline (src/main/models/pipeline.ts). A thin adapter:
+ *
+ * - each cell calls the pipeline's `generate` on a shallow copy of the loaded model whose sessions are
+ *   wrapped, so that every UNet run goes through the worker's `modelCall` hook (cancel check before the
+ *   run, timing around it) and every other run (text encoders, VAE) through `auxCall`;
+ * - grid cells run side by side on one shared *coalescing UNet session*: UNet runs that the cells ask
+ *   for in the same turn of the event loop are concatenated along the batch axis into one ORT run and
+ *   the outputs split back. Every feed is already per row (sample, context, and — where the model takes
+ *   one timestep per row — the timestep), so rows at different sigmas share a call with no change to
+ *   the denoiser adapter. Models with a fixed batch or a single shared timestep run cells one by one.
+ * - the model folder's own latent→RGB factors (latent_rgb_factors.json) and tiny decoder feed previews.
  */
-import type { JobRunner } from './runner'
+import { existsSync, readFileSync } from 'node:fs'
+import { isAbsolute, join } from 'node:path'
+import type { GenerationParams } from '../../shared/params'
+import { ModelFolderError } from '../models/errors'
+import { defaultSessionCache, loadModel, type LoadedModel as OnnxModel, type ModelSessions } from '../models/model'
+import type { HostTensor, RunnableSession } from '../models/onnx/runtime'
+import { ModelSession } from '../models/onnx/runtime'
+import { generate, type PipelineRequest } from '../models/pipeline'
+import type { Tensor } from '../engine/types'
+import { createCoalescer } from './coalesce'
+import type { CellImage, CellRequest, JobRunner, LatentLayout, LatentRgbFactors, LoadedModel, ModelCallHooks, ModelInfo, TinyDecoder } from './runner'
 import { ModelNotFoundError } from './runner'
+import { TINY_DECODER_PATHS } from './tiny-decoder-paths'
+
+type RunResult = Awaited<ReturnType<RunnableSession['run']>>
+
+/** A session whose runs go through a hook (cancel + timing). */
+function hookedSession(s: RunnableSession, hook: <T>(rows: number, run: () => Promise<T>) => Promise<T>): RunnableSession {
+  return {
+    component: s.component,
+    inputs: s.inputs,
+    outputs: s.outputs,
+    run: (feeds, names) => hook(feeds[s.inputs[0]?.name]?.dims[0] ?? 1, () => s.run(feeds, names))
+  }
+}
+
+function withHooks(model: OnnxModel, hooks: ModelCallHooks, unet?: RunnableSession): OnnxModel {
+  const aux = <T>(_rows: number, run: () => Promise<T>): Promise<T> => hooks.auxCall(run)
+  const sessions: ModelSessions = {
+    text_encoder: hookedSession(model.sessions.text_encoder, aux),
+    unet: unet ?? hookedSession(model.sessions.unet, (rows, run) => hooks.modelCall(rows, run)),
+    vae_decoder: hookedSession(model.sessions.vae_decoder, aux)
+  }
+  if (model.sessions.text_encoder_2) sessions.text_encoder_2 = hookedSession(model.sessions.text_encoder_2, aux)
+  if (model.sessions.vae_encoder) sessions.vae_encoder = hookedSession(model.sessions.vae_encoder, aux)
+  return { ...model, sessions }
+}
+
+interface UnetRun {
+  feeds: Record<string, HostTensor>
+  names?: readonly string[]
+}
+
+/** The shape of every feed except the batch axis: runs with equal keys can be concatenated. */
+function shapeKey(feeds: Record<string, HostTensor>): string {
+  return Object.keys(feeds)
+    .sort()
+    .map((k) => `${k}:${feeds[k].dims.slice(1).join('x')}`)
+    .join('|')
+}
+
+/**
+ * One UNet session shared by several cells: concurrent runs are stacked on the batch axis (at most
+ * `maxBatch` rows per ORT run) and their outputs split back.
+ */
+function coalescingUnet(unet: RunnableSession, maxBatch: number, hooks: ModelCallHooks): RunnableSession {
+  const runGroup = async (group: UnetRun[]): Promise<RunResult[]> => {
+    if (group.length === 1) return [await hooks.modelCall(rowsOf(group[0].feeds), () => unet.run(group[0].feeds, group[0].names))]
+    const feeds: Record<string, HostTensor> = {}
+    for (const name of Object.keys(group[0].feeds)) {
+      const parts = group.map((g) => g.feeds[name])
+      const total = parts.reduce((n, p) => n + p.data.length, 0)
+      const data = new Float64Array(total)
+      let o = 0
+      for (const p of parts) {
+        data.set(p.data as ArrayLike<number>, o)
+        o += p.data.length
+      }
+      feeds[name] = { data, dims: [parts.reduce((n, p) => n + p.dims[0], 0), ...parts[0].dims.slice(1)] }
+    }
+    const rows = group.map((g) => rowsOf(g.feeds))
+    const out = await hooks.modelCall(
+      rows.reduce((a, b) => a + b, 0),
+      () => unet.run(feeds, group[0].names)
+    )
+    const total = rows.reduce((a, b) => a + b, 0)
+    let start = 0
+    return rows.map((n) => {
+      const piece: RunResult = {}
+      for (const [k, v] of Object.entries(out)) {
+        const per = v.data.length / total
+        piece[k] = { data: v.data.slice(start * per, (start + n) * per), dims: [n, ...v.dims.slice(1)] }
+      }
+      start += n
+      return piece
+    })
+  }
+  const co = createCoalescer<UnetRun, RunResult>(async (reqs) => {
+    // Group compatible runs (same non-batch shapes), keep each group within maxBatch rows.
+    const results = new Array<RunResult>(reqs.length)
+    const groups = new Map<string, number[]>()
+    reqs.forEach((r, i) => {
+      const k = shapeKey(r.feeds)
+      groups.set(k, [...(groups.get(k) ?? []), i])
+    })
+    for (const idx of groups.values()) {
+      let batch: number[] = []
+      let rows = 0
+      const flush = async (): Promise<void> => {
+        if (batch.length === 0) return
+        const res = await runGroup(batch.map((i) => reqs[i]))
+        batch.forEach((i, j) => (results[i] = res[j]))
+        batch = []
+        rows = 0
+      }
+      for (const i of idx) {
+        const n = rowsOf(reqs[i].feeds)
+        if (rows + n > maxBatch) await flush()
+        batch.push(i)
+        rows += n
+      }
+      await flush()
+    }
+    return results
+  })
+  return { component: unet.component, inputs: unet.inputs, outputs: unet.outputs, run: (feeds, names) => co.call({ feeds, names }) }
+
+  function rowsOf(feeds: Record<string, HostTensor>): number {
+    return feeds.sample?.dims[0] ?? 1
+  }
+}
+
+function readFactors(dir: string): LatentRgbFactors | null {
+  const path = join(dir, 'latent_rgb_factors.json')
+  if (!existsSync(path)) return null
+  try {
+    const j = JSON.parse(readFileSync(path, 'utf8')) as { factors?: unknown; bias?: unknown }
+    const rows = j.factors
+    if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r) && r.length === 3 && r.every((v) => typeof v === 'number'))) return null
+    const bias = Array.isArray(j.bias) && j.bias.length === 3 ? (j.bias as [number, number, number]) : undefined
+    return { factors: rows as [number, number, number][], bias }
+  } catch {
+    return null
+  }
+}
+
+/** A TAESD-style decoder session: UNet-space latent in, RGB in [-1, 1] out (diffusers' AutoencoderTiny export). */
+async function openTinyDecoder(dir: string): Promise<TinyDecoder | null> {
+  const rel = TINY_DECODER_PATHS.find((p) => existsSync(join(dir, p)))
+  if (!rel) return null
+  const session = await ModelSession.open('taesd_decoder', join(dir, rel))
+  const input = session.inputs[0].name
+  const output = session.outputs[0].name
+  return {
+    async decode(latent, layout) {
+      const r = await session.run({ [input]: { data: latent, dims: [1, layout.channels, layout.height, layout.width] } }, [output])
+      const { data, dims } = r[output]
+      const [, , H, W] = dims
+      const plane = H * W
+      const rgb = new Uint8Array(plane * 3)
+      for (let p = 0; p < plane; p++)
+        for (let c = 0; c < 3; c++) {
+          const v = (data[c * plane + p] + 1) * 127.5
+          rgb[p * 3 + c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v)
+        }
+      return { rgb, width: W, height: H }
+    }
+  }
+}
+
+function toPipelineRequest(p: GenerationParams): PipelineRequest {
+  if (p.img2img) throw new Error('img2img from the service is not wired yet: give the init image through the CLI for now')
+  return {
+    prompt: p.prompt,
+    negativePrompt: p.negativePrompt,
+    sampler: p.sampler,
+    samplerOptions: p.samplerOptions,
+    schedule: p.schedule,
+    scheduleParams: p.scheduleParams,
+    steps: p.steps,
+    cfg: p.cfg,
+    seed: p.seed,
+    width: p.width,
+    height: p.height,
+    batchSize: p.batchSize,
+    guidance: p.guidance,
+    noise: p.noise
+  }
+}
+
+class OnnxLoadedModel implements LoadedModel {
+  constructor(
+    readonly info: ModelInfo,
+    private readonly model: OnnxModel
+  ) {}
+
+  private layout(p: GenerationParams): LatentLayout {
+    const f = this.model.folder.vaeScale
+    return { channels: this.model.unet.latentChannels, height: p.height / f, width: p.width / f }
+  }
+
+  private async run(req: CellRequest, model: OnnxModel): Promise<CellImage> {
+    const layout = this.layout(req.params)
+    const result = await generate(model, toPipelineRequest(req.params), {
+      signal: req.signal,
+      onStep: (s) => req.onStep({ i: s.i, steps: s.steps, sigma: s.sigma, denoised: s.denoised as Tensor, layout })
+    })
+    const img = result.images[0]
+    return { rgb: img.data, width: img.width, height: img.height }
+  }
+
+  generate(req: CellRequest): Promise<CellImage> {
+    return this.run(req, withHooks(this.model, req.hooks))
+  }
+
+  generateMany(reqs: CellRequest[]): Promise<CellImage[]> {
+    const unet = coalescingUnet(this.model.sessions.unet, this.model.unet.maxBatch, reqs[0].hooks)
+    return Promise.all(reqs.map((r) => this.run(r, withHooks(this.model, r.hooks, unet))))
+  }
+
+  async dispose(): Promise<void> {
+    // Sessions live in the models layer's cache, which releases them when another model is loaded.
+  }
+}
 
 export function createOnnxRunner(modelsDir: string): JobRunner {
   return {
     async load(name) {
-      throw new ModelNotFoundError(`model "${name}" cannot be loaded from ${modelsDir}: the ONNX pipeline is not available in this build yet`)
+      const dir = isAbsolute(name) ? name : join(modelsDir, name)
+      if (!existsSync(join(dir, 'model_index.json')) && !existsSync(join(dir, 'unet'))) {
+        throw new ModelNotFoundError(`model "${name}" was not found in ${modelsDir}; put the model folder there (diffusers ONNX layout) or choose another model`)
+      }
+      let model: OnnxModel
+      try {
+        model = await loadModel(dir, { cache: defaultSessionCache })
+      } catch (e) {
+        if (e instanceof ModelFolderError && e.code === 'missing-folder') throw new ModelNotFoundError(e.message)
+        throw e
+      }
+      const folder = model.folder
+      const batchable = model.unet.timestepShape === 'batch' && model.unet.maxBatch > 1
+      const info: ModelInfo = {
+        name,
+        family: folder.family,
+        latentChannels: model.unet.latentChannels,
+        previewFactors: readFactors(dir),
+        tinyDecoder: await openTinyDecoder(dir),
+        batchable
+      }
+      return new OnnxLoadedModel(info, model)
     }
   }
 }

@@ -56,8 +56,11 @@ export interface ModelCallHooks {
    * adds the call's time to the job's model time. Wrap exactly the ONNX run, nothing more.
    */
   modelCall<T>(rows: number, run: () => Promise<T>): Promise<T>
-  /** Times a VAE decode (not counted as a model call). */
-  decode<T>(run: () => Promise<T>): Promise<T>
+  /**
+   * Runs any other ONNX call (text encoder, VAE): checks for cancellation and adds its time to the
+   * job's ONNX time, but it is not a denoising model call.
+   */
+  auxCall<T>(run: () => Promise<T>): Promise<T>
 }
 
 export interface CellRequest {

@@ -1,16 +1,46 @@
+import { useMemo, useState } from 'react'
 import { SAMPLERS, SCHEDULES } from '../../shared/catalogue'
+import { studioClient } from './api'
+import { GeneratePanel } from './features/generate/GeneratePanel'
 
 /**
- * The studio shell. The generate view, gallery, sweeps, compare and library arrive with their own
- * issues; for now the shell shows the engine's catalogue so a person can see what the studio offers.
+ * The studio shell: a generate view (when a studio API is reachable) and the catalogue of samplers
+ * and schedules. Gallery, sweeps, compare and library arrive with their own issues.
  */
 export function App(): React.JSX.Element {
+  const client = useMemo(() => studioClient(), [])
+  const [view, setView] = useState<'generate' | 'catalogue'>(client ? 'generate' : 'catalogue')
   return (
     <main className="shell">
       <header>
         <h1>Sigma Studio</h1>
         <p className="tagline">Offline diffusion studio: compare samplers and schedules on the same seed.</p>
+        <nav className="tabs" aria-label="Views">
+          <button type="button" aria-pressed={view === 'generate'} onClick={() => setView('generate')}>
+            Generate
+          </button>
+          <button type="button" aria-pressed={view === 'catalogue'} onClick={() => setView('catalogue')}>
+            Catalogue
+          </button>
+        </nav>
       </header>
+      {view === 'generate' &&
+        (client ? (
+          <GeneratePanel client={client} />
+        ) : (
+          <p className="notice" role="alert">
+            This page is not connected to a studio. Start it with <code>npm start</code> and open the address it prints (it carries an access
+            token).
+          </p>
+        ))}
+      {view === 'catalogue' && <Catalogue />}
+    </main>
+  )
+}
+
+function Catalogue(): React.JSX.Element {
+  return (
+    <>
       <section aria-label="Samplers">
         <h2>Samplers ({SAMPLERS.length})</h2>
         <ul className="catalogue">
@@ -33,6 +63,6 @@ export function App(): React.JSX.Element {
           ))}
         </ul>
       </section>
-    </main>
+    </>
   )
 }

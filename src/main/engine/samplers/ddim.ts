@@ -4,7 +4,8 @@
  */
 import { clone } from '../ops'
 import type { Sampler } from '../types'
-import { addNoise, ancestralStep, numberOption, shrinkTowards } from './step-helpers'
+import { ancestralStep, shrinkTowards } from './ancestral'
+import { numberOption } from './options'
 
 /**
  * DDIM (Song et al. 2021, eq. 12) in the x = x0 + sigma*n form. Options: `eta` (default 0).
@@ -17,7 +18,7 @@ import { addNoise, ancestralStep, numberOption, shrinkTowards } from './step-hel
  * Noise is drawn only when eta > 0, once per step that does not end at sigma 0.
  */
 export const sampleDdim: Sampler = async (denoise, input, sigmas, ctx) => {
-  const eta = numberOption('ddim', ctx.options, 'eta', 0)
+  const eta = numberOption('ddim', ctx.options, 'eta', 0, { min: 0 })
   const x = clone(input)
   const steps = sigmas.length - 1
   for (let i = 0; i < steps; i++) {
@@ -28,9 +29,9 @@ export const sampleDdim: Sampler = async (denoise, input, sigmas, ctx) => {
       // The last step lands on the clean estimate itself.
       x.set(denoised)
     } else {
-      const { down, up } = ancestralStep(sigma, sigmaNext, eta)
-      shrinkTowards(x, denoised, sigma, down)
-      if (eta > 0) addNoise(x, up, ctx.noise.next(sigma, sigmaNext))
+      const { sigmaDown, sigmaUp } = ancestralStep(sigma, sigmaNext, eta)
+      if (eta > 0) shrinkTowards(x, denoised, sigma, sigmaDown, ctx.noise.next(sigma, sigmaNext), sigmaUp)
+      else shrinkTowards(x, denoised, sigma, sigmaDown)
     }
     ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })
   }

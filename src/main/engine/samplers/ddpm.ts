@@ -1,7 +1,6 @@
 /** DDPM ancestral sampling on an arbitrary sigma list (ComfyUI's `ddpm`). */
 import { clone } from '../ops'
 import type { Sampler } from '../types'
-import { addNoise, combineInto } from './step-helpers'
 
 /**
  * DDPM (Ho, Jain & Abbeel 2020, Algorithm 2): one step of the Gaussian posterior
@@ -33,10 +32,13 @@ export const sampleDdpm: Sampler = async (denoise, input, sigmas, ctx) => {
       const back = Math.sqrt(1 + p2)
       const cVp = back / (Math.sqrt(alpha) * Math.sqrt(1 + s2))
       const cEps = (-back * (1 - alpha)) / (Math.sqrt(oneMinusAbar) * Math.sqrt(alpha))
-      combineInto(x, [cVp + cEps / sigma, -cEps / sigma], [x, denoised])
-      // Posterior standard deviation (beta-tilde), in the same rescaled units.
+      const cx = cVp + cEps / sigma
+      const cd = -cEps / sigma
+      // Posterior standard deviation (beta-tilde), in the same rescaled units; added in the same pass.
       const std = Math.sqrt(((1 - alpha) * oneMinusAbarPrev) / oneMinusAbar)
-      addNoise(x, back * std, ctx.noise.next(sigma, sigmaNext))
+      const scale = back * std
+      const noise = ctx.noise.next(sigma, sigmaNext)
+      for (let j = 0; j < x.length; j++) x[j] = cx * x[j] + cd * denoised[j] + scale * noise[j]
     }
     ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })
   }

@@ -4,7 +4,8 @@
  */
 import { clone } from '../ops'
 import type { Sampler, Tensor } from '../types'
-import { combineInto, intOption } from './step-helpers'
+import { intOption } from './options'
+import { SlopeHistory, multistepUpdate } from './slope-history'
 
 // The reference maps sigmas onto the time of a fixed linear-beta VP SDE fitted to EDM's range
 // (sigma 0.002 at t = 1e-3, sigma 80 at t = 1), whatever the actual schedule is.
@@ -96,26 +97,14 @@ export const sampleDeis: Sampler = async (denoise, input, sigmas, ctx) => {
   const coeffList = deisCoefficients(sigmas, maxOrder)
   const x = clone(input)
   const steps = sigmas.length - 1
-  const history: Tensor[] = [] // earlier derivatives, newest last
-  let spare: Tensor | undefined
+  const slopes = new SlopeHistory(maxOrder, x.length)
   for (let i = 0; i < steps; i++) {
     const sigma = sigmas[i]
     const sigmaNext = sigmas[i + 1]
     const denoised = await denoise(x, sigma)
-    const d = spare ?? new Float64Array(x.length)
-    spare = undefined
-    for (let k = 0; k < x.length; k++) d[k] = (x[k] - denoised[k]) / sigma
     const c = coeffList[i]
-    if (c.length === 0) {
-      // Euler step (first step, max_order 1, or the step to sigma 0).
-      combineInto(x, [1, sigmaNext - sigma], [x, d])
-    } else {
-      const terms = [x, d]
-      for (let k = 1; k < c.length; k++) terms.push(history[history.length - k])
-      combineInto(x, [1, ...c], terms)
-    }
-    history.push(d)
-    if (history.length > maxOrder - 1) spare = history.shift()
+    // An empty list is an Euler step (first step, max_order 1, or the step to sigma 0).
+    multistepUpdate(x, denoised, sigma, slopes, c.length === 0 ? [sigmaNext - sigma] : c)
     ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })
   }
   return x

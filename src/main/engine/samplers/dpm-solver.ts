@@ -8,9 +8,10 @@
  * sigma 0, exactly as in ComfyUI. Both also draw one noise array per (accepted) step even when eta = 0 makes
  * it a zero multiple, as the reference does, so that seeds stay comparable.
  */
-import type { Denoiser, NoiseSource, SamplerOptions, Sampler, StepInfo, Tensor } from '../types'
+import { clone } from '../ops'
+import type { Denoiser, SamplerOptions, Sampler, StepInfo, Tensor } from '../types'
 import { EngineInputError } from '../types'
-import { ancestralStep } from './ancestral'
+import { addNoise, ancestralStep } from './ancestral'
 import { numberOption, readEtaNoise } from './options'
 
 const sigmaOf = (t: number): number => Math.exp(-t)
@@ -112,13 +113,6 @@ function ancestralTarget(s: number, t: number, tEnd: number, eta: number): { tDo
   return { tDown, su: Math.sqrt(Math.max(0, st * st - sd * sd)) }
 }
 
-function addNoise(x: Tensor, noise: NoiseSource, sigma: number, sigmaNext: number, scale: number): void {
-  // Drawn even when scale is 0, as the reference does.
-  const z = noise.next(sigma, sigmaNext)
-  if (scale === 0) return
-  for (let j = 0; j < x.length; j++) x[j] += z[j] * scale
-}
-
 /**
  * The orders DPM-Solver-fast uses for a budget of `nfe` model calls: third-order steps, ending with
  * [2, 1] or [nfe mod 3] so the calls add up to exactly nfe.
@@ -132,13 +126,13 @@ export function dpmFastOrders(nfe: number): number[] {
 /** DPM-Solver-fast (Lu et al. 2022, section 3.4): as many third-order steps as the budget of sigmas.length − 1 model calls allows, uniform in log sigma. */
 export const sampleDpmFast: Sampler = async (denoise, x0, sigmas, ctx) => {
   const { sigmaMax, sigmaMin } = dpmSigmaRange(sigmas, 'dpm_fast')
-  const { eta, sNoise } = readEtaNoise(ctx.options, 0)
+  const { eta, sNoise } = readEtaNoise('dpm_fast', ctx.options, 0)
   const nfe = sigmas.length - 1
   const tStart = tOf(sigmaMax)
   const tEnd = tOf(sigmaMin)
   const orders = dpmFastOrders(nfe)
   const m = orders.length
-  const x = Float64Array.from(x0)
+  const x = clone(x0)
   const solver = new DpmSolver(denoise, x.length)
   const steps = m
   for (let i = 0; i < m; i++) {
@@ -156,7 +150,8 @@ export const sampleDpmFast: Sampler = async (denoise, x0, sigmas, ctx) => {
       await solver.stage1(x, t, h, 1 / 3)
       await solver.finish3(x, t, tDown, x)
     }
-    addNoise(x, ctx.noise, sigmaOf(t), sigmaOf(tNext), su * sNoise)
+    // Drawn even when its scale is 0, as the reference does.
+    addNoise(x, su * sNoise, ctx.noise.next(sigmaOf(t), sigmaOf(tNext)))
     const sigma = sigmaOf(t)
     ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })
   }
@@ -177,19 +172,18 @@ interface AdaptiveSettings {
 }
 
 function readAdaptive(options: SamplerOptions | undefined): AdaptiveSettings {
-  const order = numberOption(options, 'order', 3, { integer: true })
-  if (order !== 2 && order !== 3) throw new EngineInputError(`sampler option order must be 2 or 3 for dpm_adaptive, got ${order}`)
+  const who = 'dpm_adaptive'
   return {
-    order,
-    rtol: numberOption(options, 'rtol', 0.05, { min: 0 }),
+    order: numberOption(who, options, 'order', 3, { integer: true, min: 2, max: 3 }) as 2 | 3,
+    rtol: numberOption(who, options, 'rtol', 0.05, { min: 0 }),
     // atol > 0 keeps the error scale positive where the state is exactly 0.
-    atol: numberOption(options, 'atol', 0.0078, { above: 0 }),
-    hInit: numberOption(options, 'h_init', 0.05, { above: 0 }),
-    pcoeff: numberOption(options, 'pcoeff', 0),
-    icoeff: numberOption(options, 'icoeff', 1),
-    dcoeff: numberOption(options, 'dcoeff', 0),
-    acceptSafety: numberOption(options, 'accept_safety', 0.81),
-    ...readEtaNoise(options, 0)
+    atol: numberOption(who, options, 'atol', 0.0078, { above: 0 }),
+    hInit: numberOption(who, options, 'h_init', 0.05, { above: 0 }),
+    pcoeff: numberOption(who, options, 'pcoeff', 0),
+    icoeff: numberOption(who, options, 'icoeff', 1),
+    dcoeff: numberOption(who, options, 'dcoeff', 0),
+    acceptSafety: numberOption(who, options, 'accept_safety', 0.81),
+    ...readEtaNoise(who, options, 0)
   }
 }
 
@@ -255,8 +249,8 @@ export const sampleDpmAdaptive: Sampler = async (denoise, x0, sigmas, ctx) => {
   const forward = tEnd > tStart
   if (tEnd < tStart && o.eta) throw new EngineInputError('dpm_adaptive: eta must be 0 for reverse sampling')
   const n = x0.length
-  let x = Float64Array.from(x0)
-  let xPrev = Float64Array.from(x0)
+  let x = clone(x0)
+  let xPrev = clone(x0)
   let xLow = new Float64Array(n)
   let xHigh = new Float64Array(n)
   const solver = new DpmSolver(denoise, n)
@@ -311,7 +305,7 @@ export const sampleDpmAdaptive: Sampler = async (denoise, x0, sigmas, ctx) => {
       // Keep the buffers: the accepted high-order solution becomes x, the low-order one x_prev.
       ;[x, xHigh] = [xHigh, x]
       ;[xPrev, xLow] = [xLow, xPrev]
-      addNoise(x, ctx.noise, sigma, sigmaOf(t), su * o.sNoise)
+      addNoise(x, su * o.sNoise, ctx.noise.next(sigma, sigmaOf(t)))
       s = t
       if (stats) stats.acceptedSteps = (stats.acceptedSteps ?? 0) + 1
     } else if (stats) {

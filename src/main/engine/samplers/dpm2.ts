@@ -2,9 +2,10 @@
  * DPM-Solver-2-style samplers in the Karras ODE form: the slope is re-evaluated at the geometric midpoint of
  * the step (the midpoint in log sigma) and used for the whole step.
  */
+import { clone } from '../ops'
 import type { Denoiser, Sampler, Tensor } from '../types'
 import { ancestralStep } from './ancestral'
-import { addChurnNoise, churnGamma, readChurn } from './churn'
+import { churnStep, readChurn } from './churn'
 import { readEtaNoise } from './options'
 
 /** exp(lerp(log a, log b, 1/2)): the midpoint of [b, a] in log sigma, computed as the reference does. */
@@ -15,7 +16,9 @@ function logMidpoint(a: number, b: number): number {
 
 /**
  * One midpoint step from sigmaFrom to sigmaTo (> 0) given D(x, sigmaFrom), in place on x:
- * d = (x − D)/sigmaFrom, x_mid = x + d·(sigmaMid − sigmaFrom), then x += d_mid·(sigmaTo − sigmaFrom).
+ * d = (x − D)/sigmaFrom, x_mid = x + d·(sigmaMid − sigmaFrom), then x += d_mid·(sigmaTo − sigmaFrom),
+ * plus noiseScale · drawNoise() in the same pass when `drawNoise` is given (the ancestral variant). The noise
+ * is drawn after the midpoint's model call, as the reference does: a denoiser may draw from the same stream.
  */
 async function midpointStep(
   denoise: Denoiser,
@@ -24,7 +27,9 @@ async function midpointStep(
   sigmaFrom: number,
   sigmaTo: number,
   d: Tensor,
-  xMid: Tensor
+  xMid: Tensor,
+  drawNoise?: () => Tensor,
+  noiseScale = 0
 ): Promise<void> {
   const n = x.length
   const sigmaMid = logMidpoint(sigmaFrom, sigmaTo)
@@ -36,22 +41,25 @@ async function midpointStep(
   }
   const denMid = await denoise(xMid, sigmaMid)
   const k = (sigmaTo - sigmaFrom) / sigmaMid
-  for (let j = 0; j < n; j++) x[j] += (xMid[j] - denMid[j]) * k
+  if (drawNoise) {
+    const noise = drawNoise()
+    for (let j = 0; j < n; j++) x[j] = x[j] + (xMid[j] - denMid[j]) * k + noise[j] * noiseScale
+  } else {
+    for (let j = 0; j < n; j++) x[j] += (xMid[j] - denMid[j]) * k
+  }
 }
 
 /** DPM-Solver-2 steps (Lu et al. 2022) in the form of Algorithm 2 of Karras et al. (2022), with optional churn. */
 export const sampleDpm2: Sampler = async (denoise, x0, sigmas, ctx) => {
-  const churn = readChurn(ctx.options)
-  const x = Float64Array.from(x0)
+  const churn = readChurn('dpm_2', ctx.options)
+  const x = clone(x0)
   const d = new Float64Array(x.length)
   const xMid = new Float64Array(x.length)
   const steps = sigmas.length - 1
   for (let i = 0; i < steps; i++) {
     const sigma = sigmas[i]
     const sigmaNext = sigmas[i + 1]
-    const gamma = churn.sChurn > 0 ? churnGamma(churn, sigmas, i) : 0
-    const sigmaHat = sigma * (gamma + 1)
-    if (gamma > 0) addChurnNoise(x, ctx.noise.next(sigma, sigmaNext), churn.sNoise, sigma, sigmaHat)
+    const sigmaHat = churnStep(churn, x, sigmas, i, ctx.noise)
     const denoised = await denoise(x, sigmaHat)
     if (sigmaNext === 0) {
       // log 0 has no midpoint: the last step is an Euler step.
@@ -67,8 +75,8 @@ export const sampleDpm2: Sampler = async (denoise, x0, sigmas, ctx) => {
 
 /** Ancestral sampling with DPM-Solver-2 steps (k-diffusion `sample_dpm_2_ancestral`): a midpoint step down to sigmaDown, then fresh noise. */
 export const sampleDpm2Ancestral: Sampler = async (denoise, x0, sigmas, ctx) => {
-  const { eta, sNoise } = readEtaNoise(ctx.options)
-  const x = Float64Array.from(x0)
+  const { eta, sNoise } = readEtaNoise('dpm_2_ancestral', ctx.options)
+  const x = clone(x0)
   const d = new Float64Array(x.length)
   const xMid = new Float64Array(x.length)
   const steps = sigmas.length - 1
@@ -81,10 +89,8 @@ export const sampleDpm2Ancestral: Sampler = async (denoise, x0, sigmas, ctx) => 
       // An Euler step all the way to 0 lands exactly on the x0-estimate; no noise is drawn.
       x.set(denoised)
     } else {
-      await midpointStep(denoise, x, denoised, sigma, sigmaDown, d, xMid)
-      const noise = ctx.noise.next(sigma, sigmaNext)
-      const up = sNoise * sigmaUp
-      for (let j = 0; j < x.length; j++) x[j] += noise[j] * up
+      const drawNoise = (): Tensor => ctx.noise.next(sigma, sigmaNext)
+      await midpointStep(denoise, x, denoised, sigma, sigmaDown, d, xMid, drawNoise, sNoise * sigmaUp)
     }
     ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })
   }

@@ -2,11 +2,12 @@
  * DPM-Solver++(2M): a two-step multistep exponential integrator in t = −log sigma that reuses the previous
  * step's x0-estimate instead of a second model call.
  */
+import { clone } from '../ops'
 import type { Sampler, Tensor } from '../types'
 
 /** DPM-Solver++(2M) (Lu et al. 2022, "DPM-Solver++: Fast Solver for Guided Sampling of Diffusion Probabilistic Models", Algorithm 2). */
 export const sampleDpmpp2m: Sampler = async (denoise, x0, sigmas, ctx) => {
-  const x = Float64Array.from(x0)
+  const x = clone(x0)
   const n = x.length
   const steps = sigmas.length - 1
   let oldDenoised: Tensor | null = null

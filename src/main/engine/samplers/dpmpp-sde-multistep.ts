@@ -4,24 +4,34 @@
  * from earlier estimates, plus exactly scaled fresh noise. With eta = 0 they reduce to ODE solvers.
  * Our denoisers are in the x = x0 + sigma·n form, so alpha = 1 throughout.
  */
-import type { Sampler, Tensor } from '../types'
-import { EngineInputError } from '../types'
-import { readEtaNoise } from './options'
+import { clone } from '../ops'
+import type { NoiseSource, Sampler, Tensor } from '../types'
+import { choiceOption, readEtaNoise } from './options'
 
-/** x += noise · sigmaNext · sqrt(1 − e^{−2 h eta}) · s_noise: the variance the SDE injects over the step. */
-function addSdeNoise(x: Tensor, noise: Tensor, sigmaNext: number, h: number, eta: number, sNoise: number): void {
-  const scale = sigmaNext * Math.sqrt(-Math.expm1(-2 * h * eta)) * sNoise
-  for (let j = 0; j < x.length; j++) x[j] += noise[j] * scale
+const NONE = new Float64Array(0)
+
+/**
+ * The fresh noise of an SDE step and its size sigmaNext · sqrt(1 − e^{−2 h eta}) · s_noise (the variance the SDE
+ * injects over the step). With eta or s_noise 0 nothing is drawn and `noisy` is false. The caller adds
+ * scale · noise in its update pass.
+ */
+function sdeNoise(
+  source: NoiseSource,
+  sigma: number,
+  sigmaNext: number,
+  h: number,
+  eta: number,
+  sNoise: number
+): { noisy: boolean; noise: Tensor; scale: number } {
+  if (!(eta > 0 && sNoise > 0)) return { noisy: false, noise: NONE, scale: 0 }
+  return { noisy: true, noise: source.next(sigma, sigmaNext), scale: sigmaNext * Math.sqrt(-Math.expm1(-2 * h * eta)) * sNoise }
 }
 
 /** DPM-Solver++(2M) SDE (Lu et al. 2022, "DPM-Solver++", SDE variant as in k-diffusion), options eta (1), s_noise (1), solver_type 'midpoint' | 'heun'. */
 export const sampleDpmpp2mSde: Sampler = async (denoise, x0, sigmas, ctx) => {
-  const { eta, sNoise } = readEtaNoise(ctx.options)
-  const solverType = ctx.options?.solver_type ?? 'midpoint'
-  if (solverType !== 'midpoint' && solverType !== 'heun') {
-    throw new EngineInputError(`sampler option solver_type must be 'midpoint' or 'heun', got ${String(solverType)}`)
-  }
-  const x = Float64Array.from(x0)
+  const { eta, sNoise } = readEtaNoise('dpmpp_2m_sde', ctx.options)
+  const solverType = choiceOption('dpmpp_2m_sde', ctx.options, 'solver_type', ['midpoint', 'heun'])
+  const x = clone(x0)
   const n = x.length
   const steps = sigmas.length - 1
   let oldDenoised: Tensor | null = null
@@ -46,11 +56,18 @@ export const sampleDpmpp2mSde: Sampler = async (denoise, x0, sigmas, ctx) => {
         // midpoint: half the first-order weight; heun: the exact phi_2-type weight for a linear D in lambda.
         const c = solverType === 'heun' ? (b / -hEta + 1) * invR : 0.5 * b * invR
         const old: Tensor = oldDenoised
-        for (let j = 0; j < n; j++) x[j] = a * x[j] + b * denoised[j] + c * (denoised[j] - old[j])
+        const { noisy, noise, scale } = sdeNoise(ctx.noise, sigma, sigmaNext, h, eta, sNoise)
+        for (let j = 0; j < n; j++) {
+          const v = a * x[j] + b * denoised[j] + c * (denoised[j] - old[j])
+          x[j] = noisy ? v + noise[j] * scale : v
+        }
       } else {
-        for (let j = 0; j < n; j++) x[j] = a * x[j] + b * denoised[j]
+        const { noisy, noise, scale } = sdeNoise(ctx.noise, sigma, sigmaNext, h, eta, sNoise)
+        for (let j = 0; j < n; j++) {
+          const v = a * x[j] + b * denoised[j]
+          x[j] = noisy ? v + noise[j] * scale : v
+        }
       }
-      if (eta > 0 && sNoise > 0) addSdeNoise(x, ctx.noise.next(sigma, sigmaNext), sigmaNext, h, eta, sNoise)
     }
     oldDenoised = denoised
     hLast = h
@@ -61,8 +78,8 @@ export const sampleDpmpp2mSde: Sampler = async (denoise, x0, sigmas, ctx) => {
 
 /** DPM-Solver++(3M) SDE (Lu et al. 2022, third-order multistep, SDE variant as in k-diffusion), options eta (1), s_noise (1). */
 export const sampleDpmpp3mSde: Sampler = async (denoise, x0, sigmas, ctx) => {
-  const { eta, sNoise } = readEtaNoise(ctx.options)
-  const x = Float64Array.from(x0)
+  const { eta, sNoise } = readEtaNoise('dpmpp_3m_sde', ctx.options)
+  const x = clone(x0)
   const n = x.length
   const steps = sigmas.length - 1
   // The two previous estimates and step sizes (0 = none yet).
@@ -86,6 +103,7 @@ export const sampleDpmpp3mSde: Sampler = async (denoise, x0, sigmas, ctx) => {
       // phi_2 and phi_3 weights of the exponential integrator for the first and second divided differences.
       const phi2 = Math.expm1(-hEta) / hEta + 1
       const phi3 = phi2 / hEta - 0.5
+      const { noisy, noise, scale } = sdeNoise(ctx.noise, sigma, sigmaNext, h, eta, sNoise)
       if (den1 !== null && den2 !== null && h > 0 && h1 > 0 && h2 > 0) {
         // Third order: first and second divided differences of D in lambda, scaled to the current step.
         const r0 = h1 / h
@@ -99,17 +117,23 @@ export const sampleDpmpp3mSde: Sampler = async (denoise, x0, sigmas, ctx) => {
           const d11 = (p[j] - pp[j]) / r1
           const d1 = d10 + (d10 - d11) * q
           const d2 = (d10 - d11) * inv01
-          x[j] = a * x[j] + b * denoised[j] + phi2 * d1 - phi3 * d2
+          const v = a * x[j] + b * denoised[j] + phi2 * d1 - phi3 * d2
+          x[j] = noisy ? v + noise[j] * scale : v
         }
       } else if (den1 !== null && h > 0 && h1 > 0) {
         // Second order with one previous estimate.
         const invR = h / h1
         const p: Tensor = den1
-        for (let j = 0; j < n; j++) x[j] = a * x[j] + b * denoised[j] + phi2 * (denoised[j] - p[j]) * invR
+        for (let j = 0; j < n; j++) {
+          const v = a * x[j] + b * denoised[j] + phi2 * (denoised[j] - p[j]) * invR
+          x[j] = noisy ? v + noise[j] * scale : v
+        }
       } else {
-        for (let j = 0; j < n; j++) x[j] = a * x[j] + b * denoised[j]
+        for (let j = 0; j < n; j++) {
+          const v = a * x[j] + b * denoised[j]
+          x[j] = noisy ? v + noise[j] * scale : v
+        }
       }
-      if (eta > 0 && sNoise > 0) addSdeNoise(x, ctx.noise.next(sigma, sigmaNext), sigmaNext, h, eta, sNoise)
     }
     den2 = den1
     den1 = denoised

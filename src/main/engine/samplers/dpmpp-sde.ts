@@ -2,17 +2,18 @@
  * DPM-Solver++ (stochastic), "dpmpp_sde": a two-stage single-step solver in lambda = −log sigma with ancestral
  * noise added after each stage. Our denoisers are in the x = x0 + sigma·n form, so alpha = 1 throughout.
  */
+import { clone } from '../ops'
 import type { Sampler } from '../types'
 import { ancestralStep } from './ancestral'
 import { numberOption, readEtaNoise } from './options'
 
 /** DPM-Solver++ stochastic second-order single-step sampler (Lu et al. 2022; k-diffusion `sample_dpmpp_sde`), options eta, s_noise, r (default 1/2). */
 export const sampleDpmppSde: Sampler = async (denoise, x0, sigmas, ctx) => {
-  const { eta, sNoise } = readEtaNoise(ctx.options)
-  const r = numberOption(ctx.options, 'r', 0.5, { above: 0, max: 1 })
+  const { eta, sNoise } = readEtaNoise('dpmpp_sde', ctx.options)
+  const r = numberOption('dpmpp_sde', ctx.options, 'r', 0.5, { above: 0, max: 1 })
   const fac = 1 / (2 * r)
   const noisy = eta > 0 && sNoise > 0
-  const x = Float64Array.from(x0)
+  const x = clone(x0)
   const n = x.length
   const x2 = new Float64Array(n)
   const steps = sigmas.length - 1
@@ -29,16 +30,17 @@ export const sampleDpmppSde: Sampler = async (denoise, x0, sigmas, ctx) => {
       const lambdaS1 = lambdaS + r * h
       const sigmaS1 = Math.exp(-lambdaS1)
 
-      // Stage 1: deterministic part of the step to the intermediate level, then its share of fresh noise.
+      // Stage 1: deterministic part of the step to the intermediate level, plus its share of fresh noise.
       const st1 = ancestralStep(sigma, sigmaS1, eta)
       const h1 = -Math.log(st1.sigmaDown) - lambdaS
       const a1 = Math.exp(-h1)
       const b1 = -Math.expm1(-h1)
-      for (let j = 0; j < n; j++) x2[j] = a1 * x[j] + b1 * denoised[j]
       if (noisy) {
         const noise = ctx.noise.next(sigma, sigmaS1)
         const up = sNoise * st1.sigmaUp
-        for (let j = 0; j < n; j++) x2[j] += noise[j] * up
+        for (let j = 0; j < n; j++) x2[j] = a1 * x[j] + b1 * denoised[j] + noise[j] * up
+      } else {
+        for (let j = 0; j < n; j++) x2[j] = a1 * x[j] + b1 * denoised[j]
       }
       const denoised2 = await denoise(x2, sigmaS1)
 
@@ -49,11 +51,12 @@ export const sampleDpmppSde: Sampler = async (denoise, x0, sigmas, ctx) => {
       const b2 = -Math.expm1(-h2)
       const c0 = b2 * (1 - fac)
       const c1 = b2 * fac
-      for (let j = 0; j < n; j++) x[j] = a2 * x[j] + c0 * denoised[j] + c1 * denoised2[j]
       if (noisy) {
         const noise = ctx.noise.next(sigma, sigmaNext)
         const up = sNoise * st2.sigmaUp
-        for (let j = 0; j < n; j++) x[j] += noise[j] * up
+        for (let j = 0; j < n; j++) x[j] = a2 * x[j] + c0 * denoised[j] + c1 * denoised2[j] + noise[j] * up
+      } else {
+        for (let j = 0; j < n; j++) x[j] = a2 * x[j] + c0 * denoised[j] + c1 * denoised2[j]
       }
     }
     ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })

@@ -3,23 +3,21 @@
  * (stochastic) variant. Both update x in place in one fused loop per step, so their per-step cost is a
  * single pass over the latent.
  */
+import { clone } from '../ops'
 import type { Sampler } from '../types'
 import { ancestralStep } from './ancestral'
-import { addChurnNoise, churnGamma, readChurn } from './churn'
+import { churnStep, readChurn } from './churn'
 import { readEtaNoise } from './options'
 
 /** Euler steps with optional churn: Algorithm 2 of Karras et al. (2022), "Elucidating the Design Space of Diffusion-Based Generative Models". */
 export const sampleEuler: Sampler = async (denoise, x0, sigmas, ctx) => {
-  const churn = readChurn(ctx.options)
-  const x = Float64Array.from(x0)
+  const churn = readChurn('euler', ctx.options)
+  const x = clone(x0)
   const steps = sigmas.length - 1
   for (let i = 0; i < steps; i++) {
     const sigma = sigmas[i]
     const sigmaNext = sigmas[i + 1]
-    const gamma = churn.sChurn > 0 ? churnGamma(churn, sigmas, i) : 0
-    const sigmaHat = sigma * (gamma + 1)
-    // Noise is drawn only when this step actually churns (gamma > 0), as the reference does.
-    if (gamma > 0) addChurnNoise(x, ctx.noise.next(sigma, sigmaNext), churn.sNoise, sigma, sigmaHat)
+    const sigmaHat = churnStep(churn, x, sigmas, i, ctx.noise)
     const denoised = await denoise(x, sigmaHat)
     // x += d · dt with d = (x − D) / sigmaHat and dt = sigmaNext − sigmaHat, folded into one factor.
     const k = (sigmaNext - sigmaHat) / sigmaHat
@@ -31,8 +29,8 @@ export const sampleEuler: Sampler = async (denoise, x0, sigmas, ctx) => {
 
 /** Ancestral sampling with Euler steps (k-diffusion `sample_euler_ancestral`): an Euler step down to sigmaDown, then fresh noise up to sigmaNext. */
 export const sampleEulerAncestral: Sampler = async (denoise, x0, sigmas, ctx) => {
-  const { eta, sNoise } = readEtaNoise(ctx.options)
-  const x = Float64Array.from(x0)
+  const { eta, sNoise } = readEtaNoise('euler_ancestral', ctx.options)
+  const x = clone(x0)
   const steps = sigmas.length - 1
   for (let i = 0; i < steps; i++) {
     const sigma = sigmas[i]

@@ -3,13 +3,14 @@
  * slopes at up to three points with weights that depend on the noise level. Work buffers are allocated once
  * per run and reused every step.
  */
-import type { Sampler, Tensor } from '../types'
-import { addChurnNoise, churnGamma, readChurn } from './churn'
+import { clone } from '../ops'
+import type { Sampler } from '../types'
+import { addChurnNoise, churnGamma, churnStep, readChurn } from './churn'
 
 /** Heun steps with optional churn: Algorithm 2 of Karras et al. (2022), "Elucidating the Design Space of Diffusion-Based Generative Models". */
 export const sampleHeun: Sampler = async (denoise, x0, sigmas, ctx) => {
-  const churn = readChurn(ctx.options)
-  const x = Float64Array.from(x0)
+  const churn = readChurn('heun', ctx.options)
+  const x = clone(x0)
   const n = x.length
   const d = new Float64Array(n)
   const x2 = new Float64Array(n)
@@ -17,9 +18,7 @@ export const sampleHeun: Sampler = async (denoise, x0, sigmas, ctx) => {
   for (let i = 0; i < steps; i++) {
     const sigma = sigmas[i]
     const sigmaNext = sigmas[i + 1]
-    const gamma = churn.sChurn > 0 ? churnGamma(churn, sigmas, i) : 0
-    const sigmaHat = sigma * (gamma + 1)
-    if (gamma > 0) addChurnNoise(x, ctx.noise.next(sigma, sigmaNext), churn.sNoise, sigma, sigmaHat)
+    const sigmaHat = churnStep(churn, x, sigmas, i, ctx.noise)
     const denoised = await denoise(x, sigmaHat)
     const dt = sigmaNext - sigmaHat
     if (sigmaNext === 0) {
@@ -49,8 +48,8 @@ export const sampleHeun: Sampler = async (denoise, x0, sigmas, ctx) => {
  * Draws one noise array every step, churn or not: that reference quirk keeps seeds comparable with ComfyUI.
  */
 export const sampleHeunpp2: Sampler = async (denoise, x0, sigmas, ctx) => {
-  const churn = readChurn(ctx.options)
-  const x = Float64Array.from(x0)
+  const churn = readChurn('heunpp2', ctx.options)
+  const x = clone(x0)
   const n = x.length
   const d = new Float64Array(n)
   const x2 = new Float64Array(n)
@@ -64,7 +63,7 @@ export const sampleHeunpp2: Sampler = async (denoise, x0, sigmas, ctx) => {
     const sigma = sigmas[i]
     const s1 = sigmas[i + 1]
     const gamma = churnGamma(churn, sigmas, i)
-    const eps: Tensor = ctx.noise.next(sigma, s1)
+    const eps = ctx.noise.next(sigma, s1)
     const sigmaHat = sigma * (gamma + 1)
     if (gamma > 0) addChurnNoise(x, eps, churn.sNoise, sigma, sigmaHat)
     const denoised = await denoise(x, sigmaHat)

@@ -5,7 +5,8 @@
  */
 import { clone } from '../ops'
 import type { Denoiser, Sampler, SamplerContext, Tensor } from '../types'
-import { combineInto, intOption } from './step-helpers'
+import { intOption } from './options'
+import { SlopeHistory, multistepUpdate } from './slope-history'
 
 /** Fixed-step Adams–Bashforth weights for orders 1..4, newest derivative first. */
 const ADAMS_BASHFORTH: readonly (readonly number[])[] = [
@@ -58,34 +59,21 @@ async function ipndmLoop(
   const maxOrder = intOption(name, ctx.options, 'max_order', 4, 1, 4)
   const x = clone(input)
   const steps = sigmas.length - 1
-  const history: Tensor[] = [] // earlier derivatives, newest last
-  let spare: Tensor | undefined
+  const slopes = new SlopeHistory(maxOrder, x.length)
   for (let i = 0; i < steps; i++) {
     const sigma = sigmas[i]
     const sigmaNext = sigmas[i + 1]
     const denoised = await denoise(x, sigma)
-    const d = spare ?? new Float64Array(x.length)
-    spare = undefined
-    for (let k = 0; k < x.length; k++) d[k] = (x[k] - denoised[k]) / sigma
-    const order = Math.min(maxOrder, i + 1)
     if (sigmaNext === 0) {
       x.set(denoised)
     } else {
+      const order = Math.min(maxOrder, i + 1)
       const h0 = sigmaNext - sigma
       const w = variable
         ? ipndmVWeights(order, h0, sigma - sigmas[i - 1], sigmas[i - 1] - sigmas[i - 2], sigmas[i - 2] - sigmas[i - 3])
         : ADAMS_BASHFORTH[order - 1]
-      const coeffs = [1, h0 * w[0]]
-      const terms = [x, d]
-      for (let k = 1; k < order; k++) {
-        coeffs.push(h0 * w[k])
-        terms.push(history[history.length - k])
-      }
-      combineInto(x, coeffs, terms)
+      multistepUpdate(x, denoised, sigma, slopes, w.map((wk) => h0 * wk))
     }
-    // Keep the newest maxOrder - 1 derivatives; the dropped array is reused next step.
-    history.push(d)
-    if (history.length > maxOrder - 1) spare = history.shift()
     ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })
   }
   return x

@@ -4,8 +4,10 @@
  * numerically; the integrand is a polynomial of degree order − 1, so a Gauss–Legendre rule with
  * ceil(order / 2) nodes is already exact and we use one node more for margin.
  */
-import type { Sampler, Tensor } from '../types'
+import { clone } from '../ops'
+import type { Sampler } from '../types'
 import { numberOption } from './options'
+import { SlopeHistory, multistepUpdate } from './slope-history'
 
 interface Quadrature {
   nodes: Float64Array
@@ -73,34 +75,22 @@ export function linearMultistepCoeff(order: number, t: ArrayLike<number>, i: num
 
 /** Linear multistep method (k-diffusion `sample_lms`; Adams–Bashforth in sigma), option `order` (default 4). */
 export const sampleLms: Sampler = async (denoise, x0, sigmas, ctx) => {
-  const order = numberOption(ctx.options, 'order', 4, { min: 1, integer: true })
-  const x = Float64Array.from(x0)
-  const n = x.length
+  const order = numberOption('lms', ctx.options, 'order', 4, { min: 1, integer: true })
+  const x = clone(x0)
   const steps = sigmas.length - 1
-  // Slopes, oldest first; at most `order` are kept and the dropped one's buffer is reused.
-  const ds: Tensor[] = []
-  const coeffs: number[] = []
+  const slopes = new SlopeHistory(order, x.length)
   for (let i = 0; i < steps; i++) {
     const sigma = sigmas[i]
     const sigmaNext = sigmas[i + 1]
     const denoised = await denoise(x, sigma)
-    const d = ds.length >= order ? ds.shift()! : new Float64Array(n)
-    const inv = 1 / sigma
-    for (let j = 0; j < n; j++) d[j] = (x[j] - denoised[j]) * inv
-    ds.push(d)
     if (sigmaNext === 0) {
       // Denoising step: the slope is undefined at sigma 0, the estimate is the answer.
       x.set(denoised)
     } else {
+      // Coefficient j belongs to the slope j steps back.
       const curOrder = Math.min(i + 1, order)
-      coeffs.length = 0
-      for (let j = 0; j < curOrder; j++) coeffs.push(linearMultistepCoeff(curOrder, sigmas, i, j))
-      // Coefficient j belongs to the slope j steps back (the newest is last in ds).
-      for (let j = 0; j < curOrder; j++) {
-        const c = coeffs[j]
-        const dj = ds[ds.length - 1 - j]
-        for (let e = 0; e < n; e++) x[e] += c * dj[e]
-      }
+      const coeffs = Array.from({ length: curOrder }, (_, j) => linearMultistepCoeff(curOrder, sigmas, i, j))
+      multistepUpdate(x, denoised, sigma, slopes, coeffs)
     }
     ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })
   }

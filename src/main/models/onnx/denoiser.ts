@@ -131,13 +131,15 @@ export function unetConditionalDenoiser(model: LoadedModel, options: UnetDenoise
     const out = new Float64Array(rows * rowLength)
     const per = Math.min(rows, io.maxBatch)
     for (let start = 0; start < rows; start += per) {
-      const n = Math.min(per, rows - start)
+      const real = Math.min(per, rows - start)
+      // An export with a fixed batch takes exactly that many rows: pad with copies of the last row.
+      const n = io.fixedBatch ?? real
       const sample = new Float32Array(n * rowLength)
       const context = new Float32Array(n * cond.tokens * width)
       const pooled = io.textEmbeds ? new Float32Array(n * pooledWidth) : undefined
       const ids = io.timeIds ? new Float32Array(n * 6) : undefined
       for (let r = 0; r < n; r++) {
-        const row = start + r
+        const row = start + Math.min(r, real - 1)
         const c = conds[Math.floor(row / images)]
         const image = row % images
         sample.set(xin.subarray(image * rowLength, (image + 1) * rowLength), r * rowLength)
@@ -162,7 +164,7 @@ export function unetConditionalDenoiser(model: LoadedModel, options: UnetDenoise
         for (let r = 0; r < n; r++) emb.set(lcmEmbed, r * lcmEmbed.length)
         feeds.timestep_cond = { data: emb, dims: [n, lcmEmbed.length] }
       }
-      options.onUnetCall?.(n)
+      options.onUnetCall?.(real)
       let result
       try {
         result = await session.run(feeds, [io.output])
@@ -172,8 +174,9 @@ export function unetConditionalDenoiser(model: LoadedModel, options: UnetDenoise
         }
         throw e
       }
-      const raw = result[io.output].data
-      if (raw.length !== n * rowLength) throw new Error(`unet: ${raw.length} output values for ${n} rows of ${rowLength}`)
+      const all = result[io.output].data
+      if (all.length !== n * rowLength) throw new Error(`unet: ${all.length} output values for ${n} rows of ${rowLength}`)
+      const raw = n === real ? all : all.subarray(0, real * rowLength)
       const bad = firstNonFinite(raw)
       if (bad >= 0) {
         throw new ModelRunError(

@@ -38,6 +38,22 @@ export const DEVICE_TO_EXECUTION_PROVIDERS: Readonly<Record<ConcreteDevice, read
     webgpu: Object.freeze(['webgpu', 'cpu'])
   })
 
+/**
+ * Session options a provider needs on top of the defaults: DirectML supports neither memory-pattern
+ * optimisation nor parallel execution (ORT's DirectML EP documentation), so it gets them off.
+ */
+const DEVICE_SESSION_OPTIONS: Readonly<Record<ConcreteDevice, Readonly<ort.InferenceSession.SessionOptions>>> = Object.freeze({
+  cpu: Object.freeze({}),
+  cuda: Object.freeze({}),
+  dml: Object.freeze({ enableMemPattern: false }),
+  coreml: Object.freeze({}),
+  webgpu: Object.freeze({})
+})
+
+// ORT's own logger writes provider-load failures straight to stderr; we report them ourselves (as job-log
+// notes and typed errors), so only fatal messages should reach the console.
+ort.env.logLevel = 'fatal'
+
 export const DEVICES: readonly Device[] = ['auto', ...(Object.keys(DEVICE_TO_EXECUTION_PROVIDERS) as ConcreteDevice[])]
 
 /** Checks a device name from the user; throws naming the known devices. */
@@ -214,9 +230,9 @@ export class ModelSession implements RunnableSession {
           intraOpNumThreads: threads,
           interOpNumThreads: 1,
           executionMode: 'sequential',
-          logSeverityLevel: 3
+          logSeverityLevel: 3,
+          ...DEVICE_SESSION_OPTIONS[device]
         })
-        if (device !== candidates[0]) options.log?.(`${component}: running on ${device} instead`)
         return new ModelSession(component, path, device, session)
       } catch (e) {
         if (e instanceof ModelFolderError) throw e

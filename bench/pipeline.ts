@@ -1,0 +1,162 @@
+/**
+ * `npm run -s bench -- pipeline`: what the generation service costs on top of the model itself.
+ *
+ * Runs the real service and worker (from source, under tsx) on the default model (models/emoji-tiny,
+ * else the sd1-tiny test fixture; the JSON says which) and, per step count, measures whole jobs with
+ * previews off and on every step:
+ *
+ *   overhead = wall time of the job as the service sees it (generate() → job finished)
+ *              ÷ the sum of the ONNX run times inside it (UNet + text encoder + VAE, timed around each run)
+ *
+ * plus the median UNet call, the preview and sampler cost per step, how long a cancel takes to stop a
+ * running job, and peak memory. Each figure is the median of several warm jobs (the model is loaded once).
+ */
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { GenerateRequest, PreviewSettings } from '../src/shared/api'
+import { DEFAULT_PARAMS } from '../src/shared/params'
+import type { JobTimings } from '../src/shared/worker-protocol'
+import { GenerationService, type FinishedJobInfo } from '../src/main/service/service'
+import { sourceWorkerFactory } from '../src/main/worker/spawn'
+
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3)
+/** Image side; BENCH_SIZE=512 makes the fixture's UNet call cost what a small real model's does. */
+const SIZE = Number(process.env.BENCH_SIZE ?? 64)
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+const r3 = (x: number): number => Math.round(x * 1000) / 1000
+
+function pickModel(): { modelsDir: string; model: string; note: string } {
+  const root = resolve('models')
+  if (existsSync(join(root, 'emoji-tiny', 'model_index.json'))) return { modelsDir: root, model: 'emoji-tiny', note: 'default model' }
+  return { modelsDir: resolve('tools/fixtures/models'), model: 'sd1-tiny', note: 'models/emoji-tiny is not there yet: random-weight test fixture (its UNet call is far cheaper than a real model, so overhead ratios are pessimistic)' }
+}
+
+export async function benchPipeline(): Promise<unknown> {
+  const { modelsDir, model, note } = pickModel()
+  const service = new GenerationService({ workerFactory: sourceWorkerFactory, runner: 'onnx', modelsDir, defaultModel: model })
+  let peakRss = 0
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20)
+
+  const request = (steps: number, preview: PreviewSettings, seed = 1): GenerateRequest => ({
+    params: { ...DEFAULT_PARAMS, model, prompt: 'a smiling face with sunglasses', steps, cfg: 5, seed: String(seed), width: SIZE, height: SIZE, sampler: 'euler', schedule: 'karras' },
+    preview,
+    grid: null
+  })
+
+  async function runJob(req: GenerateRequest): Promise<{ wall: number; info: FinishedJobInfo }> {
+    const t0 = performance.now()
+    const { jobId } = service.generate(req)
+    const info = await new Promise<FinishedJobInfo>((ok) => {
+      const off = service.onJobFinished((i) => {
+        if (i.jobId === jobId) {
+          off()
+          ok(i)
+        }
+      })
+    })
+    if (info.state !== 'completed') throw new Error(`bench job ended ${info.state}; run "npm run studio" on ${model} to see why`)
+    return { wall: performance.now() - t0, info }
+  }
+
+  try {
+    await runJob(request(4, { mode: 'off', every: 1 })) // load the model and warm every code path
+    await runJob(request(4, { mode: 'auto', every: 1 }))
+
+    const perSteps: Record<string, unknown> = {}
+    const calls: number[] = []
+    const previewPerStep: number[] = []
+    const samplerPerStep: number[] = []
+    const overhead: Record<number, { off: number; on: number }> = {}
+    for (const steps of [4, 20, 50]) {
+      const result: Record<string, unknown> = {}
+      for (const [label, preview] of [
+        ['previewsOff', { mode: 'off', every: 1 }],
+        ['previewsOn', { mode: 'auto', every: 1 }]
+      ] as const) {
+        const ratios: number[] = []
+        const walls: number[] = []
+        let last: JobTimings | null = null
+        for (let k = 0; k < REPEATS; k++) {
+          const { wall, info } = await runJob(request(steps, preview, k + 1))
+          const t = info.timings!
+          ratios.push(wall / (t.modelMs + t.auxMs))
+          walls.push(wall)
+          last = t
+          if (steps === 20) {
+            calls.push(...t.modelCallMs)
+            if (label === 'previewsOn') previewPerStep.push(t.previewMs / steps)
+            else samplerPerStep.push(t.samplerMs / steps)
+          }
+        }
+        result[label] = {
+          overhead: r3(median(ratios)),
+          wallMs: r3(median(walls)),
+          onnxMs: r3(last!.modelMs + last!.auxMs),
+          unetMs: r3(last!.modelMs),
+          otherOnnxMs: r3(last!.auxMs),
+          modelCalls: last!.modelCalls,
+          previewMs: r3(last!.previewMs),
+          workerRestMs: r3(last!.samplerMs),
+          encodeMs: r3(last!.encodeMs)
+        }
+        overhead[steps] = { ...(overhead[steps] ?? { off: 0, on: 0 }), [label === 'previewsOff' ? 'off' : 'on']: median(ratios) }
+      }
+      perSteps[`steps${steps}`] = result
+    }
+
+    // Cancel: start a long job, cancel a few steps in (mid model call), time until the worker stops.
+    const latencies: number[] = []
+    for (let k = 0; k < 5; k++) {
+      const { jobId } = service.generate(request(50, { mode: 'off', every: 1 }, 100 + k))
+      await new Promise<void>((ok) => {
+        const off = service.on('studio:progress', (p) => {
+          if (p.jobId === jobId && p.step === 5) {
+            off()
+            ok()
+          }
+        })
+      })
+      await new Promise((r) => setTimeout(r, median(calls) / 2))
+      const done = new Promise<FinishedJobInfo>((ok) => {
+        const off = service.onJobFinished((i) => i.jobId === jobId && (off(), ok(i)))
+      })
+      service.cancel(jobId)
+      const info = await done
+      if (info.state !== 'cancelled' || info.cancelLatencyMs === null) throw new Error(`cancel did not stop the job (state ${info.state})`)
+      latencies.push(info.cancelLatencyMs)
+    }
+
+    const mem = process.memoryUsage()
+    return {
+      bench: 'pipeline',
+      model,
+      modelNote: note,
+      modelsDir,
+      size: `${SIZE}x${SIZE}`,
+      sampler: 'euler/karras, cfg 5 (cond+uncond batched in one UNet call where the model allows)',
+      repeats: REPEATS,
+      overheadPreviewsOff: r3(overhead[20].off),
+      overheadPreviewsOn: r3(overhead[20].on),
+      overheadBySteps: Object.fromEntries(Object.entries(overhead).map(([s, o]) => [s, { previewsOff: r3(o.off), previewsOn: r3(o.on) }])),
+      targets: { overheadPreviewsOff: 1.03, overheadPreviewsOn: 1.08 },
+      modelCallMs: r3(median(calls)),
+      cancelLatencyMs: r3(median(latencies)),
+      cancelLatencyMaxMs: r3(Math.max(...latencies)),
+      previewMsPerStep: r3(median(previewPerStep)),
+      samplerMsPerStep: r3(median(samplerPerStep)),
+      samplerMsPerStepNote: 'worker time outside ONNX, previews and PNG encoding: sampler and guidance arithmetic, noise, message posting',
+      peakRssMB: r3(Math.max(peakRss, mem.rss) / 2 ** 20),
+      peakRssMBFromOs: r3(process.resourceUsage().maxRSS / 1024),
+      heapUsedMB: r3(mem.heapUsed / 2 ** 20),
+      detail: perSteps
+    }
+  } finally {
+    clearInterval(sampler)
+    await service.close()
+  }
+}

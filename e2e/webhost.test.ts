@@ -1,0 +1,78 @@
+/**
+ * The local web host end to end in Debian Chromium: the page opened with the printed URL connects over
+ * the token-protected WebSocket, generates with a real ONNX model (the committed sd1-tiny fixture) in
+ * the real worker, shows preview frames as they arrive and the final image.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { GenerationService } from '../src/main/service/service'
+import { startWebHost, type WebHost } from '../src/main/web/host'
+import { sourceWorkerFactory } from '../src/main/worker/spawn'
+import { chromiumAvailable, launchChromium } from './chromium'
+import { OUT, ROOT, outputPath } from './paths'
+
+const FIXTURES = join(ROOT, 'tools/fixtures/models')
+const STEPS = 16
+
+describe('web host in Chromium', () => {
+  let service: GenerationService
+  let host: WebHost
+  beforeAll(async () => {
+    if (!existsSync(join(OUT, 'renderer/index.html'))) throw new Error('out/renderer is missing: run "npm run build" first')
+    if (!existsSync(join(FIXTURES, 'sd1-tiny/model_index.json'))) throw new Error(`the sd1-tiny fixture model is missing from ${FIXTURES}`)
+    service = new GenerationService({ workerFactory: sourceWorkerFactory, runner: 'onnx', modelsDir: FIXTURES, defaultModel: 'sd1-tiny' })
+    host = await startWebHost({ service, rendererDir: join(OUT, 'renderer') })
+  })
+  afterAll(async () => {
+    await host?.close()
+    await service?.close()
+  })
+
+  it.skipIf(!chromiumAvailable())('generates with live previews and shows the result', async () => {
+    const browser = await launchChromium()
+    try {
+      let page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+      const errors: string[] = []
+      const watch = (p: Page): void => {
+        p.on('pageerror', (e) => errors.push(e.message))
+        p.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+      }
+      watch(page)
+
+      // Without the token the page is not connected and says how to get connected.
+      await page.goto(host.origin + '/')
+      await page.getByRole('button', { name: 'Generate' }).click()
+      await page.getByRole('alert').filter({ hasText: 'not connected' }).waitFor()
+
+      await page.close()
+      page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+      watch(page)
+      await page.goto(host.url)
+      const panel = page.getByRole('region', { name: 'Generate' })
+      await panel.waitFor()
+      expect(page.url()).not.toContain('token=') // the token left the address bar
+      await page.getByLabel('Model').selectOption('sd1-tiny')
+      await page.getByLabel('Prompt').fill('a small red fox, studio light')
+      await page.getByLabel('Sampler').selectOption('dpmpp_2m')
+      await page.getByLabel('Steps').fill(String(STEPS))
+      await panel.getByRole('button', { name: 'Generate' }).click()
+
+      const result = page.getByRole('img', { name: 'Generated image' })
+      await result.waitFor({ timeout: 30_000 })
+      const canvas = page.getByLabel('Preview of the image being generated')
+      const received = Number(await canvas.getAttribute('data-received'))
+      const drawn = Number(await canvas.getAttribute('data-frames'))
+      expect(received).toBe(STEPS)
+      expect(drawn).toBeGreaterThanOrEqual(1)
+      await expect.poll(() => page.getByRole('status').textContent()).toMatch(new RegExp(`Done: ${STEPS}/${STEPS}`))
+      const natural = await result.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])
+      expect(natural).toEqual([64, 64])
+      await page.screenshot({ path: outputPath('webhost-generate.png') })
+      expect(errors).toEqual([])
+    } finally {
+      await browser.close()
+    }
+  })
+})

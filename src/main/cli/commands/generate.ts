@@ -1,0 +1,142 @@
+/**
+ * `studio generate`: one job from the command line, written as PNGs (atomically: a temporary file, flushed,
+ * then renamed; if any image cannot be written, the ones already written by this job are removed).
+ */
+import { randomInt } from 'node:crypto'
+import { existsSync, rmSync, statSync } from 'node:fs'
+import { basename, dirname, extname, resolve } from 'node:path'
+import { LIMITS } from '../../../shared/params'
+import { writeFileAtomic } from '../../util/atomic-write'
+import { GenerationInputError } from '../../models/errors'
+import { defaultSessionCache, loadModel } from '../../models/model'
+import { parseDevice } from '../../models/onnx/runtime'
+import { generate, resolveRequest, type PipelineRequest } from '../../models/pipeline'
+import { encodePng, formatInfotext, readImageRgb } from '../../models/png'
+import { CliUsageError, formatOptions, parseOptions, type OptionSpec } from './args'
+import { resolveModelDir } from './model-dir'
+import type { Command } from './types'
+
+const OPTIONS: OptionSpec = {
+  model: { type: 'string', value: 'DIR', help: 'diffusers/Optimum ONNX model folder (default: the embedded model)' },
+  prompt: { type: 'string', value: 'TEXT', help: 'what to draw; A1111 attention syntax (word:1.2), [word], BREAK' },
+  negative: { type: 'string', value: 'TEXT', help: 'negative prompt' },
+  sampler: { type: 'string', value: 'ID', help: 'sampler id or A1111 name (euler, dpmpp_2m, "DPM++ 2M Karras", …)' },
+  schedule: { type: 'string', value: 'ID', help: 'schedule id (karras, normal, sgm_uniform, …)' },
+  steps: { type: 'int', value: 'N', help: 'sampling steps (default: the model\'s, 20 or 4 for few-step models)' },
+  cfg: { type: 'number', value: 'X', help: 'CFG scale; 1 = no guidance (one UNet pass per step)' },
+  seed: { type: 'string', value: 'S', help: 'seed (0 … 2^64-1, or -1 for a random one); image i of a batch uses S+i (default 0)' },
+  width: { type: 'int', value: 'W', help: 'width in pixels, a multiple of 8' },
+  height: { type: 'int', value: 'H', help: 'height in pixels, a multiple of 8' },
+  batch: { type: 'int', value: 'N', help: 'images in this job (default 1)' },
+  init: { type: 'string', value: 'IMG', help: 'img2img: the starting image (resized to the output size)' },
+  strength: { type: 'number', value: 'X', help: 'img2img denoising strength 0…1 (default 0.75)' },
+  'guidance-rescale': { type: 'number', value: 'PHI', help: 'guidance rescale phi 0…1 (default 0)' },
+  device: { type: 'string', value: 'DEV', help: 'auto (default), cpu, cuda, dml, coreml or webgpu' },
+  threads: { type: 'int', value: 'N', help: 'CPU threads per model call (default: cores, at most 8)' },
+  out: { type: 'string', value: 'FILE.png', help: 'output file; batches add -1, -2, … before .png (default ./sigma-SEED.png)' },
+  help: { type: 'flag', help: 'show this help' }
+}
+
+const USAGE = `usage: npm run -s studio -- generate [--model DIR] --prompt "…" [options]
+
+${formatOptions(OPTIONS)}`
+
+function outputPaths(out: string, count: number): string[] {
+  if (count === 1) return [out]
+  const ext = extname(out)
+  const stem = out.slice(0, out.length - ext.length)
+  return Array.from({ length: count }, (_, i) => `${stem}-${i + 1}${ext}`)
+}
+
+function checkOut(out: string): void {
+  if (extname(out).toLowerCase() !== '.png') {
+    throw new GenerationInputError('bad-parameter', 'out', `${out} does not end in .png`, 'pass --out FILE.png')
+  }
+  const dir = dirname(out)
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new GenerationInputError('bad-parameter', 'out', `the folder ${dir} does not exist`, 'create it first or pass another --out path')
+  }
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    throw new GenerationInputError('bad-parameter', 'out', `${out} is a folder`, 'pass a file name ending in .png')
+  }
+}
+
+export const generateCommand: Command = {
+  name: 'generate',
+  summary: 'turn a prompt (and optionally an init image) into PNG images',
+  usage: USAGE,
+  async run(argv, io) {
+    const { options: o, positional } = parseOptions(argv, OPTIONS)
+    if (o.help) {
+      io.out(USAGE)
+      return 0
+    }
+    if (positional.length > 0) throw new CliUsageError(`unexpected argument "${positional[0]}" (quote the prompt: --prompt "…")`)
+    if (typeof o.prompt !== 'string') throw new CliUsageError('--prompt is required')
+    if (o.strength !== undefined && o.init === undefined) throw new CliUsageError('--strength only applies with --init IMG')
+    const device = parseDevice(typeof o.device === 'string' ? o.device : 'auto')
+    const started = Date.now()
+    const modelDir = resolveModelDir(o.model as string | undefined)
+    const seedArg = ((o.seed as string | undefined) ?? '0').trim()
+    // A1111 habit: -1 (or "random") picks a fresh seed, printed with the result.
+    const seed = seedArg === '-1' || seedArg === 'random' ? String(randomInt(0, 2 ** 32)) : seedArg
+    const batch = (o.batch as number | undefined) ?? 1
+    const out = resolve((o.out as string | undefined) ?? `sigma-${/^\d+$/.test(seed) ? seed : 'image'}.png`)
+    checkOut(out)
+    if (o.init !== undefined && !existsSync(o.init as string)) {
+      throw new GenerationInputError('bad-init-image', 'init', `${resolve(o.init as string)} does not exist`, 'pass the path of a PNG, JPEG or WebP file')
+    }
+
+    const notes: string[] = []
+    const model = await loadModel(modelDir, { device, threads: o.threads as number | undefined, cache: defaultSessionCache, log: (l) => notes.push(l) })
+    for (const n of notes.splice(0)) io.err(`note: ${n}`)
+    const d = model.folder.defaults
+    const width = (o.width as number | undefined) ?? d.width
+    const height = (o.height as number | undefined) ?? d.height
+    const request: PipelineRequest = {
+      prompt: o.prompt,
+      negativePrompt: (o.negative as string | undefined) ?? '',
+      sampler: o.sampler as string | undefined,
+      schedule: o.schedule as string | undefined,
+      steps: o.steps as number | undefined,
+      cfg: o.cfg as number | undefined,
+      seed,
+      width,
+      height,
+      batchSize: batch,
+      guidance: o['guidance-rescale'] !== undefined ? { rescale: o['guidance-rescale'] as number } : undefined
+    }
+    if (o.init !== undefined) {
+      // Check the whole request (size, strength, a vae_encoder to use) before reading the image.
+      const strength = (o.strength as number | undefined) ?? 0.75
+      const blank = { width, height, data: new Uint8Array(width > 0 && height > 0 && width <= LIMITS.maxSide && height <= LIMITS.maxSide ? width * height * 3 : 0) }
+      resolveRequest(model, { ...request, init: { image: blank, strength } })
+      request.init = { image: await readImageRgb(o.init as string, width, height), strength }
+    }
+    const result = await generate(model, request, { log: (l) => io.err(`note: ${l}`) })
+    const paths = outputPaths(out, result.images.length)
+    const buffers = await Promise.all(
+      result.images.map((img) => encodePng(img, { parameters: formatInfotext(result.request, img.seed, model.folder.name) }))
+    )
+    const written: string[] = []
+    try {
+      buffers.forEach((buf, i) => {
+        writeFileAtomic(paths[i], buf)
+        written.push(paths[i])
+      })
+    } catch (e) {
+      for (const p of written) rmSync(p, { force: true })
+      throw new GenerationInputError('bad-parameter', 'out', `cannot write ${paths[written.length]} (${e instanceof Error ? e.message : String(e)})`, 'check the folder exists and is writable')
+    }
+    const r = result.request
+    result.images.forEach((img, i) => io.out(`wrote ${paths[i]} (${img.width}x${img.height}, seed ${img.seed})`))
+    const devices = [...new Set(Object.values(model.devices))].join('+') || 'cpu'
+    io.out(
+      `done: ${result.images.length} image${result.images.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+        `(${basename(model.folder.dir)}, ${r.sampler}/${r.schedule}, ${result.stepsRun} steps, cfg ${r.cfg}, ${result.unetCalls} UNet calls, ${devices})`
+    )
+    return 0
+  }
+}
+
+export { outputPaths }

@@ -1,0 +1,43 @@
+/**
+ * Electron IPC wiring: one ipcMain.handle per contract call, each checking that the call comes from
+ * our window's main frame at our own page, validating the payload with the shared validator, and
+ * answering with an Envelope (thrown errors lose their fields across IPC). Events go to that window
+ * only, on their own channels.
+ */
+import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
+import { INVOKE_NAMES, type CallError, type Envelope, type EventName, type Events } from '../../shared/api'
+import { dispatch } from '../service/dispatch'
+import type { GenerationService } from '../service/service'
+
+/** Whether a URL is our renderer: the bundled file, or the dev server during `electron-vite dev`. */
+export function isAppUrl(url: string, rendererFile: string, devUrl: string | undefined): boolean {
+  try {
+    const u = new URL(url)
+    if (u.protocol === 'file:') return decodeURIComponent(u.pathname) === rendererFile
+    return devUrl !== undefined && u.origin === new URL(devUrl).origin
+  } catch {
+    return false
+  }
+}
+
+export function registerIpc(service: GenerationService, win: BrowserWindow, trusted: (url: string) => boolean): () => void {
+  const senderOk = (e: IpcMainInvokeEvent): boolean =>
+    e.sender === win.webContents && e.senderFrame !== null && e.senderFrame === win.webContents.mainFrame && trusted(e.senderFrame.url)
+
+  for (const name of INVOKE_NAMES) {
+    ipcMain.handle(name, async (e, payload: unknown): Promise<Envelope<unknown>> => {
+      if (!senderOk(e)) {
+        const error: CallError = { code: 'invalid-request', message: `${name} refused: the call did not come from the studio window` }
+        return { ok: false, error }
+      }
+      return dispatch(service.handlers, name, payload)
+    })
+  }
+  const off = service.onAny(<E extends EventName>(name: E, payload: Events[E]) => {
+    if (!win.isDestroyed()) win.webContents.send(name, payload)
+  })
+  return () => {
+    off()
+    for (const name of INVOKE_NAMES) ipcMain.removeHandler(name)
+  }
+}
