@@ -67,7 +67,7 @@ describe('web host in Chromium', () => {
       expect(received).toBe(STEPS)
       expect(drawn).toBeGreaterThanOrEqual(1)
       await expect.poll(() => page.getByRole('status').textContent()).toMatch(new RegExp(`Done: ${STEPS}/${STEPS}`))
-      const natural = await result.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])
+      const natural = await result.evaluate((img) => [(img as unknown as { naturalWidth: number }).naturalWidth, (img as unknown as { naturalHeight: number }).naturalHeight])
       expect(natural).toEqual([64, 64])
       await page.screenshot({ path: outputPath('webhost-generate.png') })
       expect(errors).toEqual([])

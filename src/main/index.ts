@@ -6,7 +6,8 @@
 import { app, BrowserWindow, session, shell } from 'electron'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { isAppUrl, registerIpc } from './electron/ipc'
+import { isAppUrl } from './electron/app-url'
+import { registerIpc } from './electron/ipc'
 import { pickDefaultModel } from './service/models-dir'
 import { GenerationService } from './service/service'
 // electron-vite bundles the worker entry into out/main and returns a factory that starts it.
@@ -44,6 +45,7 @@ function createWindow(service: GenerationService): BrowserWindow {
       experimentalFeatures: false,
       webviewTag: false,
       navigateOnDragDrop: false,
+      disableBlinkFeatures: 'Auxclick',
       spellcheck: false
     }
   })

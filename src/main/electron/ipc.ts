@@ -9,17 +9,6 @@ import { INVOKE_NAMES, type CallError, type Envelope, type EventName, type Event
 import { dispatch } from '../service/dispatch'
 import type { GenerationService } from '../service/service'
 
-/** Whether a URL is our renderer: the bundled file, or the dev server during `electron-vite dev`. */
-export function isAppUrl(url: string, rendererFile: string, devUrl: string | undefined): boolean {
-  try {
-    const u = new URL(url)
-    if (u.protocol === 'file:') return decodeURIComponent(u.pathname) === rendererFile
-    return devUrl !== undefined && u.origin === new URL(devUrl).origin
-  } catch {
-    return false
-  }
-}
-
 export function registerIpc(service: GenerationService, win: BrowserWindow, trusted: (url: string) => boolean): () => void {
   const senderOk = (e: IpcMainInvokeEvent): boolean =>
     e.sender === win.webContents && e.senderFrame !== null && e.senderFrame === win.webContents.mainFrame && trusted(e.senderFrame.url)

@@ -66,3 +66,21 @@ describe('keepImage (the CLI side)', () => {
     await expect(keepImage(null, { png: await png(), params: {} })).rejects.toThrow(/kept nowhere/)
   })
 })
+
+describe('model short hash', () => {
+  it('is the first 10 hex of SHA-256 over unet/model.onnx (+ model.onnx_data), or of a single file', async () => {
+    const { createHash } = await import('node:crypto')
+    const { mkdirSync, writeFileSync } = await import('node:fs')
+    const { modelShortHash } = await import('./model-hash')
+    const m = join(dir, 'model')
+    mkdirSync(join(m, 'unet'), { recursive: true })
+    writeFileSync(join(m, 'unet', 'model.onnx'), 'graph')
+    const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 10)
+    expect(await modelShortHash(m)).toBe(sha('graph'))
+    writeFileSync(join(m, 'unet', 'model.onnx_data'), 'weights')
+    expect(await modelShortHash(m)).toBe(sha('graphweights'))
+    writeFileSync(join(dir, 'single.safetensors'), 'ckpt')
+    expect(await modelShortHash(join(dir, 'single.safetensors'))).toBe(sha('ckpt'))
+    await expect(modelShortHash(join(dir, 'nothing'))).rejects.toThrow(/cannot read the model/)
+  })
+})

@@ -101,7 +101,7 @@ function componentFiles(dir: string, name: ComponentName): ComponentFiles | unde
   const model = join(folder, 'model.onnx')
   if (!existsSync(model)) return undefined
   const externalData = readdirSync(folder)
-    .filter((f) => f !== 'model.onnx' && f !== 'config.json' && !f.startsWith('.'))
+    .filter((f) => f !== 'model.onnx' && !f.startsWith('.') && !/\.(json|md|txt)$/i.test(f))
     .map((f) => join(folder, f))
     .filter((p) => statSync(p).isFile())
   const config = readJson(join(folder, 'config.json'), false, `${name} config`) ?? {}

@@ -125,6 +125,15 @@ describe('model folders: family variants and layouts', () => {
     expect(e.hint).toMatch(/export the model again|download/)
   })
 
+  it('a missing external weight file (model.onnx_data) is a missing component naming it', async () => {
+    const dir = copyFixture('sdxl-tiny')
+    rmSync(join(dir, 'unet', 'model.onnx_data'))
+    const e = await folderErrorAsync(loadModel(dir))
+    expect(e.code).toBe('missing-component')
+    expect(e.message).toMatch(/model\.onnx_data/)
+    expect(e.hint).toMatch(/copy every file of the unet folder/)
+  })
+
   it('unsupported layouts: transformer pipelines, inpainting UNets, mismatched components', async () => {
     const sd3 = copyFixture('sd1-tiny')
     editJson(join(sd3, 'model_index.json'), (j) => {

@@ -58,7 +58,7 @@ export function formatInfotext(p: GenerationParams, opts: FormatInfotextOptions 
   const pairs: Array<[string, string]> = []
   pairs.push(['Steps', String(p.steps)])
   pairs.push(['Sampler', a1111SamplerName(p)])
-  pairs.push(['Schedule type', SCHEDULE_BY_ID.get(p.schedule)?.displayName ?? p.schedule])
+  pairs.push(['Schedule type', a1111ScheduleName(p.schedule)])
   pairs.push(['CFG scale', numText(p.cfg)])
   pairs.push(['Seed', p.seed])
   pairs.push(['Size', `${p.width}x${p.height}`])
@@ -84,6 +84,16 @@ export function a1111SamplerName(p: Pick<GenerationParams, 'sampler' | 'samplerO
   const base = SAMPLER_BY_ID.get(p.sampler)?.displayName ?? p.sampler
   if (p.sampler === 'dpmpp_2m_sde' && p.samplerOptions.solver_type === 'heun') return `${base} Heun`
   return base
+}
+
+/**
+ * A1111's name for our schedule: the catalogue's display name, except Align Your Steps, which A1111
+ * names without the model family (it picks the SD1.5 or SDXL table from the loaded model). Reading
+ * it back, the family hint (or SD1.5) chooses; our own PNGs carry the exact id in their JSON chunk.
+ */
+export function a1111ScheduleName(schedule: string): string {
+  if (schedule === 'ays_sd1' || schedule === 'ays_sdxl') return 'Align Your Steps'
+  return SCHEDULE_BY_ID.get(schedule)?.displayName ?? schedule
 }
 
 // ---- reading ----

@@ -93,6 +93,21 @@ export interface EvaluationTable {
   cells: EvaluationCell[]
 }
 
+/** The samplers issue 8's `studio evaluate schedules` compares. */
+export const EVALUATION_SAMPLERS: readonly string[] = Object.freeze(['euler', 'heun', 'dpmpp_2m', 'uni_pc'])
+
+/** The schedules it compares; AYS is the family's table (ays_sd1 or ays_sdxl). simple and beta need a ModelSigmas. */
+export function evaluationSchedules(family: 'sd1' | 'sdxl' = 'sd1'): ScheduleSpec[] {
+  return [
+    { id: 'simple' },
+    { id: 'karras' },
+    { id: 'exponential' },
+    { id: family === 'sdxl' ? 'ays_sdxl' : 'ays_sd1', label: 'AYS' },
+    { id: 'beta' },
+    { id: 'score_optimal' }
+  ]
+}
+
 /** Sigma list for a schedule spec; `score_optimal` is served here with the given profile. */
 export function scheduleSigmas(spec: ScheduleSpec, steps: number, model: ScheduleModel, profile?: ScoreOptimalProfile): Float64Array {
   if (spec.id === 'score_optimal') {

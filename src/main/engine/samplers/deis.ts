@@ -104,7 +104,7 @@ export const sampleDeis: Sampler = async (denoise, input, sigmas, ctx) => {
     const denoised = await denoise(x, sigma)
     const c = coeffList[i]
     // An empty list is an Euler step (first step, max_order 1, or the step to sigma 0).
-    multistepUpdate(x, denoised, sigma, slopes, c.length === 0 ? [sigmaNext - sigma] : c)
+    multistepUpdate(x, denoised, sigma, slopes, c.length === 0 ? [sigmaNext - sigma] : c, 'divide')
     ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })
   }
   return x

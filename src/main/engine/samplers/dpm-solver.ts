@@ -249,10 +249,10 @@ export const sampleDpmAdaptive: Sampler = async (denoise, x0, sigmas, ctx) => {
   const forward = tEnd > tStart
   if (tEnd < tStart && o.eta) throw new EngineInputError('dpm_adaptive: eta must be 0 for reverse sampling')
   const n = x0.length
-  let x = clone(x0)
-  let xPrev = clone(x0)
-  let xLow = new Float64Array(n)
-  let xHigh = new Float64Array(n)
+  let x: Tensor = clone(x0)
+  let xPrev: Tensor = clone(x0)
+  let xLow: Tensor = new Float64Array(n)
+  let xHigh: Tensor = new Float64Array(n)
   const solver = new DpmSolver(denoise, n)
   const pid = new PidController(
     Math.abs(o.hInit) * (forward ? 1 : -1),

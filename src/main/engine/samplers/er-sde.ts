@@ -1,7 +1,7 @@
 /** ER-SDE-Solver: extended reverse-time SDE solver (ComfyUI's `er_sde`). */
 import { clone } from '../ops'
 import type { Sampler, Tensor } from '../types'
-import { addNoise, combineInto, intOption, numberOption } from './step-helpers'
+import { intOption, numberOption } from './options'
 
 /** Points of the reference's Riemann sums for the stage-2 and stage-3 integrals. */
 const INTEGRATION_POINTS = 200
@@ -21,13 +21,14 @@ function noiseScaler(v: number): number {
  */
 export const sampleErSde: Sampler = async (denoise, input, sigmas, ctx) => {
   const maxStage = intOption('er_sde', ctx.options, 'max_stage', 3, 1, 3)
-  const sNoise = numberOption('er_sde', ctx.options, 's_noise', 1)
+  const sNoise = numberOption('er_sde', ctx.options, 's_noise', 1, { min: 0 })
   const x = clone(input)
+  const n = x.length
   const steps = sigmas.length - 1
   let oldDenoised: Tensor | undefined
-  // First divided difference of the previous step, and a second buffer to swap with.
-  let oldDiff: Tensor | undefined
+  // First divided difference of this step and of the previous one; the two buffers swap every step.
   let diff: Tensor | undefined
+  let oldDiff: Tensor | undefined
   for (let i = 0; i < steps; i++) {
     const sigma = sigmas[i]
     const sigmaNext = sigmas[i + 1]
@@ -38,12 +39,19 @@ export const sampleErSde: Sampler = async (denoise, input, sigmas, ctx) => {
     } else {
       const ls = sigma
       const lt = sigmaNext
+      const dt = lt - ls
       const fT = noiseScaler(lt)
+      // Stage 1: Euler step of the noise-scaled ODE, x <- r x + (1 - r) D.
       const r = fT / noiseScaler(ls)
-      // Stage 1: Euler step of the noise-scaled ODE.
-      combineInto(x, [r, 1 - r], [x, denoised])
-      if (stage >= 2 && oldDenoised) {
-        const dt = lt - ls
+      const q = 1 - r
+      // Stage 2 adds c2 times the first divided difference of the x0 estimates in lambda, stage 3 c3 times
+      // the second; the weights are the reference's Riemann sums of 1/f.
+      const old = stage >= 2 ? oldDenoised : undefined
+      const older = old && stage >= 3 ? oldDiff : undefined
+      let c2 = 0
+      let c3 = 0
+      let inv = 0
+      if (old) {
         const step = -dt / INTEGRATION_POINTS
         let sum1 = 0
         let sumU = 0
@@ -53,27 +61,36 @@ export const sampleErSde: Sampler = async (denoise, input, sigmas, ctx) => {
           sum1 += 1 / f
           sumU += (pos - ls) / f
         }
-        const s1 = sum1 * step
-        // Stage 2: first divided difference of the x0 estimates in lambda.
-        diff = diff ?? new Float64Array(x.length)
-        const inv = 1 / (ls - sigmas[i - 1])
-        for (let k = 0; k < x.length; k++) diff[k] = (denoised[k] - oldDenoised[k]) * inv
-        combineInto(x, [1, dt + s1 * fT], [x, diff])
-        if (stage >= 3 && oldDiff) {
-          // Stage 3: second divided difference.
-          const su = sumU * step
-          const inv2 = 2 / (ls - sigmas[i - 2])
-          const c = ((dt * dt) / 2 + su * fT) * inv2
-          combineInto(x, [1, c, -c], [x, diff, oldDiff])
-        }
-        const t = oldDiff
-        oldDiff = diff
-        diff = t
+        c2 = dt + sum1 * step * fT
+        if (older) c3 = ((dt * dt) / 2 + sumU * step * fT) * (2 / (ls - sigmas[i - 2]))
+        inv = 1 / (ls - sigmas[i - 1])
+        diff = diff ?? new Float64Array(n)
       }
+      let noise: Tensor | undefined
+      let noiseScale = 0
       if (sNoise > 0) {
         const v = lt * lt - ls * ls * r * r
         // The reference turns a NaN square root into 0.
-        addNoise(x, sNoise * (v > 0 ? Math.sqrt(v) : 0), ctx.noise.next(sigma, sigmaNext))
+        noiseScale = sNoise * (v > 0 ? Math.sqrt(v) : 0)
+        noise = ctx.noise.next(sigma, sigmaNext)
+      }
+      // All stages and the noise in one pass, added in the reference's order.
+      const d1 = diff
+      for (let k = 0; k < n; k++) {
+        let v = r * x[k] + q * denoised[k]
+        if (old && d1) {
+          const dk = (denoised[k] - old[k]) * inv
+          d1[k] = dk
+          v += c2 * dk
+          if (older) v = v + c3 * dk - c3 * older[k]
+        }
+        if (noise) v += noiseScale * noise[k]
+        x[k] = v
+      }
+      if (old) {
+        const t = oldDiff
+        oldDiff = diff
+        diff = t
       }
     }
     ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })

@@ -72,7 +72,7 @@ async function ipndmLoop(
       const w = variable
         ? ipndmVWeights(order, h0, sigma - sigmas[i - 1], sigmas[i - 1] - sigmas[i - 2], sigmas[i - 2] - sigmas[i - 3])
         : ADAMS_BASHFORTH[order - 1]
-      multistepUpdate(x, denoised, sigma, slopes, w.map((wk) => h0 * wk))
+      multistepUpdate(x, denoised, sigma, slopes, w.map((wk) => h0 * wk), 'divide')
     }
     ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })
   }

@@ -90,7 +90,7 @@ export const sampleLms: Sampler = async (denoise, x0, sigmas, ctx) => {
       // Coefficient j belongs to the slope j steps back.
       const curOrder = Math.min(i + 1, order)
       const coeffs = Array.from({ length: curOrder }, (_, j) => linearMultistepCoeff(curOrder, sigmas, i, j))
-      multistepUpdate(x, denoised, sigma, slopes, coeffs)
+      multistepUpdate(x, denoised, sigma, slopes, coeffs, 'reciprocal')
     }
     ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })
   }

@@ -27,16 +27,27 @@ export class SlopeHistory {
  * One multistep step, in place: the new slope d_0 = (x − D) / sigma is stored as the newest in `slopes`, and
  * x += c_0 d_0 + c_1 d_1 + … + c_{k−1} d_{k−1} (d_j = the slope j steps back, k = coeffs.length), summed left to
  * right in the same pass. The history must already hold k − 1 earlier slopes.
+ *
+ * `slopeForm` keeps each sampler's own rounding of d: 'reciprocal' multiplies by 1/sigma, 'divide' divides
+ * by sigma (the two differ in the last bit, which a coarse multistep run can amplify).
  */
-export function multistepUpdate(x: Tensor, denoised: Tensor, sigma: number, slopes: SlopeHistory, coeffs: readonly number[]): void {
+export function multistepUpdate(
+  x: Tensor,
+  denoised: Tensor,
+  sigma: number,
+  slopes: SlopeHistory,
+  coeffs: readonly number[],
+  slopeForm: 'reciprocal' | 'divide'
+): void {
   const n = x.length
   const k = coeffs.length
   const d = slopes.push()
+  const divide = slopeForm === 'divide'
   const inv = 1 / sigma
   const c0 = coeffs[0]
   if (k === 1) {
     for (let e = 0; e < n; e++) {
-      const de = (x[e] - denoised[e]) * inv
+      const de = divide ? (x[e] - denoised[e]) / sigma : (x[e] - denoised[e]) * inv
       d[e] = de
       x[e] += c0 * de
     }
@@ -44,7 +55,7 @@ export function multistepUpdate(x: Tensor, denoised: Tensor, sigma: number, slop
     const [, c1] = coeffs
     const d1 = slopes.get(1)
     for (let e = 0; e < n; e++) {
-      const de = (x[e] - denoised[e]) * inv
+      const de = divide ? (x[e] - denoised[e]) / sigma : (x[e] - denoised[e]) * inv
       d[e] = de
       x[e] = x[e] + c0 * de + c1 * d1[e]
     }
@@ -53,7 +64,7 @@ export function multistepUpdate(x: Tensor, denoised: Tensor, sigma: number, slop
     const d1 = slopes.get(1)
     const d2 = slopes.get(2)
     for (let e = 0; e < n; e++) {
-      const de = (x[e] - denoised[e]) * inv
+      const de = divide ? (x[e] - denoised[e]) / sigma : (x[e] - denoised[e]) * inv
       d[e] = de
       x[e] = x[e] + c0 * de + c1 * d1[e] + c2 * d2[e]
     }
@@ -63,14 +74,14 @@ export function multistepUpdate(x: Tensor, denoised: Tensor, sigma: number, slop
     const d2 = slopes.get(2)
     const d3 = slopes.get(3)
     for (let e = 0; e < n; e++) {
-      const de = (x[e] - denoised[e]) * inv
+      const de = divide ? (x[e] - denoised[e]) / sigma : (x[e] - denoised[e]) * inv
       d[e] = de
       x[e] = x[e] + c0 * de + c1 * d1[e] + c2 * d2[e] + c3 * d3[e]
     }
   } else {
     const older = Array.from({ length: k - 1 }, (_, j) => slopes.get(j + 1))
     for (let e = 0; e < n; e++) {
-      const de = (x[e] - denoised[e]) * inv
+      const de = divide ? (x[e] - denoised[e]) / sigma : (x[e] - denoised[e]) * inv
       d[e] = de
       let v = x[e] + c0 * de
       for (let j = 1; j < k; j++) v += coeffs[j] * older[j - 1][e]

@@ -3,10 +3,10 @@
  * Predictor-Corrector Framework for Fast Sampling of Diffusion Models"), data-prediction form, B(h)
  * variants bh1 and bh2, run the way ComfyUI's `uni_pc` / `uni_pc_bh2` run it.
  */
-import { clone } from '../ops'
+import { clone, lincomb } from '../ops'
 import type { Denoiser, SamplerContext, Sampler, Tensor } from '../types'
 import { EngineInputError } from '../types'
-import { combineInto, solveSmall } from './step-helpers'
+import { choiceOption } from './options'
 
 /**
  * Where a run that ends at sigma 0 actually stops: the exponential integrator needs a finite
@@ -23,6 +23,30 @@ interface Point {
   lambda: number
   /** The x0 estimate there. */
   model: Tensor
+}
+
+/** Solves the small dense system A y = b (A given as rows) by Gaussian elimination with partial pivoting. */
+function solveSmall(a: readonly (readonly number[])[], b: readonly number[]): number[] {
+  const n = b.length
+  const m = a.map((row, i) => [...row.slice(0, n), b[i]])
+  for (let col = 0; col < n; col++) {
+    let piv = col
+    for (let r = col + 1; r < n; r++) if (Math.abs(m[r][col]) > Math.abs(m[piv][col])) piv = r
+    if (m[piv][col] === 0) throw new RangeError('solveSmall: singular system')
+    if (piv !== col) [m[piv], m[col]] = [m[col], m[piv]]
+    for (let r = col + 1; r < n; r++) {
+      const f = m[r][col] / m[col][col]
+      if (f === 0) continue
+      for (let c = col; c <= n; c++) m[r][c] -= f * m[col][c]
+    }
+  }
+  const y = new Array<number>(n).fill(0)
+  for (let r = n - 1; r >= 0; r--) {
+    let s = m[r][n]
+    for (let c = r + 1; c < n; c++) s -= m[r][c] * y[c]
+    y[r] = s / m[r][r]
+  }
+  return y
 }
 
 /**
@@ -101,7 +125,7 @@ async function uniPcStep(
   if (order === 2) rhosP = [0.5]
   else if (order > 2) rhosP = solveSmall(R.slice(0, order - 1), b.slice(0, order - 1))
   const pred = withResiduals(rhosP)
-  combineInto(scratch, pred.coeffs, pred.terms)
+  lincomb(pred.coeffs, pred.terms, scratch)
   if (!corrector) {
     x.set(scratch)
     return undefined
@@ -111,7 +135,7 @@ async function uniPcStep(
   const modelT = await denoise(scratch, sigmaT)
   const rhosC = order === 1 ? [0.5] : solveSmall(R, b)
   const corr = withResiduals(rhosC.slice(0, -1), { rho: rhosC[rhosC.length - 1], model: modelT })
-  combineInto(x, corr.coeffs, corr.terms)
+  lincomb(corr.coeffs, corr.terms, x)
   return modelT
 }
 
@@ -164,13 +188,8 @@ async function uniPc(
 }
 
 /** UniPC with B(h) = h (ComfyUI's `uni_pc`); option `variant: 'bh2'` selects B(h) = e^h - 1 instead. */
-export const sampleUniPc: Sampler = (denoise, x, sigmas, ctx) => {
-  const variant = ctx.options?.variant ?? 'bh1'
-  if (variant !== 'bh1' && variant !== 'bh2') {
-    throw new EngineInputError(`uni_pc: option variant must be 'bh1' or 'bh2', got ${String(variant)}`)
-  }
-  return uniPc(variant, denoise, x, sigmas, ctx)
-}
+export const sampleUniPc: Sampler = (denoise, x, sigmas, ctx) =>
+  uniPc(choiceOption('uni_pc', ctx.options, 'variant', ['bh1', 'bh2']), denoise, x, sigmas, ctx)
 
 /** UniPC with B(h) = e^h - 1 (ComfyUI's `uni_pc_bh2`). */
 export const sampleUniPcBh2: Sampler = (denoise, x, sigmas, ctx) => uniPc('bh2', denoise, x, sigmas, ctx)

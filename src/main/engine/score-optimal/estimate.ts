@@ -165,14 +165,15 @@ export async function trajectoryCosts(
       const q = h / (2 * hLast)
       for (let i = 0; i < x.length; i++) next[i] = ratio * x[i] + b * ((1 + q) * dHere[i] - q * dOld[i])
     }
+    costs[M - 1 - j] = fwd
+    // The next state's own evaluation: the next step needs it, and so does the backward cost.
+    if (j === M - 1 && opts.cost === 'one-sided') break
     const dNext = await call(next, sLo)
-    let cost = fwd
     if (opts.cost === 'symmetric') {
       const dUp = await call(next, sHi)
       const bwd = (sHi * sHi * sqDist(score(next, dNext, sLo), score(next, dUp, sHi))) / opts.rows
-      cost = 0.5 * (fwd + bwd)
+      costs[M - 1 - j] = 0.5 * (fwd + bwd)
     }
-    costs[M - 1 - j] = cost
     dOld = dHere
     dHere = dNext
     x = next

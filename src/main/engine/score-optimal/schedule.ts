@@ -143,9 +143,11 @@ export interface ScoreOptimalScheduleContext {
  * The registry entry for `score_optimal` (to be listed in schedules/index.ts). Its `compute` takes an
  * optional fourth argument with the profile; computeSigmas passes it through.
  */
-export const scoreOptimal: ScheduleDef & {
+export interface ScoreOptimalScheduleDef extends Omit<ScheduleDef, 'compute'> {
   compute(steps: number, model: ScheduleModel, params: Readonly<Record<string, number>>, ctx?: ScoreOptimalScheduleContext): Float64Array
-} = {
+}
+
+export const scoreOptimal: ScoreOptimalScheduleDef = {
   id: 'score_optimal',
   description:
     "Score-optimal (Williams et al. 2024): equal steps of the model's own score-change length, calibrated per model; Gaussian closed form until calibrated.",
@@ -160,10 +162,13 @@ export const scoreOptimal: ScheduleDef & {
     },
     ...RANGE_PARAMS
   ],
-  compute(steps, model, params, ctx) {
+  compute(steps: number, model: ScheduleModel, params: Readonly<Record<string, number>>, ctx?: ScoreOptimalScheduleContext): Float64Array {
     const range = resolveRange(model, params, 'score_optimal')
     if (ctx?.profile) return scoreOptimalSigmas(ctx.profile, steps, range)
     const sd = params.sigma_data ?? 1
     return fallbackSigmas(sd * sd, steps, range)
   }
 }
+
+// The entry stays assignable to the registry's ScheduleDef (an extra optional parameter is allowed).
+export const scoreOptimalAsScheduleDef: ScheduleDef = scoreOptimal

@@ -14,13 +14,15 @@ describe('execution providers', () => {
   })
 
   it('auto picks the best provider per platform and always ends with the CPU', () => {
-    expect(deviceCandidates('auto', 'linux', false)).toEqual(['cpu'])
-    expect(deviceCandidates('auto', 'linux', true)).toEqual(['cuda', 'cpu'])
-    expect(deviceCandidates('auto', 'win32', true)).toEqual(['cuda', 'dml', 'cpu'])
-    expect(deviceCandidates('auto', 'win32', false)).toEqual(['dml', 'cpu'])
-    expect(deviceCandidates('auto', 'darwin', false)).toEqual(['coreml', 'cpu'])
-    expect(deviceCandidates('webgpu', 'linux', false)).toEqual(['webgpu', 'cpu'])
-    expect(deviceCandidates('cpu', 'win32', true)).toEqual(['cpu'])
+    const env = (platform: NodeJS.Platform, cuda: boolean, webgpu = false) => ({ platform, cuda, webgpu })
+    expect(deviceCandidates('auto', env('linux', false))).toEqual(['cpu'])
+    expect(deviceCandidates('auto', env('linux', true))).toEqual(['cuda', 'cpu'])
+    expect(deviceCandidates('auto', env('linux', false, true))).toEqual(['webgpu', 'cpu'])
+    expect(deviceCandidates('auto', env('win32', true, true))).toEqual(['cuda', 'dml', 'webgpu', 'cpu'])
+    expect(deviceCandidates('auto', env('win32', false))).toEqual(['dml', 'cpu'])
+    expect(deviceCandidates('auto', env('darwin', false, true))).toEqual(['coreml', 'webgpu', 'cpu'])
+    expect(deviceCandidates('webgpu', env('linux', false))).toEqual(['webgpu', 'cpu'])
+    expect(deviceCandidates('cpu', env('win32', true))).toEqual(['cpu'])
   })
 
   it('falls back to the CPU when a provider cannot create the session, and says so in the log', async () => {

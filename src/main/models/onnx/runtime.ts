@@ -62,34 +62,63 @@ export function parseDevice(value: string): Device {
   throw new GenerationInputError('unknown-device', 'device', `unknown device "${value}"`, `use one of ${DEVICES.join(', ')}`)
 }
 
-/** Whether the CUDA provider libraries were installed next to the ORT binding (npm rebuild with network). */
-function cudaInstalled(): boolean {
+/** What the machine offers, for choosing providers. */
+export interface ProviderEnvironment {
+  platform: NodeJS.Platform
+  /** The CUDA provider libraries sit next to the ORT binding (installed by its install script). */
+  cuda: boolean
+  /** The binding offers WebGPU and (on Linux) a Vulkan loader is installed for it to find a GPU with. */
+  webgpu: boolean
+}
+
+function bindingDir(): string | undefined {
   try {
     const req = createRequire(import.meta.url)
-    const root = dirname(req.resolve('onnxruntime-node/package.json'))
-    const dir = join(root, 'bin', 'napi-v6', process.platform, process.arch)
-    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so'
-    return existsSync(join(dir, lib))
+    return join(dirname(req.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch)
   } catch {
-    return false
+    return undefined
   }
+}
+
+const VULKAN_LOADERS = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1', '/usr/lib/libvulkan.so.1']
+
+let detected: ProviderEnvironment | undefined
+
+/** Looks once at the binding folder and the system for what `auto` may use. */
+export function detectProviderEnvironment(): ProviderEnvironment {
+  if (detected) return detected
+  const dir = bindingDir()
+  const cudaLib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so'
+  let webgpuOffered = false
+  try {
+    webgpuOffered = ort.listSupportedBackends().some((b) => b.name === 'webgpu')
+  } catch {
+    webgpuOffered = false
+  }
+  detected = {
+    platform: process.platform,
+    cuda: dir !== undefined && existsSync(join(dir, cudaLib)),
+    webgpu: webgpuOffered && (process.platform !== 'linux' || VULKAN_LOADERS.some((p) => existsSync(p)))
+  }
+  return detected
 }
 
 /**
  * The devices to try, best first, ending with the CPU. 'auto': CUDA where its provider libraries are
- * installed (Linux, Windows), DirectML on Windows, CoreML on macOS, then CPU. WebGPU is offered by the
- * binding on every platform but is opt-in (`--device webgpu`): on machines without a GPU adapter it
- * only adds start-up noise, and where there is a GPU the native providers above are faster.
+ * installed (Linux, Windows), DirectML on Windows, CoreML on macOS, WebGPU where the binding offers it
+ * (on Linux only with a Vulkan loader present, since that is what it finds GPUs through; without one it
+ * can only fail), then the CPU. An explicit device is tried first and falls back to the CPU.
  */
-export function deviceCandidates(device: Device, platform: NodeJS.Platform = process.platform, hasCuda = cudaInstalled()): ConcreteDevice[] {
+export function deviceCandidates(device: Device, env: ProviderEnvironment = detectProviderEnvironment()): ConcreteDevice[] {
   if (device !== 'auto') {
     parseDevice(device)
     return device === 'cpu' ? ['cpu'] : [device, 'cpu']
   }
   const out: ConcreteDevice[] = []
-  if (hasCuda && (platform === 'linux' || platform === 'win32')) out.push('cuda')
-  if (platform === 'win32') out.push('dml')
-  if (platform === 'darwin') out.push('coreml')
+  if (env.cuda && (env.platform === 'linux' || env.platform === 'win32')) out.push('cuda')
+  if (env.platform === 'win32') out.push('dml')
+  if (env.platform === 'darwin') out.push('coreml')
+  if (env.webgpu) out.push('webgpu')
   out.push('cpu')
   return out
 }
@@ -222,7 +251,7 @@ export class ModelSession implements RunnableSession {
     const candidates = deviceCandidates(options.device ?? 'auto')
     const threads = options.threads ?? defaultThreads()
     let lastError: unknown
-    for (const device of candidates) {
+    for (const [k, device] of candidates.entries()) {
       try {
         const session = await ort.InferenceSession.create(path, {
           executionProviders: [...DEVICE_TO_EXECUTION_PROVIDERS[device]],
@@ -239,11 +268,20 @@ export class ModelSession implements RunnableSession {
         lastError = e
         if (device !== 'cpu') {
           const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200)
-          options.log?.(`${component}: could not create a session on ${device} (${msg}); falling back to the CPU`)
+          const next = candidates[k + 1]
+          options.log?.(`${component}: could not create a session on ${device} (${msg}); falling back to ${next === 'cpu' ? 'the CPU' : next}`)
         }
       }
     }
     const msg = (lastError instanceof Error ? lastError.message : String(lastError)).split('\n')[0].slice(0, 300)
+    if (/external data/i.test(msg)) {
+      throw new ModelFolderError(
+        'missing-component',
+        path,
+        `its external weight file is missing or unreadable (${msg})`,
+        `copy every file of the ${component} folder (model.onnx_data or weights.pb) next to model.onnx`
+      )
+    }
     throw new ModelFolderError('corrupt-onnx', path, `ONNX Runtime cannot load it (${msg})`, 'the file is damaged or not an ONNX model; download or export the model again')
   }
 
