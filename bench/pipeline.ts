@@ -18,6 +18,9 @@ import { DEFAULT_PARAMS } from '../src/shared/params'
 import type { JobTimings } from '../src/shared/worker-protocol'
 import { GenerationService, type FinishedJobInfo } from '../src/main/service/service'
 import { sourceWorkerFactory } from '../src/main/worker/spawn'
+import { runSampler } from '../src/main/engine/samplers/run'
+import { NO_NOISE } from '../src/main/engine/noise'
+import type { Denoiser } from '../src/main/engine/types'
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3)
 /** Image side; BENCH_SIZE=512 makes the fixture's UNet call cost what a small real model's does. */
@@ -29,6 +32,33 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 const r3 = (x: number): number => Math.round(x * 1000) / 1000
+
+/**
+ * The sampler's own arithmetic per step (euler, no model): a stand-in denoiser whose own time is
+ * measured and subtracted, on a latent of `elements` values (cond + uncond rows are the model's cost,
+ * not the sampler's).
+ */
+async function samplerArithmeticMsPerStep(elements: number, steps = 20): Promise<number> {
+  const x = Float64Array.from({ length: elements }, (_, i) => Math.sin(i) * 14)
+  const sigmas = Array.from({ length: steps }, (_, i) => 14.6 * (1 - i / steps) + 0.03).concat([0])
+  let denoiseMs = 0
+  const d: Denoiser = async (v, sigma) => {
+    const t = performance.now()
+    const out = new Float64Array(v.length)
+    const k = 1 / (1 + sigma * sigma)
+    for (let i = 0; i < v.length; i++) out[i] = v[i] * k
+    denoiseMs += performance.now() - t
+    return out
+  }
+  const times: number[] = []
+  for (let r = 0; r < 7; r++) {
+    denoiseMs = 0
+    const t0 = performance.now()
+    await runSampler('euler', d, x, sigmas, { noise: NO_NOISE })
+    times.push((performance.now() - t0 - denoiseMs) / steps)
+  }
+  return median(times)
+}
 
 function pickModel(): { modelsDir: string; model: string; note: string } {
   const root = resolve('models')
@@ -70,6 +100,8 @@ export async function benchPipeline(): Promise<unknown> {
     const perSteps: Record<string, unknown> = {}
     const calls: number[] = []
     const previewPerStep: number[] = []
+    let latentElements = 0
+    const offPreview = service.on('studio:preview', (p) => (latentElements = 4 * p.width * p.height))
     const samplerPerStep: number[] = []
     const overhead: Record<number, { off: number; on: number }> = {}
     for (const steps of [4, 20, 50]) {
@@ -109,6 +141,7 @@ export async function benchPipeline(): Promise<unknown> {
       perSteps[`steps${steps}`] = result
     }
 
+    offPreview()
     // Cancel: start a long job, cancel a few steps in (mid model call), time until the worker stops.
     const latencies: number[] = []
     for (let k = 0; k < 5; k++) {
@@ -148,8 +181,11 @@ export async function benchPipeline(): Promise<unknown> {
       cancelLatencyMs: r3(median(latencies)),
       cancelLatencyMaxMs: r3(Math.max(...latencies)),
       previewMsPerStep: r3(median(previewPerStep)),
-      samplerMsPerStep: r3(median(samplerPerStep)),
-      samplerMsPerStepNote: 'worker time outside ONNX, previews and PNG encoding: sampler and guidance arithmetic, noise, message posting',
+      samplerMsPerStep: r3(await samplerArithmeticMsPerStep(latentElements)),
+      samplerMsPerStepNote: `euler's own arithmetic on this model's ${latentElements}-value latent, no model (measured apart)`,
+      workerRestMsPerStep: r3(median(samplerPerStep)),
+      workerRestMsPerStepNote:
+        'worker time per step outside ONNX runs, previews and PNG encoding, inside real jobs: the models layer\'s tensor conversions and checks, guidance and sampler arithmetic, message posting, event-loop waits (grows with CPU contention)',
       peakRssMB: r3(Math.max(peakRss, mem.rss) / 2 ** 20),
       peakRssMBFromOs: r3(process.resourceUsage().maxRSS / 1024),
       heapUsedMB: r3(mem.heapUsed / 2 ** 20),

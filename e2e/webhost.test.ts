@@ -1,14 +1,17 @@
 /**
  * The local web host end to end in Debian Chromium: the page opened with the printed URL connects over
  * the token-protected WebSocket, generates with a real ONNX model (the committed sd1-tiny fixture) in
- * the real worker, shows preview frames as they arrive and the final image.
+ * the real worker, shows preview frames as they arrive and the final image; and a page from another
+ * local origin cannot drive it, even with the token.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GenerationService } from '../src/main/service/service'
 import { startWebHost, type WebHost } from '../src/main/web/host'
+import { serveStatic } from '../src/main/web/static-files'
 import { sourceWorkerFactory } from '../src/main/worker/spawn'
 import { chromiumAvailable, launchChromium } from './chromium'
 import { OUT, ROOT, outputPath } from './paths'
@@ -73,6 +76,38 @@ describe('web host in Chromium', () => {
       expect(errors).toEqual([])
     } finally {
       await browser.close()
+    }
+  })
+
+  it.skipIf(!chromiumAvailable())('refuses another local page, even one that knows the token', async () => {
+    // A page served from another local port, as any local app or dev server could.
+    const evilDir = mkdtempSync(join(tmpdir(), 'sigma-evil-'))
+    writeFileSync(join(evilDir, 'index.html'), '<!doctype html><title>other page</title>')
+    const evil = await serveStatic(evilDir)
+    const browser = await launchChromium()
+    try {
+      const page = await browser.newPage()
+      await page.goto(evil.url)
+      const outcome = await page.evaluate(
+        async ({ port, token }) => {
+          const ws = await new Promise<string>((ok) => {
+            const s = new WebSocket(`ws://127.0.0.1:${port}/api/ws`, ['sigma-studio.v1', `token.${token}`])
+            s.onopen = () => ok('open')
+            s.onerror = () => ok('refused')
+          })
+          const http = await fetch(`http://127.0.0.1:${port}/api/results/x`, { headers: { authorization: `Bearer ${token}` } }).then(
+            (r) => `status ${r.status}`,
+            () => 'blocked'
+          )
+          return { ws, http }
+        },
+        { port: host.port, token: host.token }
+      )
+      expect(outcome).toEqual({ ws: 'refused', http: 'blocked' })
+    } finally {
+      await browser.close()
+      await evil.close()
+      rmSync(evilDir, { recursive: true, force: true })
     }
   })
 })

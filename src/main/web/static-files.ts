@@ -14,12 +14,12 @@ const TYPES: Record<string, string> = {
 }
 
 /**
- * The Content-Security-Policy every served file carries (the same policy as index.html's meta tag,
- * plus what only a header can say: frame-ancestors). connect-src 'self' covers the host's own
- * WebSocket in CSP Level 3 browsers.
+ * The Content-Security-Policy every served file carries: index.html's meta policy, narrowed
+ * (connect-src 'self' alone: in CSP Level 3 browsers it covers the host's own WebSocket and no other
+ * local port), plus what only a header can say (frame-ancestors).
  */
 export const STATIC_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws://127.0.0.1:*; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 export interface StaticServer {
   url: string

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { gaussLegendre, linearMultistepCoeff } from './lms'
+import { linearMultistepCoeff } from './lms'
+import { gaussLegendre } from './quadrature'
 
 describe('gaussLegendre', () => {
   it('integrates monomials up to degree 2n − 1 exactly on [-1, 1] and not degree 2n', () => {
