@@ -60,6 +60,41 @@ async function samplerArithmeticMsPerStep(elements: number, steps = 20): Promise
   return median(times)
 }
 
+/**
+ * The same whole-job ratio with the worker's analytic stub model whose every call costs a fixed
+ * STUB_CALL_MS of CPU (about a small real UNet's call on this machine): the service's own overhead,
+ * independent of which ONNX model happens to be installed.
+ */
+const STUB_CALL_MS = 20
+async function stubModelOverhead(): Promise<unknown> {
+  const s = new GenerationService({ workerFactory: sourceWorkerFactory, runner: 'fake', modelsDir: '/nonexistent', defaultModel: 'stub', fake: { callMs: STUB_CALL_MS } })
+  try {
+    const out: Record<string, number> = {}
+    for (const [label, mode] of [
+      ['previewsOff', 'off'],
+      ['previewsOn', 'latent2rgb']
+    ] as const) {
+      const ratios: number[] = []
+      for (let k = 0; k < REPEATS + 1; k++) {
+        const t0 = performance.now()
+        const { jobId } = s.generate({
+          params: { ...DEFAULT_PARAMS, model: 'stub', prompt: 'x', steps: 20, cfg: 1, width: 64, height: 64 },
+          preview: { mode, every: 1 },
+          grid: null
+        })
+        const info = await new Promise<FinishedJobInfo>((ok) => {
+          const off = s.onJobFinished((i) => i.jobId === jobId && (off(), ok(i)))
+        })
+        if (k > 0) ratios.push((performance.now() - t0) / (info.timings!.modelMs + info.timings!.auxMs))
+      }
+      out[label] = r3(median(ratios))
+    }
+    return { callMs: STUB_CALL_MS, steps: 20, ...out }
+  } finally {
+    await s.close()
+  }
+}
+
 function pickModel(): { modelsDir: string; model: string; note: string } {
   const root = resolve('models')
   if (existsSync(join(root, 'emoji-tiny', 'model_index.json'))) return { modelsDir: root, model: 'emoji-tiny', note: 'default model' }
@@ -164,6 +199,7 @@ export async function benchPipeline(): Promise<unknown> {
       latencies.push(info.cancelLatencyMs)
     }
 
+    const stub = await stubModelOverhead()
     const mem = process.memoryUsage()
     return {
       bench: 'pipeline',
@@ -186,6 +222,7 @@ export async function benchPipeline(): Promise<unknown> {
       workerRestMsPerStep: r3(median(samplerPerStep)),
       workerRestMsPerStepNote:
         'worker time per step outside ONNX runs, previews and PNG encoding, inside real jobs: the models layer\'s tensor conversions and checks, guidance and sampler arithmetic, message posting, event-loop waits (grows with CPU contention)',
+      serviceOverheadWithStubModel: stub,
       peakRssMB: r3(Math.max(peakRss, mem.rss) / 2 ** 20),
       peakRssMBFromOs: r3(process.resourceUsage().maxRSS / 1024),
       heapUsedMB: r3(mem.heapUsed / 2 ** 20),

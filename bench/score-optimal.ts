@@ -1,10 +1,10 @@
 /**
  * `npm run -s bench -- score-optimal`: issue 8's figures on the analytic "dataset-like" mixture (16-D,
  * 12 components, SD sigma range): the score-optimal profile estimated from the denoiser, then mean and
- * median RMSE against a 400-step Heun reference for euler, heun, dpmpp_2m and uni_pc × simple-free range
- * schedules, at 5/10/20 steps, on 8 seeds (the issue's protocol) and 64 seeds (to see past single seeds).
- * Also: the same with the exact (Monte Carlo) δ instead of the estimate, and the Gaussian fallback at
- * several sigma_data. Takes about a minute on one core.
+ * median RMSE against a 400-step Heun reference for euler, heun, dpmpp_2m and uni_pc × range schedules
+ * (karras, exponential, kl_optimal, AYS, score_optimal), at 5/10/20 steps, on 8 seeds (the issue's protocol)
+ * and 64 seeds (to see past single seeds). Also: score_optimal from the exact (Monte Carlo) δ instead of the
+ * estimate, and the uncalibrated Gaussian fallback at sigma_data 1 and 0.1. A few seconds on one core.
  */
 import { gmmDenoiser } from '../src/main/engine/gmm'
 import { evaluateSchedules, findCell, formatEvaluation, type ScheduleSpec } from '../src/main/engine/reference/evaluate'

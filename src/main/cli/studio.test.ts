@@ -2,11 +2,20 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { readPngText } from '../models/png'
+import { Library } from '../library/library'
+import { readTextChunks } from '../png/chunks'
 import { FIXTURES, cleanScratch, copyFixture, fixture, scratchDir } from '../models/test-fixtures'
 import { main } from './studio'
 
 afterAll(cleanScratch)
+
+// Generations land in the library by default: keep the tests' library out of the user's data folder.
+const LIBRARY = scratchDir()
+process.env.SIGMA_STUDIO_LIBRARY = LIBRARY
+
+function readPngText(png: Buffer): Record<string, string> {
+  return Object.fromEntries(readTextChunks(png).map((t) => [t.keyword, t.text]))
+}
 
 async function studio(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = []
@@ -23,12 +32,12 @@ describe('studio generate: every fixture layout through the CLI', () => {
       const r = await studio('generate', '--model', fixture(name), '--prompt', 'a (tiny:1.2) robot', '--negative', 'ugly', '--steps', '3', '--seed', '11', '--sampler', 'dpmpp_2m', '--schedule', 'karras', '--cfg', '4', '--out', out)
       expect(r.err).toEqual([])
       expect(r.code).toBe(0)
-      expect(r.out[0]).toBe(`wrote ${out} (64x64, seed 11)`)
+      expect(r.out[0]).toMatch(new RegExp(`^wrote ${out} and library [0-9a-f-]+ \\(64x64, seed 11\\)$`))
       expect(r.out[1]).toMatch(/^done: 1 image in \d+\.\d s \(/)
       const png = readFileSync(out)
       expect(png.subarray(1, 4).toString()).toBe('PNG')
       const params = readPngText(png).parameters
-      expect(params).toBe(`a (tiny:1.2) robot\nNegative prompt: ugly\nSteps: 3, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 4, Seed: 11, Size: 64x64, Model: ${name}`)
+      expect(params).toMatch(new RegExp(`^a \\(tiny:1\\.2\\) robot\nNegative prompt: ugly\nSteps: 3, Sampler: DPM\\+\\+ 2M, Schedule type: Karras, CFG scale: 4, Seed: 11, Size: 64x64, Model hash: [0-9a-f]{10}, Model: ${name}`))
       expect(readdirSync(dir)).toEqual(['img.png']) // no temporary files left
     })
   }
@@ -39,9 +48,29 @@ describe('studio generate: every fixture layout through the CLI', () => {
     expect((await studio('generate', '--model', fixture('sd1-tiny'), '--prompt', 'x', '--steps', '2', '--out', first)).code).toBe(0)
     const r = await studio('generate', '--model', fixture('sd1-tiny'), '--prompt', 'x', '--steps', '4', '--init', first, '--strength', '0.5', '--batch', '2', '--seed', '3', '--out', join(dir, 'b.png'))
     expect(r.code).toBe(0)
-    expect(r.out.slice(0, 2)).toEqual([`wrote ${join(dir, 'b-1.png')} (64x64, seed 3)`, `wrote ${join(dir, 'b-2.png')} (64x64, seed 4)`])
+    expect(r.out[0]).toMatch(new RegExp(`^wrote ${join(dir, 'b-1.png')} and library \\S+ \\(64x64, seed 3\\)$`))
+    expect(r.out[1]).toMatch(new RegExp(`^wrote ${join(dir, 'b-2.png')} and library \\S+ \\(64x64, seed 4\\)$`))
     expect(readdirSync(dir).sort()).toEqual(['a.png', 'b-1.png', 'b-2.png'])
-    expect(readPngText(readFileSync(join(dir, 'b-2.png'))).parameters).toMatch(/Seed: 4, .*Denoising strength: 0.5$/)
+    expect(readPngText(readFileSync(join(dir, 'b-2.png'))).parameters).toMatch(/Seed: 4, .*Denoising strength: 0.5/)
+  })
+
+  it('keeps every image in the library with its exact parameters; --no-library writes only --out', async () => {
+    const lib = scratchDir()
+    const r = await studio('generate', '--model', fixture('sd1-tiny'), '--prompt', 'library apple', '--steps', '2', '--seed', '77', '--batch', '2', '--library', lib)
+    expect(r.code).toBe(0)
+    const library = Library.open(lib)
+    try {
+      const hits = library.search('apple').items
+      expect(hits.map((e) => e.params.seed).sort()).toEqual(['77', '78'])
+      expect(hits[0].params).toMatchObject({ prompt: 'library apple', steps: 2, batchSize: 1 })
+    } finally {
+      library.close()
+    }
+    const dir = scratchDir()
+    const off = await studio('generate', '--model', fixture('sd1-tiny'), '--prompt', 'x', '--steps', '2', '--no-library', '--out', join(dir, 'only.png'))
+    expect(off.code).toBe(0)
+    expect(off.out[0]).toMatch(/^wrote \S+only\.png \(64x64/)
+    expect(readdirSync(dir)).toEqual(['only.png'])
   })
 })
 

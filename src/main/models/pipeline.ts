@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID, resolveSamplerName, resolveScheduleName } from '../../shared/catalogue'
-import { DEFAULT_PARAMS, LIMITS, ParamsError, parseSeed, type GuidanceSettings as SharedGuidance, type NoiseModifiers } from '../../shared/params'
+import { DEFAULT_PARAMS, LIMITS, ParamsError, parseSeed, type GenerationParams, type GuidanceSettings as SharedGuidance, type NoiseModifiers } from '../../shared/params'
 import { composeGuidance, temperatureNoise, temperedStart, type GuidanceSettings } from '../engine/guidance'
 import { TorchGenerator } from '../engine/rng'
 import { SAMPLERS } from '../engine/samplers/index'
@@ -71,6 +71,32 @@ export interface ResolvedRequest {
   guidance: SharedGuidance
   noise: NoiseModifiers
   strength?: number
+}
+
+/**
+ * The exact parameters of one generated image, in the shared contract's shape (what the library stores
+ * and presets carry): the resolved request with that image's own seed and a batch of one, so the image
+ * can be reproduced alone.
+ */
+export function generationParamsFor(r: ResolvedRequest, seed: string, model: string, initImage?: string): GenerationParams {
+  return {
+    model,
+    prompt: r.prompt,
+    negativePrompt: r.negativePrompt,
+    sampler: r.sampler,
+    samplerOptions: { ...r.samplerOptions },
+    schedule: r.schedule,
+    scheduleParams: { ...r.scheduleParams },
+    steps: r.steps,
+    cfg: r.cfg,
+    seed,
+    width: r.width,
+    height: r.height,
+    batchSize: 1,
+    guidance: { ...r.guidance },
+    noise: { ...r.noise },
+    img2img: initImage !== undefined && r.strength !== undefined ? { image: initImage, strength: r.strength } : null
+  }
 }
 
 export interface GenerateOptions {

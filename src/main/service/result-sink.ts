@@ -29,7 +29,7 @@ export interface ResultSink {
 export class MemoryResultSink implements ResultSink {
   private readonly images = new Map<string, FinishedImage>()
 
-  constructor(private readonly capacity = 256) {}
+  constructor(private readonly capacity = 128) {}
 
   async save(image: FinishedImage): Promise<string> {
     const id = `r${randomBytes(9).toString('base64url')}`

@@ -27,6 +27,13 @@ import { TINY_DECODER_PATHS } from './tiny-decoder-paths'
 
 type RunResult = Awaited<ReturnType<RunnableSession['run']>>
 
+/**
+ * At most this many rows go into one batched UNet run of a grid: activation memory grows with the
+ * batch, and a full-size SD UNet at batch 16+ can exhaust a laptop's RAM or VRAM; past a few rows the
+ * per-call saving is small anyway.
+ */
+export const GRID_BATCH_ROWS = 8
+
 /** A session whose runs go through a hook (cancel + timing). */
 function hookedSession(s: RunnableSession, hook: <T>(rows: number, run: () => Promise<T>) => Promise<T>): RunnableSession {
   return {
@@ -217,7 +224,7 @@ class OnnxLoadedModel implements LoadedModel {
   }
 
   generateMany(reqs: CellRequest[]): Promise<CellImage[]> {
-    const unet = coalescingUnet(this.model.sessions.unet, this.model.unet.maxBatch, reqs[0].hooks)
+    const unet = coalescingUnet(this.model.sessions.unet, Math.min(this.model.unet.maxBatch, GRID_BATCH_ROWS), reqs[0].hooks)
     return Promise.all(reqs.map((r) => this.run(r, withHooks(this.model, r.hooks, unet))))
   }
 

@@ -1,17 +1,20 @@
 /**
- * `studio generate`: one job from the command line, written as PNGs (atomically: a temporary file, flushed,
- * then renamed; if any image cannot be written, the ones already written by this job are removed).
+ * `studio generate`: one job from the command line. Every image lands in the library (unless
+ * --no-library) with its A1111 infotext and exact parameters; --out FILE.png also writes a copy there.
+ * Files are written atomically (a temporary file, flushed, then renamed); if a copy cannot be written,
+ * the copies already written by this job are removed (the library keeps what it saved).
  */
 import { randomInt } from 'node:crypto'
 import { existsSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, extname, resolve } from 'node:path'
 import { LIMITS } from '../../../shared/params'
-import { writeFileAtomic } from '../../util/atomic-write'
+import { keepImage, openLibraryFor } from '../../library/keep'
+import { modelShortHash } from '../../library/model-hash'
 import { GenerationInputError } from '../../models/errors'
 import { defaultSessionCache, loadModel } from '../../models/model'
 import { parseDevice } from '../../models/onnx/runtime'
-import { generate, resolveRequest, type PipelineRequest } from '../../models/pipeline'
-import { encodePng, formatInfotext, readImageRgb } from '../../models/png'
+import { generate, generationParamsFor, resolveRequest, type PipelineRequest } from '../../models/pipeline'
+import { encodePng, readImageRgb } from '../../models/png'
 import { CliUsageError, formatOptions, parseOptions, type OptionSpec } from './args'
 import { resolveModelDir } from './model-dir'
 import type { Command } from './types'
@@ -33,7 +36,9 @@ const OPTIONS: OptionSpec = {
   'guidance-rescale': { type: 'number', value: 'PHI', help: 'guidance rescale phi 0…1 (default 0)' },
   device: { type: 'string', value: 'DEV', help: 'auto (default), cpu, cuda, dml, coreml or webgpu' },
   threads: { type: 'int', value: 'N', help: 'CPU threads per model call (default: cores, at most 8)' },
-  out: { type: 'string', value: 'FILE.png', help: 'output file; batches add -1, -2, … before .png (default ./sigma-SEED.png)' },
+  out: { type: 'string', value: 'FILE.png', help: 'also write a copy here; batches add -1, -2, … before .png (with --no-library: default ./sigma-SEED.png)' },
+  library: { type: 'string', value: 'DIR', help: 'library folder (default: $SIGMA_STUDIO_LIBRARY or the platform user-data folder)' },
+  'no-library': { type: 'flag', help: 'do not keep the images in the library (then they go to --out only)' },
   help: { type: 'flag', help: 'show this help' }
 }
 
@@ -81,8 +86,12 @@ export const generateCommand: Command = {
     // A1111 habit: -1 (or "random") picks a fresh seed, printed with the result.
     const seed = seedArg === '-1' || seedArg === 'random' ? String(randomInt(0, 2 ** 32)) : seedArg
     const batch = (o.batch as number | undefined) ?? 1
-    const out = resolve((o.out as string | undefined) ?? `sigma-${/^\d+$/.test(seed) ? seed : 'image'}.png`)
-    checkOut(out)
+    const noLibrary = o['no-library'] === true
+    if (noLibrary && o.library !== undefined) throw new CliUsageError('--library and --no-library contradict each other; pass one')
+    // With the library off, a file is the only place the images can go.
+    const outArg = (o.out as string | undefined) ?? (noLibrary ? `sigma-${/^\d+$/.test(seed) ? seed : 'image'}.png` : undefined)
+    const out = outArg === undefined ? undefined : resolve(outArg)
+    if (out) checkOut(out)
     if (o.init !== undefined && !existsSync(o.init as string)) {
       throw new GenerationInputError('bad-init-image', 'init', `${resolve(o.init as string)} does not exist`, 'pass the path of a PNG, JPEG or WebP file')
     }
@@ -114,22 +123,33 @@ export const generateCommand: Command = {
       request.init = { image: await readImageRgb(o.init as string, width, height), strength }
     }
     const result = await generate(model, request, { log: (l) => io.err(`note: ${l}`) })
-    const paths = outputPaths(out, result.images.length)
-    const buffers = await Promise.all(
-      result.images.map((img) => encodePng(img, { parameters: formatInfotext(result.request, img.seed, model.folder.name) }))
-    )
+    const { library, report } = await openLibraryFor({ library: o.library as string | undefined, noLibrary })
+    if (report && (report.indexed.length || report.flaggedMissing.length || report.quarantined.length)) {
+      io.err(`note: library ${library?.dir}: re-indexed ${report.indexed.length} image(s), ${report.flaggedMissing.length} missing file(s), ${report.quarantined.length} quarantined; see "studio library verify"`)
+    }
+    const paths = out ? outputPaths(out, result.images.length) : []
+    const modelHash = await modelShortHash(model.folder.dir)
+    const initPath = o.init === undefined ? undefined : resolve(o.init as string)
     const written: string[] = []
+    const kept: string[] = []
     try {
-      buffers.forEach((buf, i) => {
-        writeFileAtomic(paths[i], buf)
-        written.push(paths[i])
-      })
+      for (const [i, img] of result.images.entries()) {
+        const params = generationParamsFor(result.request, img.seed, model.folder.dir, initPath)
+        const k = await keepImage(library, { png: await encodePng(img), params, modelHash, modelName: model.folder.name }, paths[i])
+        if (k.out) written.push(k.out)
+        kept.push(k.entry ? `library ${k.entry.id}` : '')
+      }
     } catch (e) {
       for (const p of written) rmSync(p, { force: true })
-      throw new GenerationInputError('bad-parameter', 'out', `cannot write ${paths[written.length]} (${e instanceof Error ? e.message : String(e)})`, 'check the folder exists and is writable')
+      throw e
+    } finally {
+      library?.close()
     }
     const r = result.request
-    result.images.forEach((img, i) => io.out(`wrote ${paths[i]} (${img.width}x${img.height}, seed ${img.seed})`))
+    result.images.forEach((img, i) => {
+      const where = [paths[i], kept[i]].filter(Boolean).join(' and ')
+      io.out(`wrote ${where} (${img.width}x${img.height}, seed ${img.seed})`)
+    })
     const devices = [...new Set(Object.values(model.devices))].join('+') || 'cpu'
     io.out(
       `done: ${result.images.length} image${result.images.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)} s ` +

@@ -54,6 +54,8 @@ export interface EvaluateInput {
     get(seed: number): Tensor | undefined | Promise<Tensor | undefined>
     set(seed: number, x: Tensor): void | Promise<void>
   }
+  /** Start-noise scale given a schedule's first sigma, for generation and reference alike (default σ_0). */
+  startScale?: (sigma0: number) => number
   /** Also solve the first seed's reference at twice the steps and report their distance (a check that the reference is converged). */
   checkReference?: boolean
   signal?: AbortSignal
@@ -176,7 +178,7 @@ export async function evaluateSchedules(input: EvaluateInput): Promise<Evaluatio
     let refX = await input.referenceCache?.get(seed)
     let refSigma0 = NaN
     if (!refX) {
-      const r = await computeReference(input.denoise, noise, input.model, ref, { signal: input.signal })
+      const r = await computeReference(input.denoise, noise, input.model, ref, { signal: input.signal, startScale: input.startScale })
       refX = r.x
       refSigma0 = r.sigmas[0]
       referenceCalls = r.modelCalls
@@ -186,7 +188,7 @@ export async function evaluateSchedules(input: EvaluateInput): Promise<Evaluatio
     }
     tick(`reference seed ${seed}`)
     if (si === 0 && input.checkReference) {
-      const r2 = await computeReference(input.denoise, noise, input.model, { ...ref, steps: 2 * ref.steps }, { signal: input.signal })
+      const r2 = await computeReference(input.denoise, noise, input.model, { ...ref, steps: 2 * ref.steps }, { signal: input.signal, startScale: input.startScale })
       referenceError = rmse(r2.x, refX)
       tick(`reference check seed ${seed}`)
     }
@@ -206,7 +208,8 @@ export async function evaluateSchedules(input: EvaluateInput): Promise<Evaluatio
             continue
           }
           try {
-            const x = Float64Array.from(noise, (z) => z * sig[0])
+            const scale = input.startScale ? input.startScale(sig[0]) : sig[0]
+            const x = Float64Array.from(noise, (z) => z * scale)
             if (Math.abs(sig[0] - refSigma0) > 1e-9 * refSigma0) a.mismatch = true
             const stats = { modelCalls: 0 }
             // Samplers that draw noise they do not use (res_multistep, heunpp2 without churn) get a seeded source.

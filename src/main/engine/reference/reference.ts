@@ -61,11 +61,17 @@ export async function computeReference(
   noise: ArrayLike<number>,
   model: ScheduleModel,
   settings: ReferenceSettings = DEFAULT_REFERENCE,
-  opts: { signal?: AbortSignal; onProgress?: (calls: number, total: number) => void } = {}
+  opts: {
+    signal?: AbortSignal
+    onProgress?: (calls: number, total: number) => void
+    /** The factor the start noise is scaled by, given the first sigma (default σ_0 itself; ComfyUI's max-denoise start is √(1+σ_0²)). */
+    startScale?: (sigma0: number) => number
+  } = {}
 ): Promise<ReferenceResult> {
   validateReferenceSettings(settings)
   const sigmas = computeSigmas(settings.schedule, settings.steps, model, settings.params)
-  const x = Float64Array.from(noise, (n) => n * sigmas[0])
+  const k = opts.startScale ? opts.startScale(sigmas[0]) : sigmas[0]
+  const x = Float64Array.from(noise, (n) => n * k)
   const total = referenceCalls(settings)
   let calls = 0
   const wrapped: Denoiser = async (v, sigma) => {

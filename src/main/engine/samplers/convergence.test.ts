@@ -9,24 +9,21 @@ import { gmmDenoiser } from '../gmm'
 import { NO_NOISE } from '../noise'
 import type { SamplerOptions, Tensor } from '../types'
 import { runSampler } from './run'
-import { CountingNoise, MIXTURE, convergenceOrder, exponentialSigmas, karrasSigmas, maxAbsDiff } from './test-helpers'
+import { CountingNoise, ODE_PROBLEM, convergenceOrder, karrasSigmas, logUniformSigmas, maxAbsDiff, odeProblemReference, referenceOde } from './test-helpers'
 
-const SIGMA_MIN = 0.05
-const SIGMA_MAX = 10
+const { sigmaMin: SIGMA_MIN, sigmaMax: SIGMA_MAX, denoise, x0 } = ODE_PROBLEM
 const NS = [10, 20, 40, 80]
-const denoise = gmmDenoiser(MIXTURE)
-const x0 = Float64Array.from([1.3, -0.4, 0.9, -1.7, 0.2, 0.5, -0.8, 1.1].map((v) => v * SIGMA_MAX))
 
 /** n steps from SIGMA_MAX to SIGMA_MIN (no trailing 0). */
 const GRIDS: Record<string, (n: number) => number[]> = {
   karras: (n) => karrasSigmas(n + 1, SIGMA_MIN, SIGMA_MAX).slice(0, -1),
-  exponential: (n) => exponentialSigmas(n + 1, SIGMA_MIN, SIGMA_MAX).slice(0, -1)
+  exponential: (n) => logUniformSigmas(n, SIGMA_MIN, SIGMA_MAX)
 }
 
 let reference: Tensor
 
 beforeAll(async () => {
-  reference = await runSampler('dpmpp_2m', denoise, x0, GRIDS.exponential(8000), { noise: NO_NOISE })
+  reference = await odeProblemReference()
 })
 
 async function errors(id: string, options: SamplerOptions, grid: (n: number) => number[]): Promise<number[]> {
@@ -51,7 +48,7 @@ describe('the fine reference', () => {
     const v = 0.3
     const g = gmmDenoiser({ dim: 1, weights: [1], means: [mu], variances: [v] })
     const x = Float64Array.from([3, -5, 12, 0.1])
-    const out = await runSampler('dpmpp_2m', g, x, GRIDS.exponential(8000), { noise: NO_NOISE })
+    const out = await referenceOde(g, x, SIGMA_MAX, SIGMA_MIN, 4000)
     const exact = x.map((xv) => mu + ((xv - mu) * Math.sqrt(v + SIGMA_MIN ** 2)) / Math.sqrt(v + SIGMA_MAX ** 2))
     expect(maxAbsDiff(out, exact)).toBeLessThan(1e-7)
   })

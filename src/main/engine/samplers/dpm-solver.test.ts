@@ -4,22 +4,18 @@
  * (fast), and get more accurate as the tolerance tightens while keeping consistent statistics (adaptive).
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { gmmDenoiser } from '../gmm'
 import { NO_NOISE } from '../noise'
 import type { SamplerOptions, SamplerStats, Tensor } from '../types'
 import { dpmFastOrders } from './dpm-solver'
 import { runSampler } from './run'
-import { CountingNoise, MIXTURE, convergenceOrder, exponentialSigmas, karrasSigmas, maxAbsDiff } from './test-helpers'
+import { CountingNoise, ODE_PROBLEM, convergenceOrder, karrasSigmas, logUniformSigmas, maxAbsDiff, odeProblemReference } from './test-helpers'
 
-const SIGMA_MIN = 0.05
-const SIGMA_MAX = 10
-const denoise = gmmDenoiser(MIXTURE)
-const x0 = Float64Array.from([1.3, -0.4, 0.9, -1.7, 0.2, 0.5, -0.8, 1.1].map((v) => v * SIGMA_MAX))
+const { sigmaMin: SIGMA_MIN, sigmaMax: SIGMA_MAX, denoise, x0 } = ODE_PROBLEM
 let reference: Tensor
 
 beforeAll(async () => {
-  // Both DPM-Solvers stop at the last non-zero sigma, so the reference does too.
-  reference = await runSampler('dpmpp_2m', denoise, x0, exponentialSigmas(8001, SIGMA_MIN, SIGMA_MAX).slice(0, -1), { noise: NO_NOISE })
+  // Both DPM-Solvers stop at the last non-zero sigma, so the reference (at sigma_min) does too.
+  reference = await odeProblemReference()
 })
 
 async function run(id: string, sigmas: number[], options: SamplerOptions = {}) {
@@ -69,7 +65,7 @@ describe('dpm_fast', () => {
     expect(p, errs.map((e) => e.toExponential(2)).join(', ')).toBeGreaterThan(2.6)
     expect(errs[2]).toBeLessThan(1e-3)
     // At equal model calls it beats DPM-Solver++(2M).
-    const twoM = await runSampler('dpmpp_2m', denoise, x0, exponentialSigmas(51, SIGMA_MIN, SIGMA_MAX).slice(0, -1), { noise: NO_NOISE })
+    const twoM = await runSampler('dpmpp_2m', denoise, x0, logUniformSigmas(50, SIGMA_MIN, SIGMA_MAX), { noise: NO_NOISE })
     expect(errs[2]).toBeLessThan(maxAbsDiff(twoM, reference))
   })
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { gmmDenoise } from '../gmm'
 import { ListNoiseSource } from '../noise'
-import { CountingNoise, MIXTURE_3D, SeededNormal, gmmDenoiser, karrasSigmas, maxAbsDiff, startState } from './group-b-fixtures'
+import { CountingNoise, MIXTURE_3D, SeededNormal, gmmDenoiser, karrasSigmas, maxAbsDiff, startState } from './test-helpers'
 import { runSampler } from './run'
 
 const den = gmmDenoiser(MIXTURE_3D)
@@ -25,14 +25,14 @@ describe('er_sde', () => {
     const x = startState(MIXTURE_3D, 3, 14.6, 2)
     const outs = []
     for (const max_stage of [1, 2, 3]) {
-      outs.push(await runSampler('er_sde', den, x, sigmas, { noise: new CountingNoise(5, x.length), options: { max_stage } }))
+      outs.push(await runSampler('er_sde', den, x, sigmas, { noise: new CountingNoise(x.length, 5), options: { max_stage } }))
     }
     expect(maxAbsDiff(outs[0], outs[1])).toBeGreaterThan(1e-6)
     expect(maxAbsDiff(outs[1], outs[2])).toBeGreaterThan(1e-8)
     // Two steps never reach stage 3: max_stage 2 and 3 agree there.
     const two = karrasSigmas(2, 0.03, 14.6)
-    const a = await runSampler('er_sde', den, x, two, { noise: new CountingNoise(5, x.length), options: { max_stage: 2 } })
-    const b = await runSampler('er_sde', den, x, two, { noise: new CountingNoise(5, x.length), options: { max_stage: 3 } })
+    const a = await runSampler('er_sde', den, x, two, { noise: new CountingNoise(x.length, 5), options: { max_stage: 2 } })
+    const b = await runSampler('er_sde', den, x, two, { noise: new CountingNoise(x.length, 5), options: { max_stage: 3 } })
     expect(maxAbsDiff(a, b)).toBe(0)
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { NO_NOISE } from '../noise'
-import { MIXTURE_3D, gmmDenoiser, karrasSigmas, linearSigmas, maxAbsDiff, startState } from './group-b-fixtures'
+import { MIXTURE_3D, gmmDenoiser, karrasSigmas, linearSigmas, maxAbsDiff, startState } from './test-helpers'
 import { ipndmVWeights } from './ipndm'
 import { runSampler } from './run'
 

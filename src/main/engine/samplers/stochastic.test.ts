@@ -41,14 +41,19 @@ describe('stochastic samplers sample a Gaussian correctly', () => {
   const z = new CountingNoise(N, 99).next()
   const x = z.map((q) => MU + q * Math.sqrt(V + sigmas[0] ** 2))
 
+  /** Sample mean and (unbiased) variance. */
+  function moments(out: ArrayLike<number>): { mean: number; variance: number } {
+    let mean = 0
+    for (let i = 0; i < out.length; i++) mean += out[i]
+    mean /= out.length
+    let variance = 0
+    for (let i = 0; i < out.length; i++) variance += (out[i] - mean) ** 2
+    return { mean, variance: variance / (out.length - 1) }
+  }
+
   it.each(CASES)('%s %j', async (id, options) => {
     const out = await runSampler(id, denoise, x, sigmas, { noise: new CountingNoise(N, 7), options })
-    let mean = 0
-    for (const v of out) mean += v
-    mean /= N
-    let variance = 0
-    for (const v of out) variance += (v - mean) ** 2
-    variance /= N - 1
+    const { mean, variance } = moments(out)
     expect(mean).toBeGreaterThan(MU - 0.03)
     expect(mean).toBeLessThan(MU + 0.03)
     expect(variance / target(id)).toBeGreaterThan(0.87)
@@ -57,12 +62,6 @@ describe('stochastic samplers sample a Gaussian correctly', () => {
 
   it('the same check fails when the noise is switched off (the test can tell)', async () => {
     const out = await runSampler('euler_ancestral', denoise, x, sigmas, { noise: new CountingNoise(N, 7), options: { s_noise: 0 } })
-    let mean = 0
-    for (const v of out) mean += v
-    mean /= N
-    let variance = 0
-    for (const v of out) variance += (v - mean) ** 2
-    variance /= N - 1
-    expect(variance / V).toBeLessThan(0.87)
+    expect(moments(out).variance / V).toBeLessThan(0.87)
   })
 })

@@ -43,6 +43,8 @@ export function wsClient(token: string): StudioClient {
     ws.addEventListener('open', () => ok(), { once: true })
     ws.addEventListener('error', () => fail(new Error('could not connect to the studio: the web host refused the connection or is not running; open the address it printed again')), { once: true })
   })
+  // Failures surface through the calls that await `open`; this only keeps an unused rejection quiet.
+  open.catch(() => undefined)
   ws.addEventListener('message', (e) => {
     const msg = decodeWire(String(e.data)) as WireFromHost
     if ('event' in msg) {
