@@ -5,22 +5,10 @@
  */
 import type { Tensor } from './types'
 
-/** A new tensor of the same length, filled with zeros. */
-export function zerosLike(a: ArrayLike<number>): Tensor {
-  return new Float64Array(a.length)
-}
-
 /** A copy as a Float64Array. */
 export function clone(a: ArrayLike<number>): Tensor {
   // slice() copies a Float64Array's memory directly; from() would go element by element.
   return a instanceof Float64Array ? a.slice() : Float64Array.from(a)
-}
-
-/** Asserts equal lengths; the message names both operands. */
-export function assertSameLength(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
-  if (a.length !== b.length) {
-    throw new RangeError(`${what}: length ${b.length} does not match the state's length ${a.length}`)
-  }
 }
 
 /*
@@ -119,13 +107,27 @@ export function axpy(x: Tensor, a: number, y: Tensor): Tensor {
   return x
 }
 
-/** The Karras ODE derivative d = (x - denoised) / sigma (k-diffusion `to_d`). */
+/** The Karras ODE derivative d = (x - denoised) / sigma (k-diffusion `to_d`), as x - denoised times 1/sigma. */
 export function toD(x: Tensor, sigma: number, denoised: Tensor, out?: Tensor): Tensor {
   const n = x.length
   const r = out ?? new Float64Array(n)
   const inv = 1 / sigma
   for (let i = 0; i < n; i++) r[i] = (x[i] - denoised[i]) * inv
   return r
+}
+
+/**
+ * The Euler predictor on the Karras ODE in one pass: the derivative d = (x - denoised) / sigma (as in
+ * {@link toD}) into `d`, and x + d * dt into `out`. Returns `out`.
+ */
+export function eulerPredict(x: Tensor, denoised: Tensor, sigma: number, dt: number, d: Tensor, out: Tensor): Tensor {
+  const n = x.length
+  const inv = 1 / sigma
+  for (let i = 0; i < n; i++) {
+    d[i] = (x[i] - denoised[i]) * inv
+    out[i] = x[i] + d[i] * dt
+  }
+  return out
 }
 
 /** True when every element is finite. */

@@ -2,6 +2,7 @@
  * The ancestral split of a step and the two in-place updates built on it, shared by every ancestral / SDE
  * sampler: keep the current noise direction down to sigmaDown, then add sigmaUp of fresh noise.
  */
+import { axpy } from '../ops'
 import type { Tensor } from '../types'
 
 /** Where an ancestral step lands: integrate deterministically down to `sigmaDown`, then add `sigmaUp` of fresh noise. */
@@ -29,8 +30,7 @@ export function ancestralStep(sigmaFrom: number, sigmaTo: number, eta = 1): Ance
 
 /** x[i] += scale * noise[i], in place; no pass at all when scale is 0. */
 export function addNoise(x: Tensor, scale: number, noise: Tensor): void {
-  if (scale === 0) return
-  for (let i = 0; i < x.length; i++) x[i] += scale * noise[i]
+  if (scale !== 0) axpy(x, scale, noise)
 }
 
 /**

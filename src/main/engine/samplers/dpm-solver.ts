@@ -8,7 +8,7 @@
  * sigma 0, exactly as in ComfyUI. Both also draw one noise array per (accepted) step even when eta = 0 makes
  * it a zero multiple, as the reference does, so that seeds stay comparable.
  */
-import { clone } from '../ops'
+import { clone, toD } from '../ops'
 import type { Denoiser, SamplerOptions, Sampler, StepInfo, Tensor } from '../types'
 import { EngineInputError } from '../types'
 import { addNoise, ancestralStep } from './ancestral'
@@ -53,8 +53,7 @@ class DpmSolver {
   async eps(x: Tensor, t: number, out: Tensor): Promise<Tensor> {
     const sigma = sigmaOf(t)
     const denoised = await this.denoise(x, sigma)
-    const inv = 1 / sigma
-    for (let j = 0; j < x.length; j++) out[j] = (x[j] - denoised[j]) * inv
+    toD(x, sigma, denoised, out)
     return denoised
   }
 

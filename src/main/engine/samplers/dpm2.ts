@@ -2,7 +2,7 @@
  * DPM-Solver-2-style samplers in the Karras ODE form: the slope is re-evaluated at the geometric midpoint of
  * the step (the midpoint in log sigma) and used for the whole step.
  */
-import { clone } from '../ops'
+import { clone, eulerPredict } from '../ops'
 import type { Denoiser, Sampler, Tensor } from '../types'
 import { ancestralStep } from './ancestral'
 import { churnStep, readChurn } from './churn'
@@ -33,12 +33,7 @@ async function midpointStep(
 ): Promise<void> {
   const n = x.length
   const sigmaMid = logMidpoint(sigmaFrom, sigmaTo)
-  const dt1 = sigmaMid - sigmaFrom
-  const inv = 1 / sigmaFrom
-  for (let j = 0; j < n; j++) {
-    d[j] = (x[j] - denoised[j]) * inv
-    xMid[j] = x[j] + d[j] * dt1
-  }
+  eulerPredict(x, denoised, sigmaFrom, sigmaMid - sigmaFrom, d, xMid)
   const denMid = await denoise(xMid, sigmaMid)
   const k = (sigmaTo - sigmaFrom) / sigmaMid
   if (drawNoise) {

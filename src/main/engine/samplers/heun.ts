@@ -3,7 +3,7 @@
  * slopes at up to three points with weights that depend on the noise level. Work buffers are allocated once
  * per run and reused every step.
  */
-import { clone } from '../ops'
+import { clone, eulerPredict } from '../ops'
 import type { Sampler } from '../types'
 import { addChurnNoise, churnGamma, churnStep, readChurn } from './churn'
 
@@ -27,11 +27,7 @@ export const sampleHeun: Sampler = async (denoise, x0, sigmas, ctx) => {
       for (let j = 0; j < n; j++) x[j] += (x[j] - denoised[j]) * k
     } else {
       // Heun's method: Euler predictor to sigmaNext, then the average of both slopes.
-      const inv = 1 / sigmaHat
-      for (let j = 0; j < n; j++) {
-        d[j] = (x[j] - denoised[j]) * inv
-        x2[j] = x[j] + d[j] * dt
-      }
+      eulerPredict(x, denoised, sigmaHat, dt, d, x2)
       const denoised2 = await denoise(x2, sigmaNext)
       const inv2 = 1 / sigmaNext
       const half = 0.5 * dt
@@ -68,17 +64,13 @@ export const sampleHeunpp2: Sampler = async (denoise, x0, sigmas, ctx) => {
     if (gamma > 0) addChurnNoise(x, eps, churn.sNoise, sigma, sigmaHat)
     const denoised = await denoise(x, sigmaHat)
     const dt = s1 - sigmaHat
-    const inv = 1 / sigmaHat
     if (s1 === sEnd) {
       // Euler method on the final step.
-      const k = dt * inv
+      const k = dt * (1 / sigmaHat)
       for (let j = 0; j < n; j++) x[j] += (x[j] - denoised[j]) * k
     } else if (sigmas[i + 2] === sEnd) {
       // Two slopes, the later one weighted by how much noise is left relative to the start.
-      for (let j = 0; j < n; j++) {
-        d[j] = (x[j] - denoised[j]) * inv
-        x2[j] = x[j] + d[j] * dt
-      }
+      eulerPredict(x, denoised, sigmaHat, dt, d, x2)
       const den2 = await denoise(x2, s1)
       const w2 = s1 / (2 * sigma0)
       const w1 = 1 - w2
@@ -87,17 +79,9 @@ export const sampleHeunpp2: Sampler = async (denoise, x0, sigmas, ctx) => {
     } else {
       // Heun++: Euler predictors to sigma_{i+1} and on to sigma_{i+2}, then three slopes combined.
       const s2 = sigmas[i + 2]
-      for (let j = 0; j < n; j++) {
-        d[j] = (x[j] - denoised[j]) * inv
-        x2[j] = x[j] + d[j] * dt
-      }
+      eulerPredict(x, denoised, sigmaHat, dt, d, x2)
       const den2 = await denoise(x2, s1)
-      const dt2 = s2 - s1
-      const inv1 = 1 / s1
-      for (let j = 0; j < n; j++) {
-        d2[j] = (x2[j] - den2[j]) * inv1
-        x3[j] = x2[j] + d2[j] * dt2
-      }
+      eulerPredict(x2, den2, s1, s2 - s1, d2, x3)
       const den3 = await denoise(x3, s2)
       const w = 3 * sigma0
       const w2 = s1 / w

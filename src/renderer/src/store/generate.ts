@@ -4,7 +4,7 @@
  * subscription (zustand "Transient updates"), so frames never re-render React components.
  */
 import { create } from 'zustand'
-import type { PreviewEvent, ProgressEvent } from '../../../shared/api'
+import type { PreviewEvent, ProgressEvent, QueueState } from '../../../shared/api'
 import { DEFAULT_PARAMS } from '../../../shared/params'
 
 export interface Draft {
@@ -22,6 +22,7 @@ export interface Draft {
 
 export interface GenerateState {
   draft: Draft
+  /** The job whose progress and previews are shown: the running job among ours, else the last submitted. */
   jobId: string | null
   status: 'idle' | 'starting' | 'waiting' | 'running' | 'completed' | 'cancelled' | 'failed'
   progress: ProgressEvent | null
@@ -31,6 +32,8 @@ export interface GenerateState {
   /** Object URL of the finished image. */
   resultUrl: string | null
   error: string | null
+  /** The service's queue as last reported. */
+  queue: QueueState | null
 }
 
 export const initialGenerateState: GenerateState = {
@@ -52,13 +55,15 @@ export const initialGenerateState: GenerateState = {
   preview: null,
   previewFrames: 0,
   resultUrl: null,
-  error: null
+  error: null,
+  queue: null
 }
 
 export const useGenerateStore = create<GenerateState>()(() => initialGenerateState)
 
 export const generateSelectors = {
   busy: (s: GenerateState): boolean => s.status === 'starting' || s.status === 'waiting' || s.status === 'running',
+  waiting: (s: GenerateState) => s.queue?.waiting ?? [],
   progressLine: (s: GenerateState): string => {
     const p = s.progress
     if (s.error) return s.error

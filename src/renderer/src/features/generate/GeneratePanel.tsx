@@ -6,6 +6,7 @@ import type { StudioClient } from '../../api'
 import { generateSelectors, setDraft, useGenerateStore } from '../../store/generate'
 import { cancelGeneration, connectGenerateEvents, startGeneration } from './actions'
 import { PreviewCanvas } from './PreviewCanvas'
+import { QueueList } from './QueueList'
 import './generate.css'
 
 export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.Element {
@@ -30,7 +31,8 @@ export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.E
         className="generate-form"
         onSubmit={(e) => {
           e.preventDefault()
-          if (!busy) void startGeneration(client)
+          // While a job runs, Generate queues another one behind it.
+          void startGeneration(client)
         }}
       >
         <label>
@@ -90,9 +92,7 @@ export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.E
           </label>
         </div>
         <div className="row">
-          <button type="submit" disabled={busy}>
-            Generate
-          </button>
+          <button type="submit">Generate</button>
           <button type="button" disabled={!busy} onClick={() => void cancelGeneration(client)}>
             Cancel
           </button>
@@ -111,6 +111,7 @@ export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.E
           <figcaption>Result</figcaption>
         </figure>
       </div>
+      <QueueList client={client} />
     </section>
   )
 }
