@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<unknown>> = {
   engine: async () => (await import('./engine')).benchEngine(),
+  'score-optimal': async () => (await import('./score-optimal')).benchScoreOptimal(),
   pipeline: async () => (await import('./pipeline')).benchPipeline()
 }
 

@@ -82,6 +82,7 @@ export const SCHEDULES: readonly ScheduleInfo[] = [
   { id: 'kl_optimal', displayName: 'KL Optimal', description: 'sigma = tan of evenly spaced angles: optimal for Euler on Gaussian data (AYS closed form).', params: {} },
   { id: 'ays_sd1', displayName: 'Align Your Steps (SD1.5)', description: "NVIDIA's optimised 10-step table for SD1.5 (Sabour et al. 2024), log-linearly interpolated to other step counts.", params: {} },
   { id: 'ays_sdxl', displayName: 'Align Your Steps (SDXL)', description: "NVIDIA's optimised 10-step table for SDXL, log-linearly interpolated to other step counts.", params: {} },
+  { id: 'score_optimal', displayName: 'Score-optimal', description: "Williams et al. (2024): equal steps of the model's own score-change length, calibrated per model; the Gaussian closed form until calibrated.", params: { sigma_data: 0.1 } },
   { id: 'linspace', displayName: 'diffusers linspace', description: "diffusers timestep_spacing 'linspace': evenly spaced timesteps including both ends.", params: {} },
   { id: 'leading', displayName: 'diffusers leading', description: "diffusers timestep_spacing 'leading' (SD1.x default): a fixed stride from timestep 0 plus steps_offset.", params: { steps_offset: 1 } },
   { id: 'trailing', displayName: 'diffusers trailing', description: "diffusers timestep_spacing 'trailing': a fixed stride counted down from the last timestep (needed for zero-SNR models).", params: {} }

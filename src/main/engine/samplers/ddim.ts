@@ -30,8 +30,8 @@ export const sampleDdim: Sampler = async (denoise, input, sigmas, ctx) => {
       x.set(denoised)
     } else {
       const { sigmaDown, sigmaUp } = ancestralStep(sigma, sigmaNext, eta)
-      if (eta > 0) shrinkTowards(x, denoised, sigma, sigmaDown, ctx.noise.next(sigma, sigmaNext), sigmaUp)
-      else shrinkTowards(x, denoised, sigma, sigmaDown)
+      const noise = eta > 0 ? ctx.noise.next(sigma, sigmaNext) : undefined
+      shrinkTowards(x, denoised, sigma, sigmaDown, noise, sigmaUp)
     }
     ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })
   }

@@ -133,7 +133,6 @@ export const sampleDpmFast: Sampler = async (denoise, x0, sigmas, ctx) => {
   const m = orders.length
   const x = clone(x0)
   const solver = new DpmSolver(denoise, x.length)
-  const steps = m
   for (let i = 0; i < m; i++) {
     const t = i === 0 ? tStart : tStart + ((tEnd - tStart) * i) / m
     const tNext = i + 1 === m ? tEnd : tStart + ((tEnd - tStart) * (i + 1)) / m
@@ -152,7 +151,7 @@ export const sampleDpmFast: Sampler = async (denoise, x0, sigmas, ctx) => {
     // Drawn even when its scale is 0, as the reference does.
     addNoise(x, su * sNoise, ctx.noise.next(sigmaOf(t), sigmaOf(tNext)))
     const sigma = sigmaOf(t)
-    ctx.onStep?.({ i, steps, sigma, sigmaHat: sigma, denoised, x })
+    ctx.onStep?.({ i, steps: m, sigma, sigmaHat: sigma, denoised, x })
   }
   return x
 }

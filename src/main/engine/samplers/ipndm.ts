@@ -45,8 +45,8 @@ export function ipndmVWeights(order: number, h0: number, h1: number, h2: number,
 }
 
 /**
- * The shared iPNDM loop: derivative history of at most maxOrder - 1 earlier steps, order rising by one
- * per step up to maxOrder, and the final step to sigma 0 landing on the x0 estimate.
+ * The shared iPNDM loop: the order rises by one per step up to maxOrder (using that many of the latest
+ * slopes), and the final step to sigma 0 lands on the x0 estimate.
  */
 async function ipndmLoop(
   name: string,

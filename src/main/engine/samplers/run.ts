@@ -2,6 +2,7 @@
  * The one entry point the app, the conformance runner and the tests use to run a sampler: it checks
  * every input once, here, so the samplers themselves can stay small formulas.
  */
+import { clone } from '../ops'
 import type { Denoiser, NoiseSource, SamplerContext, Tensor } from '../types'
 import { EngineInputError } from '../types'
 import { getSampler } from './index'
@@ -58,7 +59,7 @@ export async function runSampler(
     stats.modelCalls++
     return denoise(v, sigma)
   }
-  return sampler(counted, Float64Array.from(x), Float64Array.from(sigmas), {
+  return sampler(counted, clone(x), Float64Array.from(sigmas), {
     ...ctx,
     noise: checkedNoise(ctx.noise, x.length),
     stats

@@ -16,10 +16,11 @@ import { karras } from './karras'
 import { klOptimal } from './kl-optimal'
 import { linearQuadratic } from './linear-quadratic'
 import { normal, sgmUniform } from './normal'
+import { scoreOptimal } from '../score-optimal/schedule'
 import { simple } from './simple'
-import type { ParamSpec, ScheduleDef, ScheduleModel } from './types'
+import type { ParamSpec, ScheduleContext, ScheduleDef, ScheduleModel } from './types'
 
-export type { ParamSpec, ScheduleDef, ScheduleInput, ScheduleModel } from './types'
+export type { ParamSpec, ScheduleContext, ScheduleDef, ScheduleInput, ScheduleModel } from './types'
 
 export const SCHEDULES = Object.freeze({
   simple,
@@ -34,6 +35,7 @@ export const SCHEDULES = Object.freeze({
   kl_optimal: klOptimal,
   ays_sd1: aysSd1,
   ays_sdxl: aysSdxl,
+  score_optimal: scoreOptimal,
   linspace: linspaceSpacing,
   leading: leadingSpacing,
   trailing: trailingSpacing
@@ -119,13 +121,15 @@ function checkOutput(id: string, steps: number, sigmas: Float64Array): void {
 /**
  * The descending sigma list of schedule `name` for `steps` steps, ending in 0. Usually steps+1 values;
  * `ddim_uniform` can give more and `beta` fewer (see their modules). `model` supplies the noise levels:
- * a {@link ModelSigmas} table (required by table-based schedules) or just a sigma range.
+ * a {@link ModelSigmas} table (required by table-based schedules) or just a sigma range. `ctx` carries
+ * what a schedule needs beyond that: `score_optimal` reads the model's calibrated profile from it.
  */
 export function computeSigmas(
   name: string,
   steps: number,
   model: ScheduleModel,
-  params?: Readonly<Record<string, number>>
+  params?: Readonly<Record<string, number>>,
+  ctx?: ScheduleContext
 ): Float64Array {
   const def = getSchedule(name)
   if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1) {
@@ -134,7 +138,7 @@ export function computeSigmas(
   if (steps > MAX_STEPS) throw new EngineInputError(`steps must be at most ${MAX_STEPS}, got ${steps}`)
   checkModel(def.id, model)
   const resolved = resolveParams(def, params ?? {})
-  const sigmas = def.compute(steps, model, resolved)
+  const sigmas = def.compute(steps, model, resolved, ctx)
   checkOutput(def.id, steps, sigmas)
   return sigmas
 }

@@ -3,6 +3,7 @@
  * into a descending sigma list ending in 0, ComfyUI's convention; samplers integrate along it.
  */
 import type { ModelSigmas, SigmaRange } from '../model-sigmas'
+import type { ScoreOptimalProfile } from '../score-optimal/profile'
 
 /** What a schedule reads its noise levels from: a full model table or just its two ends. */
 export type ScheduleModel = ModelSigmas | SigmaRange
@@ -28,6 +29,12 @@ export interface ParamSpec {
  */
 export type ScheduleInput = 'table' | 'range' | 'fixed'
 
+/** Extra input a schedule may need beyond steps, model and params. */
+export interface ScheduleContext {
+  /** score_optimal: the model's calibrated profile; without it the schedule uses its Gaussian fallback. */
+  readonly profile?: ScoreOptimalProfile
+}
+
 export interface ScheduleDef {
   readonly id: string
   /** One line for pickers and the shared catalogue. */
@@ -38,5 +45,5 @@ export interface ScheduleDef {
    * Computes the sigmas. `steps` is a validated integer >= 1 and `params` holds every parameter with a
    * default, validated against its spec; parameters without a default appear only when given.
    */
-  compute(steps: number, model: ScheduleModel, params: Readonly<Record<string, number>>): Float64Array
+  compute(steps: number, model: ScheduleModel, params: Readonly<Record<string, number>>, ctx?: ScheduleContext): Float64Array
 }

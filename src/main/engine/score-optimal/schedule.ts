@@ -155,17 +155,21 @@ export const scoreOptimal: ScoreOptimalScheduleDef = {
   params: [
     {
       name: 'sigma_data',
-      default: 1,
+      // Not the latents' overall std (about 1 for SD): a single Gaussian of that width has no fine
+      // structure, so its optimum spends almost nothing below sigma 1 and ends in one huge jump. The scale
+      // of the finest structure the steps must resolve matters more; 0.1 measured 0.0106 mean RMSE against
+      // karras's 0.0148 (dpmpp_2m, 10 steps, the 16-D mixture), where 1 measured 0.737.
+      default: 0.1,
       min: 0,
       max: 1000,
-      description: 'data scale of the built-in fallback used until the model is calibrated (1 for SD latents, 0.5 for EDM pixels)'
+      description: 'finest data scale assumed by the built-in fallback used until the model is calibrated'
     },
     ...RANGE_PARAMS
   ],
   compute(steps: number, model: ScheduleModel, params: Readonly<Record<string, number>>, ctx?: ScoreOptimalScheduleContext): Float64Array {
     const range = resolveRange(model, params, 'score_optimal')
     if (ctx?.profile) return scoreOptimalSigmas(ctx.profile, steps, range)
-    const sd = params.sigma_data ?? 1
+    const sd = params.sigma_data ?? 0.1
     return fallbackSigmas(sd * sd, steps, range)
   }
 }
