@@ -35,6 +35,7 @@ TEXT_DIM, TEXT_LAYERS, TEXT_HEADS = 192, 2, 4
 UNET_CH, UNET_ATTN, UNET_HEADS = (64, 96, 128), (False, True, True), 4
 BETA_START, BETA_END, T_STEPS = 0.00085, 0.012, 1000  # scaled_linear, as SD1
 CAPTION_DROPOUT = 0.1
+TONE_WEIGHT = 0.1  # relative sampling weight of a skin-tone variant (base emoji = 1)
 
 
 def log(f, msg):
@@ -215,8 +216,8 @@ def train_unet(a):
     snr = acp / (1 - acp)
     w_t = torch.clamp(snr, max=5.0) / snr  # min-SNR-5 weighting for eps prediction
     rng = random.Random(a.seed + step)
-    n = lmean.shape[0]
-    perm, pi = torch.randperm(n), 0
+    # sampling weights: skin-tone variants repeat their base emoji's shape, so each variant counts 0.1
+    weights = torch.tensor([TONE_WEIGHT if m["tone"] else 1.0 for m in meta])
     t0 = last_ck = time.time()
     avg = None
 
@@ -226,9 +227,7 @@ def train_unet(a):
                     "rng": rng_state(), "vocab_ids": vocab_ids, "scaling_factor": scaling})
 
     while time.time() - t0 < a.minutes * 60 and step < a.max_steps:
-        if pi + a.batch > n:
-            perm, pi = torch.randperm(n), 0
-        idx = perm[pi:pi + a.batch]; pi += a.batch
+        idx = torch.multinomial(weights, a.batch, replacement=True)
         z0 = (lmean[idx] + lstd[idx] * torch.randn(len(idx), Z_CH, lmean.shape[2], lmean.shape[3])) * scaling
         ids = torch.stack([empty if rng.random() < CAPTION_DROPOUT else rng.choice(cap_ids[i])
                            for i in idx.tolist()])

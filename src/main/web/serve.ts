@@ -46,6 +46,9 @@ async function main(): Promise<void> {
     throw e
   }
   console.log(`Sigma Studio is running. Open this address (it carries this launch's access token):\n\n  ${host.url}\n\nModels: ${modelsDir}. Ctrl+C stops it.`)
+  if (!flag('fake') && service.listModels().length === 0) {
+    console.log(`No model folders found in ${modelsDir}: put one there (diffusers ONNX layout, e.g. models/emoji-tiny) or point --models=DIR at yours; --fake runs a built-in stand-in model to try the interface.`)
+  }
   if (!flag('no-open')) openBrowser(host.url)
   const stop = (): void => {
     void host.close().then(() => service.close()).then(() => process.exit(0))

@@ -125,11 +125,12 @@ async function uniPcStep(
   if (order === 2) rhosP = [0.5]
   else if (order > 2) rhosP = solveSmall(R.slice(0, order - 1), b.slice(0, order - 1))
   const pred = withResiduals(rhosP)
-  lincomb(pred.coeffs, pred.terms, scratch)
   if (!corrector) {
-    x.set(scratch)
+    // Each element reads only its own index, so the predictor can be written straight into x.
+    lincomb(pred.coeffs, pred.terms, x)
     return undefined
   }
+  lincomb(pred.coeffs, pred.terms, scratch)
 
   // Corrector (UniC): one model call at the predicted point; order 1 uses rho = 1/2.
   const modelT = await denoise(scratch, sigmaT)

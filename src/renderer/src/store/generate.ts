@@ -4,7 +4,7 @@
  * subscription (zustand "Transient updates"), so frames never re-render React components.
  */
 import { create } from 'zustand'
-import type { PreviewEvent, ProgressEvent, QueueState } from '../../../shared/api'
+import type { JobSummary, PreviewEvent, ProgressEvent, QueueState } from '../../../shared/api'
 import { DEFAULT_PARAMS } from '../../../shared/params'
 
 export interface Draft {
@@ -59,11 +59,14 @@ export const initialGenerateState: GenerateState = {
   queue: null
 }
 
+const NO_JOBS: readonly JobSummary[] = Object.freeze([])
+
 export const useGenerateStore = create<GenerateState>()(() => initialGenerateState)
 
 export const generateSelectors = {
   busy: (s: GenerateState): boolean => s.status === 'starting' || s.status === 'waiting' || s.status === 'running',
-  waiting: (s: GenerateState) => s.queue?.waiting ?? [],
+  // A constant empty list: a fresh [] per call would make zustand re-render forever.
+  waiting: (s: GenerateState): readonly JobSummary[] => s.queue?.waiting ?? NO_JOBS,
   progressLine: (s: GenerateState): string => {
     const p = s.progress
     if (s.error) return s.error
