@@ -19,7 +19,7 @@ import { TorchGenerator } from '../engine/rng'
 import { SAMPLERS } from '../engine/samplers/index'
 import { runSampler } from '../engine/samplers/run'
 import { SCHEDULE_NAMES, computeSigmas } from '../engine/schedules/index'
-import type { NoiseSource, SamplerOptions, StepInfo, Tensor } from '../engine/types'
+import type { Denoiser, NoiseSource, SamplerOptions, StepInfo, Tensor } from '../engine/types'
 import { GenerationInputError, ModelFolderError, ModelRunError } from './errors'
 import type { LoadedModel } from './model'
 import { firstNonFinite, unetConditionalDenoiser } from './onnx/denoiser'
@@ -244,21 +244,65 @@ class BatchNoise implements NoiseSource {
   }
 }
 
+/** The latent layout of a resolved request on a model. */
+export function latentLayout(model: LoadedModel, r: ResolvedRequest): { h: number; w: number; rowLength: number } {
+  const f = model.folder.vaeScale
+  const h = r.height / f
+  const w = r.width / f
+  return { h, w, rowLength: model.unet.latentChannels * h * w }
+}
+
+export interface GuidedDenoiserOptions {
+  /** The sampler's noise source (noise injection draws from it too). */
+  noise?: NoiseSource
+  /** The sampling step in progress, for error messages. */
+  currentStep?: () => number
+  /** Called before every UNet run with the rows it carries; may throw to cancel. */
+  onUnetCall?: (rows: number) => void
+  log?: (line: string) => void
+}
+
+/**
+ * The model as the engine sees it for one resolved request: prompt conditioning, the UNet denoiser
+ * adapter and the guidance chain (CFG, rescale, interval, thresholds, noise injection) composed into one
+ * engine Denoiser over `batch` rows. generate() samples with it; evaluation and schedule calibration
+ * call it directly.
+ */
+export async function guidedDenoiser(model: LoadedModel, r: ResolvedRequest, opts: GuidedDenoiserOptions = {}): Promise<Denoiser> {
+  const { h, w, rowLength } = latentLayout(model, r)
+  const embedsGuidance = model.unet.timestepCond !== undefined
+  const scale = embedsGuidance ? 1 : r.cfg
+  const { cond, uncond } = await promptConditioning(model, r.prompt, r.negativePrompt, scale !== 1, opts.log)
+  const conditional = unetConditionalDenoiser(model, {
+    latentHeight: h,
+    latentWidth: w,
+    cond,
+    uncond,
+    timeIds: model.unet.timeIds ? [r.height, r.width, 0, 0, r.height, r.width] : undefined,
+    guidanceEmbedScale: embedsGuidance ? r.cfg : undefined,
+    currentStep: opts.currentStep ?? (() => 0),
+    onUnetCall: opts.onUnetCall ?? (() => {})
+  })
+  const g = r.guidance
+  if (r.noise.noiseInjection > 0 && !opts.noise) throw new Error('guidedDenoiser: noise injection needs the sampler\'s noise source')
+  const settings: GuidanceSettings = {
+    scale,
+    rowLength,
+    interval: g.interval ? { sigmaLo: g.interval[0], sigmaHi: g.interval[1] } : undefined,
+    rescalePhi: g.rescale,
+    dynamicThresholding: g.thresholdPercentile !== null ? { percentile: g.thresholdPercentile } : undefined,
+    clipSample: g.clipSample !== null ? { range: g.clipSample } : undefined,
+    noiseInjection: r.noise.noiseInjection > 0 ? { gamma: r.noise.noiseInjection, noise: opts.noise! } : undefined
+  }
+  return composeGuidance(conditional, settings)
+}
+
 /** Runs one job: `batchSize` images of the same prompt with consecutive seeds. */
 export async function generate(model: LoadedModel, request: PipelineRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
   const started = Date.now()
   const r = resolveRequest(model, request)
-  const f = model.folder.vaeScale
-  const h = r.height / f
-  const w = r.width / f
-  const C = model.unet.latentChannels
-  const rowLength = C * h * w
+  const { h, w, rowLength } = latentLayout(model, r)
   const B = r.batchSize
-  const embedsGuidance = model.unet.timestepCond !== undefined
-  const scale = embedsGuidance ? 1 : r.cfg
-  const needUncond = scale !== 1
-
-  const { cond, uncond } = await promptConditioning(model, r.prompt, r.negativePrompt, needUncond, options.log)
 
   let sigmas: Float64Array = computeSigmas(r.schedule, r.steps, model.sigmas, r.scheduleParams)
   let base: Float64Array | undefined
@@ -281,31 +325,16 @@ export async function generate(model: LoadedModel, request: PipelineRequest, opt
   let step = 0
   let unetCalls = 0
   let unetRows = 0
-  const conditional = unetConditionalDenoiser(model, {
-    latentHeight: h,
-    latentWidth: w,
-    cond,
-    uncond,
-    timeIds: model.unet.timeIds ? [r.height, r.width, 0, 0, r.height, r.width] : undefined,
-    guidanceEmbedScale: embedsGuidance ? r.cfg : undefined,
+  const denoise = await guidedDenoiser(model, r, {
+    noise: samplerNoise,
     currentStep: () => step,
     onUnetCall: (rows) => {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted')
       unetCalls++
       unetRows += rows
-    }
+    },
+    log: options.log
   })
-  const g = r.guidance
-  const settings: GuidanceSettings = {
-    scale,
-    rowLength,
-    interval: g.interval ? { sigmaLo: g.interval[0], sigmaHi: g.interval[1] } : undefined,
-    rescalePhi: g.rescale,
-    dynamicThresholding: g.thresholdPercentile !== null ? { percentile: g.thresholdPercentile } : undefined,
-    clipSample: g.clipSample !== null ? { range: g.clipSample } : undefined,
-    noiseInjection: r.noise.noiseInjection > 0 ? { gamma: r.noise.noiseInjection, noise: samplerNoise } : undefined
-  }
-  const denoise = composeGuidance(conditional, settings)
   const latent = await runSampler(r.sampler, denoise, x0, sigmas, {
     noise: samplerNoise,
     options: r.samplerOptions as SamplerOptions,
