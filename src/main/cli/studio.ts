@@ -39,7 +39,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'generate', summary: 'turn a prompt (and optionally an init image) into PNG images', load: async () => (await import('./commands/generate')).generateCommand },
   { name: 'models', summary: 'inspect model folders (models inspect DIR)', load: async () => (await import('./commands/models')).modelsCommand },
   plain('library', 'browse, search, verify, rebuild and export the image library', () => import('./commands/library')),
-  plain('presets', 'list, import and export presets (our JSON, A1111 infotext, ComfyUI workflows)', () => import('./commands/presets'))
+  plain('presets', 'list, import and export presets (our JSON, A1111 infotext, ComfyUI workflows)', () => import('./commands/presets')),
+  { name: 'evaluate', summary: 'compare samplers x schedules against a reference solution (evaluate schedules)', load: async () => (await import('./commands/evaluate')).evaluateCommand }
 ]
 
 function help(io: CommandIo): void {
