@@ -2,8 +2,9 @@
  * `npm run -s bench -- pipeline`: what the generation service costs on top of the model itself.
  *
  * Runs the real service and worker (from source, under tsx) on the default model (models/emoji-tiny,
- * else the sd1-tiny test fixture; the JSON says which) and, per step count, measures whole jobs with
- * previews off and on every step:
+ * else the sd1-tiny test fixture, or the folder named by BENCH_MODEL_DIR; the JSON says which) at
+ * BENCH_SIZE pixels (default 64) and, per step count, measures whole jobs with previews off and on
+ * every step:
  *
  *   overhead = wall time of the job as the service sees it (generate() → job finished)
  *              ÷ the sum of the ONNX run times inside it (UNet + text encoder + VAE, timed around each run)
@@ -12,7 +13,7 @@
  * running job, and peak memory. Each figure is the median of several warm jobs (the model is loaded once).
  */
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { GenerateRequest, PreviewSettings } from '../src/shared/api'
 import { DEFAULT_PARAMS } from '../src/shared/params'
 import type { JobTimings } from '../src/shared/worker-protocol'
@@ -96,6 +97,8 @@ async function stubModelOverhead(): Promise<unknown> {
 }
 
 function pickModel(): { modelsDir: string; model: string; note: string } {
+  const custom = process.env.BENCH_MODEL_DIR
+  if (custom) return { modelsDir: dirname(resolve(custom)), model: basename(resolve(custom)), note: `BENCH_MODEL_DIR=${custom}` }
   const root = resolve('models')
   if (existsSync(join(root, 'emoji-tiny', 'model_index.json'))) return { modelsDir: root, model: 'emoji-tiny', note: 'default model' }
   return { modelsDir: resolve('tools/fixtures/models'), model: 'sd1-tiny', note: 'models/emoji-tiny is not there yet: random-weight test fixture (its UNet call is far cheaper than a real model, so overhead ratios are pessimistic)' }
