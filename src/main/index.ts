@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url'
 import { isAppUrl } from './electron/app-url'
 import { registerIpc } from './electron/ipc'
 import { pickDefaultModel } from './service/models-dir'
+import { LibrarySink } from './library/keep'
+import { Library } from './library/library'
+import { resolveLibraryDir } from './library/paths'
+import { LibraryResultSink } from './service/library-result-sink'
 import { GenerationService } from './service/service'
 // electron-vite bundles the worker entry into out/main and returns a factory that starts it.
 import createGenerationWorker from './worker/entry?nodeWorker'
@@ -74,7 +78,7 @@ app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (e) => e.preventDefault())
 })
 
-app.whenReady().then(() => {
+app.whenReady().then(async () => {
   const ses = session.defaultSession
   // The renderer needs no device permissions at all.
   ses.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
@@ -84,13 +88,19 @@ app.whenReady().then(() => {
   })
 
   const dir = modelsDir()
+  // Every result lands in the library: $SIGMA_STUDIO_LIBRARY, else the platform folder the CLI uses too,
+  // so the app and `studio generate` share one history.
+  const { library } = await Library.start(resolveLibraryDir())
   const service = new GenerationService({
+    sink: new LibraryResultSink(new LibrarySink(library), dir),
     workerFactory: (init) => createGenerationWorker({ workerData: init }),
     runner: 'onnx',
     modelsDir: dir,
     defaultModel: pickDefaultModel(dir)
   })
-  app.on('will-quit', () => void service.close())
+  app.on('will-quit', () => {
+    void service.close().then(() => library.close())
+  })
 
   createWindow(service)
   app.on('activate', () => {

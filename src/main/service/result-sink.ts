@@ -1,10 +1,10 @@
 /**
- * Where finished images go. The library (src/main/library) will provide the real sink that writes
- * PNG files with metadata and indexes them; until then the service keeps recent results in memory and
- * serves them to the renderer by id.
+ * Where finished images go: the library (LibraryResultSink, src/main/service/library-result-sink.ts)
+ * in the app, or memory for tests and the --fake stand-in. The service hands every finished cell to
+ * the sink and serves the stored image back to the renderer by id.
  */
 import { randomBytes } from 'node:crypto'
-import type { CellTimings } from '../../shared/api'
+import type { CellTimings, GridSpec } from '../../shared/api'
 import type { GenerationParams } from '../../shared/params'
 
 export interface FinishedImage {
@@ -19,6 +19,10 @@ export interface FinishedImage {
 }
 
 export interface ResultSink {
+  /** A grid job (gallery or sweep) is starting: its cells belong together. Optional. */
+  beginGrid?(jobId: string, grid: GridSpec): void
+  /** The job is over (its cells may still be saving before this; called after the last save). */
+  endJob?(jobId: string): void
   /** Stores the image; returns the id the renderer uses to fetch it. */
   save(image: FinishedImage): Promise<string>
   /** The PNG bytes of a stored result, or undefined if the id is unknown. */

@@ -258,6 +258,7 @@ export class GenerationService {
     job.startedAt = performance.now()
     this.emit('studio:job', { jobId: job.summary.jobId, state: 'running' })
     this.emitQueue()
+    if (job.request.grid && job.cells.length > 1) this.sink.beginGrid?.(job.summary.jobId, job.request.grid)
     const slot = this.ensureWorker()
     void slot.ready.then(() => {
       if (slot.gone || this.running !== job) return
@@ -344,6 +345,7 @@ export class GenerationService {
   private finish(job: Job, state: JobState, timings: JobTimings | null): void {
     if (this.running !== job) return
     this.running = null
+    this.sink.endJob?.(job.summary.jobId)
     job.summary.state = state
     const cancelLatencyMs = state === 'cancelled' && job.cancelRequestedAt !== null ? performance.now() - job.cancelRequestedAt : null
     this.emit('studio:job', {

@@ -1,11 +1,17 @@
 /**
- * `tsx src/main/web/serve.ts [--port=N] [--models=DIR] [--model=NAME] [--no-open] [--fake]`: runs the
- * studio without Electron — the generation service and its worker, the built renderer and the API over
- * WebSocket on 127.0.0.1 — and opens it in the default browser where there is a desktop to open it on.
+ * `tsx src/main/web/serve.ts [--port=N] [--models=DIR] [--model=NAME] [--library=DIR | --no-library]
+ * [--no-open] [--fake]`: runs the studio without Electron — the generation service and its worker, the
+ * built renderer and the API over WebSocket on 127.0.0.1 — and opens it in the default browser where
+ * there is a desktop to open it on. Every result lands in the library unless --no-library.
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { LibrarySink } from '../library/keep'
+import { Library } from '../library/library'
+import { resolveLibraryDir } from '../library/paths'
+import { LibraryResultSink } from '../service/library-result-sink'
+import type { ResultSink } from '../service/result-sink'
 import { GenerationService } from '../service/service'
 import { pickDefaultModel } from '../service/models-dir'
 import { sourceWorkerFactory } from '../worker/spawn'
@@ -31,7 +37,17 @@ async function main(): Promise<void> {
   const modelsDir = resolve(arg('models') ?? 'models')
   const rendererDir = resolve('out/renderer')
   if (!existsSync(rendererDir)) throw new Error(`${rendererDir} is missing: run "npm run build" first (npm start does it for you)`)
+  let library: Library | null = null
+  let sink: ResultSink | undefined
+  if (!flag('no-library')) {
+    const dir = resolveLibraryDir(arg('library'))
+    const started = await Library.start(dir)
+    library = started.library
+    sink = new LibraryResultSink(new LibrarySink(library), modelsDir)
+    console.log(`Library: ${dir}`)
+  }
   const service = new GenerationService({
+    sink,
     workerFactory: sourceWorkerFactory,
     runner: flag('fake') ? 'fake' : 'onnx',
     modelsDir,
@@ -51,7 +67,11 @@ async function main(): Promise<void> {
   }
   if (!flag('no-open')) openBrowser(host.url)
   const stop = (): void => {
-    void host.close().then(() => service.close()).then(() => process.exit(0))
+    void host
+      .close()
+      .then(() => service.close())
+      .then(() => library?.close())
+      .then(() => process.exit(0))
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

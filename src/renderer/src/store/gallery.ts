@@ -1,0 +1,115 @@
+/**
+ * The sampler gallery's state: the draft grid request (UI state) and what the grid job reports, one
+ * entry per cell (mirrored from contract events). A separate small store, like store/generate.ts: the
+ * existing store is a single-feature store, so each feature keeps its own rather than one combined
+ * store of slices.
+ *
+ * Preview frames are kept as the latest event only and drawn by a transient subscription in each cell
+ * (zustand "Transient updates"), so streaming frames never re-render React components.
+ */
+import { create } from 'zustand'
+import type { PreviewEvent } from '../../../shared/api'
+
+export interface GalleryDraft {
+  model: string
+  prompt: string
+  negativePrompt: string
+  samplers: string[]
+  schedules: string[]
+  /** Step counts as typed, comma-separated ("4, 8"). */
+  steps: string
+  seed: string
+  cfg: number
+  width: number
+  height: number
+}
+
+export type CellStatus = 'waiting' | 'running' | 'done' | 'cancelled' | 'failed'
+
+/** One grid cell: its axis values (from the request) and what the job reported for it. */
+export interface GalleryCell {
+  index: number
+  sampler: string
+  schedule: string
+  steps: number
+  status: CellStatus
+  step: number
+  /** Object URL of the final image. */
+  url: string | null
+  wallMs: number | null
+  modelCalls: number | null
+}
+
+export type GalleryStatus = 'idle' | 'starting' | 'running' | 'completed' | 'cancelled' | 'failed'
+
+export interface GalleryState {
+  draft: GalleryDraft
+  jobId: string | null
+  status: GalleryStatus
+  /** Axes of the job being shown: rows = samplers, columns = schedules x steps. */
+  rows: string[]
+  columns: { schedule: string; steps: number }[]
+  cells: GalleryCell[]
+  /** The latest preview frame of the shown job (drawn by subscriptions, not rendered). */
+  preview: PreviewEvent | null
+  /** Cell shown large, or null. */
+  enlarged: number | null
+  error: string | null
+}
+
+export const initialGalleryState: GalleryState = {
+  draft: {
+    model: '',
+    prompt: 'a smiling cat face',
+    negativePrompt: '',
+    samplers: ['euler', 'dpmpp_2m'],
+    schedules: ['karras', 'normal'],
+    steps: '8',
+    seed: '42',
+    cfg: 5,
+    width: 64,
+    height: 64
+  },
+  jobId: null,
+  status: 'idle',
+  rows: [],
+  columns: [],
+  cells: [],
+  preview: null,
+  enlarged: null,
+  error: null
+}
+
+export const useGalleryStore = create<GalleryState>()(() => initialGalleryState)
+
+/** Parses "4, 8 12" into distinct positive whole step counts, in the order typed. */
+export function parseStepList(text: string): number[] {
+  const out: number[] = []
+  for (const part of text.split(/[\s,]+/)) {
+    if (part === '') continue
+    const n = Number(part)
+    if (Number.isInteger(n) && n >= 1 && !out.includes(n)) out.push(n)
+  }
+  return out
+}
+
+export const gallerySelectors = {
+  busy: (s: GalleryState): boolean => s.status === 'starting' || s.status === 'running',
+  stepList: (s: GalleryState): number[] => parseStepList(s.draft.steps),
+  doneCount: (s: GalleryState): number => s.cells.filter((c) => c.status === 'done').length
+}
+
+export function setGalleryDraft(patch: Partial<GalleryDraft>): void {
+  useGalleryStore.setState((s) => ({ draft: { ...s.draft, ...patch } }))
+}
+
+/** Replaces one cell, keeping the others' identity so only that cell re-renders. */
+export function patchCell(index: number, patch: Partial<GalleryCell>): void {
+  useGalleryStore.setState((s) => {
+    const c = s.cells[index]
+    if (!c) return {}
+    const cells = s.cells.slice()
+    cells[index] = { ...c, ...patch }
+    return { cells }
+  })
+}
