@@ -4,8 +4,8 @@ without any outside model.
   python3 evaluate.py [--steps 25] [--cfg 5] [--seeds 4] [--out ../../models/emoji-tiny]
 
 Adherence: each sample's nearest training image (L2 in the VAE latent space, and in pixel space) is
-looked up; a sample "hits" when that image belongs to the prompted subcategory (and "exact" when it is
-the prompted emoji itself, any skin tone). The same is measured without guidance (cfg 1) and for
+looked up; a sample "hits" when that image belongs to the prompted subcategory (coarser: to the prompted
+category, e.g. "Food & Drink"; stricter: "exact" when it is the prompted emoji itself, any skin tone). The same is measured without guidance (cfg 1) and for
 unconditional samples (empty prompt, which gives the chance level of each subcategory).
 Uses the EMA weights from work/ckpt/unet.pt (the same weights export_onnx.py exports).
 """
@@ -91,12 +91,15 @@ def nn_index(q, ref):
 
 
 def adherence(z, pix, lat_ref, pix_ref, meta, labels):
+    cat_of = {m["name"]: m["category"] for m in meta}
     res = {}
     for space, q, ref in (("latent", z.flatten(1), lat_ref), ("pixel", pix.flatten(1), pix_ref)):
         nn = nn_index(q, ref).tolist()
+        cat = [meta[j]["category"] == cat_of[labels[i][1][0]] for i, j in enumerate(nn)]
         sub = [meta[j]["subcategory"] == labels[i][0] for i, j in enumerate(nn)]
         exact = [meta[j]["name"] in labels[i][1] for i, j in enumerate(nn)]
-        res[space] = {"subcategory": float(np.mean(sub)), "exact": float(np.mean(exact)), "nn": nn}
+        res[space] = {"category": float(np.mean(cat)), "subcategory": float(np.mean(sub)),
+                      "exact": float(np.mean(exact)), "nn": nn}
     return res
 
 
@@ -169,6 +172,7 @@ def main():
         el = time.time() - t0
         r = adherence(z, pix, lat_ref, pix_ref, meta, labels)
         results[name] = {"cfg": cfg, "seconds": round(el, 1), "seconds_per_image": round(el / z.shape[0], 3),
+                         **{f"{s}_nn_category_hit": round(r[s]["category"], 3) for s in r},
                          **{f"{s}_nn_subcategory_hit": round(r[s]["subcategory"], 3) for s in r},
                          **{f"{s}_nn_exact_hit": round(r[s]["exact"], 3) for s in r}}
         if name == "guided":

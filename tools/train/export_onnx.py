@@ -231,6 +231,17 @@ def main():
     lrgb = dict(lat["latent_rgb"])
     write_json(os.path.join(out, "latent_rgb_factors.json"), lrgb)
 
+    # end-to-end fixture for e2e_onnx.mjs: "red apple", seed 0, DDIM 20 steps, CFG 5
+    import evaluate
+    noise = torch.randn(1, train.Z_CH, 16, 16, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        zf = evaluate.sample(te, unet, tok, ["red apple"], [0], steps=20, cfg=5.0, scaling=scaling)
+        imf = vae.decoder(zf)
+    dump_fixture(vdir, "e2e", {"input_ids": torch.tensor([tok(""), tok("red apple")], dtype=torch.int32),
+                               "noise": noise}, {"latent": zf, "image": imf})
+    json.dump({"scaling_factor": scaling, "steps": 20, "cfg": 5.0, "beta_start": train.BETA_START,
+               "beta_end": train.BETA_END, "T": train.T_STEPS}, open(os.path.join(vdir, "e2e_params.json"), "w"))
+
     total = 0
     for root, _, files in os.walk(out):
         for fn in files:

@@ -196,6 +196,11 @@ class UNet(nn.Module):
         tdim = ch[0] * 2
         self.tdim0 = ch[0]
         self.temb = nn.Sequential(nn.Linear(ch[0], tdim), nn.SiLU(), nn.Linear(tdim, tdim))
+        # global text conditioning: the mean of encoder_hidden_states over tokens is added to the timestep
+        # embedding (every ResBlock sees it); cross-attention adds the per-token detail
+        self.ctx_proj = nn.Linear(ctx_dim, tdim)
+        nn.init.zeros_(self.ctx_proj.weight)
+        nn.init.zeros_(self.ctx_proj.bias)
         self.conv_in = nn.Conv2d(zc, ch[0], 3, padding=1)
         self.down_res, self.down_attn, self.downs = nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
         skips = [ch[0]]
@@ -231,7 +236,7 @@ class UNet(nn.Module):
     def forward(self, x, t, ctx):
         if t.dim() == 0:
             t = t.reshape(1).expand(x.shape[0])
-        temb = self.temb(timestep_embedding(t, self.tdim0))
+        temb = self.temb(timestep_embedding(t, self.tdim0)) + self.ctx_proj(ctx.mean(dim=1))
         h = self.conv_in(x)
         hs = [h]
         for i in range(len(self.ch)):

@@ -2,7 +2,7 @@
 
   python3 train.py vae   --minutes 18 [--resume]   # autoencoder 64x64x3 <-> 16x16x4
   python3 train.py latents                          # encode the dataset with the trained VAE
-  python3 train.py unet  --minutes 70 [--resume]   # text encoder + UNet, jointly (eps-prediction)
+  python3 train.py unet  --minutes 75 [--resume]   # text encoder + UNet, jointly (eps-prediction)
 
 Checkpoints go to work/ckpt/ (weights, EMA, optimizer state, step, RNG state) every few minutes
 and at the end; --resume continues from them. Seeds are fixed (--seed, default 0).
@@ -201,20 +201,39 @@ def train_unet(a):
     ema_te, ema_unet = make_text_encoder(id_map, len(vocab_ids) + 1), make_unet()
     ema_te.load_state_dict(te.state_dict()); ema_unet.load_state_dict(unet.state_dict())
     params = list(te.parameters()) + list(unet.parameters())
-    base_lr = a.lr or 5e-4
-    opt = torch.optim.AdamW(params, lr=base_lr, weight_decay=0.01)
+    base_lr = a.lr or 8e-4
+    # no weight decay on the text encoder: its gradient is weak early on and decay shrank its output to ~0
+    opt = torch.optim.AdamW([{"params": list(te.parameters()), "mult": a.text_lr_mult, "weight_decay": 0.0},
+                             {"params": list(unet.parameters()), "mult": 1.0}], lr=base_lr, weight_decay=0.01)
     step, path = 0, os.path.join(CKPT, "unet.pt")
+    warm_from = 0
     if a.resume and os.path.exists(path):
         ck = torch.load(path)
-        te.load_state_dict(ck["te"]); unet.load_state_dict(ck["unet"])
-        ema_te.load_state_dict(ck["ema_te"]); ema_unet.load_state_dict(ck["ema_unet"])
-        opt.load_state_dict(ck["opt"]); step = ck["step"]; set_rng_state(ck["rng"])
+        te.load_state_dict(ck["te"]); ema_te.load_state_dict(ck["ema_te"])
+        missing = unet.load_state_dict(ck["unet"], strict=False).missing_keys
+        ema_unet.load_state_dict(ck["ema_unet"], strict=False)
+        step = ck["step"]; set_rng_state(ck["rng"])
+        if missing:  # architecture grew (new zero-initialised modules): keep weights, fresh optimizer state
+            log(None, f"new parameters {missing}: optimizer state reset, 100-step re-warmup")
+            warm_from = step
+        else:
+            osd = ck["opt"]
+            if len(osd["param_groups"]) == 1:  # older checkpoint: one group (text params first, then UNet)
+                g0, n_te = osd["param_groups"][0], len(list(te.parameters()))
+                osd["param_groups"] = [dict(g0, params=g0["params"][:n_te]), dict(g0, params=g0["params"][n_te:])]
+            opt.load_state_dict(osd)
+            for g, m, wd in zip(opt.param_groups, (a.text_lr_mult, 1.0), (0.0, 0.01)):
+                g["mult"], g["weight_decay"] = m, wd
     logf = open(os.path.join(WORK, "train_unet.log"), "a")
     log(logf, f"unet params {n_params(unet)} text params {n_params(te)} vocab rows {len(vocab_ids) + 1} "
               f"scaling {scaling:.4f}; start step {step}")
     acp = alphas_cumprod()
     snr = acp / (1 - acp)
-    w_t = torch.clamp(snr, max=5.0) / snr  # min-SNR-5 weighting for eps prediction
+    # min-SNR-5 weighting for eps prediction, times (1 + 1/SNR) capped at HIGH_T_BOOST: the eps loss of
+    # high-noise steps is tiny, yet that is where the prompt decides the content; this puts weight there
+    w_t = torch.clamp(snr, max=5.0) / snr
+    if a.high_t_boost > 1:
+        w_t = w_t * torch.clamp(1 + 1 / snr, max=a.high_t_boost)
     rng = random.Random(a.seed + step)
     # sampling weights: skin-tone variants repeat their base emoji's shape, so each variant counts 0.1
     weights = torch.tensor([TONE_WEIGHT if m["tone"] else 1.0 for m in meta])
@@ -235,9 +254,9 @@ def train_unet(a):
         eps = torch.randn_like(z0)
         ac = acp[t][:, None, None, None]
         zt = ac.sqrt() * z0 + (1 - ac).sqrt() * eps
-        lr = base_lr * min(1.0, (step + 1) / 200)
+        lr = base_lr * min(1.0, (step + 1) / 200, (step - warm_from + 1) / 100 if warm_from else 1.0)
         for g in opt.param_groups:
-            g["lr"] = lr
+            g["lr"] = lr * g.get("mult", 1.0)
         ctx, _ = te(ids)
         pred = unet(zt, t, ctx)
         per = (pred - eps).pow(2).mean(dim=(1, 2, 3))
@@ -272,6 +291,8 @@ def main():
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--high-t-boost", type=float, default=10.0, help="cap of the (1 + 1/SNR) factor; 1 = off")
+    p.add_argument("--text-lr-mult", type=float, default=3.0, help="text encoder lr multiplier")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ckpt-minutes", type=float, default=4)
     p.add_argument("--threads", type=int, default=2)

@@ -6,7 +6,7 @@
  * starting are held and replayed for the id the call returns.
  */
 import { DEFAULT_PARAMS } from '../../../../shared/params'
-import { SAMPLER_BY_ID, SCHEDULE_BY_ID } from '../../../../shared/catalogue'
+import { SAMPLER_BY_ID, SAMPLER_IDS, SCHEDULE_BY_ID, SCHEDULE_IDS } from '../../../../shared/catalogue'
 import type { Events } from '../../../../shared/api'
 import type { StudioClient } from '../../api'
 import { compareSelectors, useCompareStore } from '../../store/compare'
@@ -111,8 +111,8 @@ export async function runGallery(client: StudioClient): Promise<void> {
     return
   }
   // Keep catalogue order so rows and columns are stable whatever order they were ticked in.
-  const samplers = [...d.samplers]
-  const schedules = [...d.schedules]
+  const samplers = SAMPLER_IDS.filter((id) => d.samplers.includes(id))
+  const schedules = SCHEDULE_IDS.filter((id) => d.schedules.includes(id))
   const cells: GalleryCell[] = []
   // Same order as the service's expandGrid: samplers x schedules x cfg x steps x seeds.
   for (const sampler of samplers)
