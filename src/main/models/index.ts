@@ -8,7 +8,7 @@
  *   text.ts         prompt -> conditioning (tokenizer and attention syntax from prompt/)
  *   vae.ts          latents <-> RGB
  *   pipeline.ts     generate(): txt2img / img2img with any sampler x schedule x guidance modifiers
- *   png.ts          PNG encoding with the A1111 `parameters` chunk; init-image reading
+ *   png.ts          init-image reading for img2img
  */
 export { GenerationInputError, ModelFolderError, ModelRunError, isUserFacingError } from './errors'
 export type { Family, ModelDefaults, ModelFolder, Variant } from './folder'
@@ -19,5 +19,5 @@ export type { ConcreteDevice, Device, HostTensor, RunnableSession, SessionOption
 export { DEVICES, DEVICE_TO_EXECUTION_PROVIDERS, ModelSession, SessionCache, deviceCandidates, parseDevice } from './onnx/runtime'
 export type { GenerateOptions, GenerateResult, GeneratedImage, Img2ImgInput, PipelineRequest, ResolvedRequest } from './pipeline'
 export { batchSeeds, generate, generationParamsFor, resolveRequest } from './pipeline'
-export { encodePng, readImageRgb } from './png'
+export { readImageRgb } from './png'
 export type { RgbImage } from './vae'

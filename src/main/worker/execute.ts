@@ -5,7 +5,7 @@
  */
 import type { CellTimings, ErrorCode } from '../../shared/api'
 import { CANCEL_SLOT, type FromWorker, type JobTimings, type WorkerJob } from '../../shared/worker-protocol'
-import { encodePngRgb } from './png'
+import { encodePngRgb } from '../png/encode'
 import { Previewer, type PreviewFrame } from './preview'
 import {
   CancelledError,

@@ -1,7 +1,7 @@
 /** Preview encoding: the published factor tables, the linear map, the PNG bytes and the step cadence. */
 import { inflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { encodePngRgb } from './png'
+import { encodePngRgb } from '../png/encode'
 import { factorsFor, latentToRgb, Previewer, SD1_LATENT_RGB, SDXL_LATENT_RGB } from './preview'
 import type { ModelInfo } from './runner'
 

@@ -8,7 +8,7 @@
  */
 import type { PreviewSettings } from '../../shared/api'
 import type { Tensor } from '../engine/types'
-import { encodePngRgb } from './png'
+import { encodePngRgb } from '../png/encode'
 import type { LatentLayout, LatentRgbFactors, ModelInfo, TinyDecoder } from './runner'
 
 /** SD1.x/2.x latents (rows = channels 0–3, columns = R, G, B). */

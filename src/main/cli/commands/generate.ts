@@ -14,7 +14,8 @@ import { GenerationInputError } from '../../models/errors'
 import { defaultSessionCache, loadModel } from '../../models/model'
 import { parseDevice } from '../../models/onnx/runtime'
 import { generate, generationParamsFor, resolveRequest, type PipelineRequest } from '../../models/pipeline'
-import { encodePng, readImageRgb } from '../../models/png'
+import { readImageRgb } from '../../models/png'
+import { encodePngRgb } from '../../png/encode'
 import { CliUsageError, formatOptions, parseOptions, type OptionSpec } from './args'
 import { resolveModelDir } from './model-dir'
 import type { Command } from './types'
@@ -135,7 +136,7 @@ export const generateCommand: Command = {
     try {
       for (const [i, img] of result.images.entries()) {
         const params = generationParamsFor(result.request, img.seed, model.folder.dir, initPath)
-        const k = await keepImage(library, { png: await encodePng(img), params, modelHash, modelName: model.folder.name }, paths[i])
+        const k = await keepImage(library, { png: encodePngRgb(img.data, img.width, img.height), params, modelHash, modelName: model.folder.name }, paths[i])
         if (k.out) written.push(k.out)
         kept.push(k.entry ? `library ${k.entry.id}` : '')
       }

@@ -1,25 +1,10 @@
 /**
  * A minimal PNG encoder for 8-bit RGB, on node:zlib: previews are tiny and made every step, so a
- * synchronous encoder with no native image library keeps each frame well under a millisecond.
- * (Final images with metadata chunks are the library's job; this writes pixels only.)
+ * synchronous encoder with no native image library keeps each frame well under a millisecond, and the
+ * same encoder serves final images (their metadata chunks are added by image-metadata.ts when kept).
  */
 import { deflateSync } from 'node:zlib'
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256)
-  for (let n = 0; n < 256; n++) {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    t[n] = c >>> 0
-  }
-  return t
-})()
-
-function crc32(buf: Uint8Array, start: number, end: number): number {
-  let c = 0xffffffff
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]) & 255] ^ (c >>> 8)
-  return (c ^ 0xffffffff) >>> 0
-}
+import { crc32 } from './chunks'
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length)
@@ -27,7 +12,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   v.setUint32(0, data.length)
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i)
   out.set(data, 8)
-  v.setUint32(8 + data.length, crc32(out, 4, 8 + data.length))
+  v.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)))
   return out
 }
 

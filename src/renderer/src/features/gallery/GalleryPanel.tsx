@@ -1,0 +1,169 @@
+/**
+ * The sampler gallery: pick samplers, schedules and step counts, run them as one grid job on one
+ * prompt and seed, and watch the grid (rows = samplers, columns = schedules x steps) fill in live.
+ */
+import { useEffect, useState } from 'react'
+import { SAMPLERS, SCHEDULES } from '../../../../shared/catalogue'
+import { gridCellCount, MAX_GRID_CELLS, type ModelEntry } from '../../../../shared/api'
+import type { StudioClient } from '../../api'
+import { gallerySelectors, setGalleryDraft, useGalleryStore } from '../../store/gallery'
+import { cancelGallery, connectGalleryEvents, runGallery, samplerName, scheduleName } from './actions'
+import { GalleryCellView } from './GalleryCell'
+import { GalleryOverlay } from './Overlay'
+import './gallery.css'
+
+const toggle = (list: string[], id: string, on: boolean): string[] => (on ? (list.includes(id) ? list : [...list, id]) : list.filter((x) => x !== id))
+
+export function GalleryPanel({ client }: { client: StudioClient }): React.JSX.Element {
+  const draft = useGalleryStore((s) => s.draft)
+  const busy = useGalleryStore(gallerySelectors.busy)
+  const status = useGalleryStore((s) => s.status)
+  const error = useGalleryStore((s) => s.error)
+  const done = useGalleryStore(gallerySelectors.doneCount)
+  const total = useGalleryStore((s) => s.cells.length)
+  const [models, setModels] = useState<ModelEntry[]>([])
+
+  useEffect(() => connectGalleryEvents(client), [client])
+  useEffect(() => {
+    client.call('studio:models:list', {}).then(
+      (r) => setModels(r.models),
+      () => setModels([])
+    )
+  }, [client])
+
+  const steps = gallerySelectors.stepList(useGalleryStore.getState())
+  const planned = gridCellCount({ samplers: draft.samplers, schedules: draft.schedules, steps })
+  const canRun = draft.samplers.length > 0 && draft.schedules.length > 0 && steps.length > 0 && planned <= MAX_GRID_CELLS
+
+  return (
+    <section className="gallery" aria-label="Gallery">
+      <form
+        className="gallery-form"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void runGallery(client)
+        }}
+      >
+        <div className="pickers">
+          <fieldset>
+            <legend>Samplers ({draft.samplers.length})</legend>
+            <div className="checklist">
+              {SAMPLERS.map((s) => (
+                <label key={s.id} title={s.description}>
+                  <input type="checkbox" data-sampler={s.id} checked={draft.samplers.includes(s.id)} onChange={(e) => setGalleryDraft({ samplers: toggle(draft.samplers, s.id, e.target.checked) })} />
+                  {s.displayName} <span className={`kind ${s.kind}`}>{s.kind}</span>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend>Schedules ({draft.schedules.length})</legend>
+            <div className="checklist">
+              {SCHEDULES.map((s) => (
+                <label key={s.id} title={s.description}>
+                  <input type="checkbox" data-schedule={s.id} checked={draft.schedules.includes(s.id)} onChange={(e) => setGalleryDraft({ schedules: toggle(draft.schedules, s.id, e.target.checked) })} />
+                  {s.displayName}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          <div className="fields">
+            <label>
+              Prompt
+              <textarea value={draft.prompt} rows={2} onChange={(e) => setGalleryDraft({ prompt: e.target.value })} />
+            </label>
+            <label>
+              Negative prompt
+              <textarea value={draft.negativePrompt} rows={1} onChange={(e) => setGalleryDraft({ negativePrompt: e.target.value })} />
+            </label>
+            <div className="row">
+              <label>
+                Model
+                <select value={draft.model} onChange={(e) => setGalleryDraft({ model: e.target.value })}>
+                  <option value="">(default)</option>
+                  {models.map((m) => (
+                    <option key={m.name} value={m.name}>
+                      {m.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Steps (list)
+                <input className="steps" value={draft.steps} placeholder="4, 8, 16" onChange={(e) => setGalleryDraft({ steps: e.target.value })} />
+              </label>
+              <label>
+                Seed
+                <input className="seed" value={draft.seed} inputMode="numeric" onChange={(e) => setGalleryDraft({ seed: e.target.value.trim() })} />
+              </label>
+              <label>
+                CFG
+                <input type="number" min={0} max={30} step={0.5} value={draft.cfg} onChange={(e) => setGalleryDraft({ cfg: Number(e.target.value) })} />
+              </label>
+              <label>
+                Size
+                <select
+                  value={`${draft.width}x${draft.height}`}
+                  onChange={(e) => {
+                    const [w, h] = e.target.value.split('x').map(Number)
+                    setGalleryDraft({ width: w, height: h })
+                  }}
+                >
+                  {['64x64', '128x128', '256x256', '512x512', '768x768', '1024x1024'].map((s) => (
+                    <option key={s}>{s}</option>
+                  ))}
+                </select>
+              </label>
+            </div>
+            <div className="row">
+              <button type="submit" disabled={!canRun || busy}>
+                Run gallery
+              </button>
+              <button type="button" disabled={!busy} onClick={() => void cancelGallery(client)}>
+                Cancel
+              </button>
+              <span className="plan">
+                {planned} cell{planned === 1 ? '' : 's'}
+                {planned > MAX_GRID_CELLS && ` (limit ${MAX_GRID_CELLS})`}
+              </span>
+            </div>
+          </div>
+        </div>
+      </form>
+      <p className="progress" role="status" data-status={status}>
+        {error ?? (status === 'idle' ? 'Pick samplers and schedules, then run.' : `${status === 'starting' ? 'Starting' : status[0].toUpperCase() + status.slice(1)}: ${done}/${total} cells done`)}
+      </p>
+      <GalleryGrid />
+      <GalleryOverlay />
+    </section>
+  )
+}
+
+function GalleryGrid(): React.JSX.Element | null {
+  const rows = useGalleryStore((s) => s.rows)
+  const columns = useGalleryStore((s) => s.columns)
+  if (rows.length === 0) return null
+  return (
+    <div className="gallery-scroll">
+      <div className="gallery-grid" role="group" aria-label="Sampler grid" style={{ gridTemplateColumns: `110px repeat(${columns.length}, 172px)` }}>
+        <div className="corner" />
+        {columns.map((c, i) => (
+          <div key={i} className="col-head">
+            {scheduleName(c.schedule)}
+            <span> · {c.steps} steps</span>
+          </div>
+        ))}
+        {rows.map((sampler, r) => (
+          <div key={sampler} className="gallery-row">
+            <div className="row-head">
+              {samplerName(sampler)}
+            </div>
+            {columns.map((_, c) => (
+              <GalleryCellView key={c} index={r * columns.length + c} />
+            ))}
+          </div>
+        ))}
+      </div>
+    </div>
+  )
+}
