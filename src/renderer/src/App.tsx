@@ -1,6 +1,8 @@
 import { useMemo, useState } from 'react'
 import { SAMPLERS, SCHEDULES } from '../../shared/catalogue'
 import { studioClient } from './api'
+import { CompareView } from './features/compare/CompareView'
+import { GalleryPanel, useGalleryEvents } from './features/gallery/GalleryPanel'
 import { GeneratePanel } from './features/generate/GeneratePanel'
 
 /**
@@ -9,7 +11,9 @@ import { GeneratePanel } from './features/generate/GeneratePanel'
  */
 export function App(): React.JSX.Element {
   const client = useMemo(() => studioClient(), [])
-  const [view, setView] = useState<'generate' | 'catalogue'>(client ? 'generate' : 'catalogue')
+  // Connected here, not in the panel, so a grid keeps filling in while another tab is shown.
+  useGalleryEvents(client)
+  const [view, setView] = useState<'generate' | 'gallery' | 'compare' | 'catalogue'>(client ? 'generate' : 'catalogue')
   return (
     <main className="shell">
       <header>
@@ -19,6 +23,16 @@ export function App(): React.JSX.Element {
           <button type="button" aria-pressed={view === 'generate'} onClick={() => setView('generate')}>
             Generate
           </button>
+          {client && (
+            <>
+              <button type="button" aria-pressed={view === 'gallery'} onClick={() => setView('gallery')}>
+                Gallery
+              </button>
+              <button type="button" aria-pressed={view === 'compare'} onClick={() => setView('compare')}>
+                Compare
+              </button>
+            </>
+          )}
           <button type="button" aria-pressed={view === 'catalogue'} onClick={() => setView('catalogue')}>
             Catalogue
           </button>
@@ -33,6 +47,8 @@ export function App(): React.JSX.Element {
             token).
           </p>
         ))}
+      {view === 'gallery' && client && <GalleryPanel client={client} />}
+      {view === 'compare' && <CompareView />}
       {view === 'catalogue' && <Catalogue />}
     </main>
   )

@@ -45,6 +45,8 @@ export type GalleryStatus = 'idle' | 'starting' | 'running' | 'completed' | 'can
 export interface GalleryState {
   draft: GalleryDraft
   jobId: string | null
+  /** Counts runs, so a new run remounts the grid (no stale preview pixels in reused canvases). */
+  run: number
   status: GalleryStatus
   /** Axes of the job being shown: rows = samplers, columns = schedules x steps. */
   rows: string[]
@@ -71,6 +73,7 @@ export const initialGalleryState: GalleryState = {
     height: 64
   },
   jobId: null,
+  run: 0,
   status: 'idle',
   rows: [],
   columns: [],

@@ -10,7 +10,7 @@ export interface DiffResult {
   /** The largest per-pixel difference (mean of its three channels), 0–255. */
   max: number
   /** RGBA heat map, same size as the inputs. */
-  heat: Uint8ClampedArray
+  heat: Uint8ClampedArray<ArrayBuffer>
 }
 
 /** Heat colour for a difference d in 0..1: black → red → yellow → white. */

@@ -35,11 +35,11 @@ export const GalleryCellView = memo(function GalleryCellView({ index }: { index:
   const label = cellLabel(cell)
   const url = cell.url
   return (
-    <figure className={`gallery-cell ${cell.status}`} data-cell={index} data-status={cell.status} aria-label={label}>
+    <figure className={`gallery-cell ${cell.status}`} data-cell={index} data-status={cell.status} aria-label={label} title={label}>
       <div className="frame">
         <canvas ref={canvas} width={160} height={160} aria-hidden="true" />
         {url && (
-          <button type="button" className="open" title="Show large" onClick={() => useGalleryStore.setState({ enlarged: index })}>
+          <button type="button" className="open" title="Show large" aria-label={`Show large: ${label}`} onClick={() => useGalleryStore.setState({ enlarged: index })}>
             <img src={url} alt={`Result: ${label}`} width={160} height={160} />
           </button>
         )}

@@ -14,6 +14,11 @@ import './gallery.css'
 
 const toggle = (list: string[], id: string, on: boolean): string[] => (on ? (list.includes(id) ? list : [...list, id]) : list.filter((x) => x !== id))
 
+/** Wires the client's events into the gallery store for as long as the caller is mounted. */
+export function useGalleryEvents(client: StudioClient | null): void {
+  useEffect(() => (client ? connectGalleryEvents(client) : undefined), [client])
+}
+
 export function GalleryPanel({ client }: { client: StudioClient }): React.JSX.Element {
   const draft = useGalleryStore((s) => s.draft)
   const busy = useGalleryStore(gallerySelectors.busy)
@@ -23,7 +28,6 @@ export function GalleryPanel({ client }: { client: StudioClient }): React.JSX.El
   const total = useGalleryStore((s) => s.cells.length)
   const [models, setModels] = useState<ModelEntry[]>([])
 
-  useEffect(() => connectGalleryEvents(client), [client])
   useEffect(() => {
     client.call('studio:models:list', {}).then(
       (r) => setModels(r.models),
@@ -142,10 +146,11 @@ export function GalleryPanel({ client }: { client: StudioClient }): React.JSX.El
 function GalleryGrid(): React.JSX.Element | null {
   const rows = useGalleryStore((s) => s.rows)
   const columns = useGalleryStore((s) => s.columns)
+  const run = useGalleryStore((s) => s.run)
   if (rows.length === 0) return null
   return (
     <div className="gallery-scroll">
-      <div className="gallery-grid" role="group" aria-label="Sampler grid" style={{ gridTemplateColumns: `110px repeat(${columns.length}, 172px)` }}>
+      <div key={run} className="gallery-grid" role="group" aria-label="Sampler grid" style={{ gridTemplateColumns: `110px repeat(${columns.length}, 172px)` }}>
         <div className="corner" />
         {columns.map((c, i) => (
           <div key={i} className="col-head">

@@ -123,6 +123,7 @@ export async function runGallery(client: StudioClient): Promise<void> {
   set({
     ...initialGalleryState,
     draft: d,
+    run: s.run + 1,
     status: 'starting',
     rows: samplers,
     columns: schedules.flatMap((schedule) => steps.map((n) => ({ schedule, steps: n }))),
