@@ -12,6 +12,7 @@
  * (k-diffusion `DiscreteSchedule.sigma_to_t` / `t_to_sigma`, ComfyUI `ModelSamplingDiscrete`).
  */
 import { EngineInputError } from './types'
+import { linspace } from './ops'
 
 /** The beta schedules of diffusers' scheduler configs (`beta_schedule`). */
 export type BetaSchedule = 'linear' | 'scaled_linear' | 'squaredcos_cap_v2'
@@ -51,19 +52,6 @@ export const SD_MODEL_CONFIG: Readonly<ModelSigmasConfig> = Object.freeze({
   betaEnd: 0.012,
   zeroTerminalSnr: false
 })
-
-/** numpy-style linspace in float64: start + i*step, with the last value exactly `end`. */
-function linspace(start: number, end: number, n: number): Float64Array {
-  const out = new Float64Array(n)
-  if (n === 1) {
-    out[0] = start
-    return out
-  }
-  const step = (end - start) / (n - 1)
-  for (let i = 0; i < n; i++) out[i] = start + i * step
-  out[n - 1] = end
-  return out
-}
 
 function checkTimesteps(T: number): void {
   if (!Number.isInteger(T) || T < 2 || T > 100000) {

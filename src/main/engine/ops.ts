@@ -135,3 +135,16 @@ export function allFinite(a: ArrayLike<number>): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false
   return true
 }
+
+/** numpy/torch linspace in float64: n points from start to end inclusive (the last exactly `end`; n = 1 gives [start]). */
+export function linspace(start: number, end: number, n: number): Float64Array {
+  const out = new Float64Array(n)
+  if (n === 1) {
+    out[0] = start
+    return out
+  }
+  const step = (end - start) / (n - 1)
+  for (let i = 0; i < n; i++) out[i] = start + i * step
+  out[n - 1] = end
+  return out
+}

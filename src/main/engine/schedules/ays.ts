@@ -10,7 +10,7 @@
  * value (the table's sigma_min) is replaced by 0 rather than having a 0 appended.
  */
 import type { ScheduleDef } from './types'
-import { linspace } from './util'
+import { linspace } from '../ops'
 
 /** The published timesteps, descending (SCHEDULES.md 3.1). */
 export const AYS_TIMESTEPS = {

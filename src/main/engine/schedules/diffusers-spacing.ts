@@ -13,7 +13,8 @@
 import type { ModelSigmas } from '../model-sigmas'
 import { EngineInputError } from '../types'
 import type { ScheduleDef } from './types'
-import { linspace, requireTable, roundHalfEven } from './util'
+import { linspace } from '../ops'
+import { requireTable, roundHalfEven } from './util'
 
 /** The table interpolated linearly in sigma at a (fractional) timestep, clamped to the table. */
 function interpSigma(model: ModelSigmas, t: number): number {

@@ -5,7 +5,8 @@
  *   evenly from 1 to 0; rho = 1 is `exponential`, larger rho spends more steps at small sigmas.
  */
 import type { ScheduleDef } from './types'
-import { linspace, RANGE_PARAMS, resolveRange } from './util'
+import { linspace } from '../ops'
+import { RANGE_PARAMS, resolveRange } from './util'
 
 export const exponential: ScheduleDef = {
   id: 'exponential',

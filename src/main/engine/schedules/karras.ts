@@ -4,7 +4,8 @@
  * Larger rho puts more steps at small sigmas; rho = 7 is the paper's choice.
  */
 import type { ScheduleDef } from './types'
-import { linspace, RANGE_PARAMS, resolveRange } from './util'
+import { linspace } from '../ops'
+import { RANGE_PARAMS, resolveRange } from './util'
 
 export const karras: ScheduleDef = {
   id: 'karras',

@@ -10,7 +10,8 @@
  */
 import type { ModelSigmas } from '../model-sigmas'
 import type { ScheduleDef } from './types'
-import { linspace, requireTable } from './util'
+import { linspace } from '../ops'
+import { requireTable } from './util'
 
 function evenTimesteps(model: ModelSigmas, steps: number, dropLast: boolean): Float64Array {
   const start = model.sigmaToT(model.sigmaMax, true)

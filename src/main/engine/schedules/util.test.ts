@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { appendZero, linspace, roundHalfEven } from './util'
+import { linspace } from '../ops'
+import { appendZero, roundHalfEven } from './util'
 
 describe('schedule helpers', () => {
   it('roundHalfEven rounds halves to the even neighbour and everything else to nearest', () => {

@@ -3,19 +3,6 @@ import { ModelSigmas, type SigmaRange } from '../model-sigmas'
 import { EngineInputError } from '../types'
 import type { ScheduleModel } from './types'
 
-/** numpy/torch linspace in float64: n points from start to end inclusive (n = 1 gives [start]). */
-export function linspace(start: number, end: number, n: number): Float64Array {
-  const out = new Float64Array(n)
-  if (n === 1) {
-    out[0] = start
-    return out
-  }
-  const step = (end - start) / (n - 1)
-  for (let i = 0; i < n; i++) out[i] = start + i * step
-  out[n - 1] = end
-  return out
-}
-
 /** A copy of `values` with a final 0 appended (k-diffusion `append_zero`). */
 export function appendZero(values: ArrayLike<number>): Float64Array {
   const out = new Float64Array(values.length + 1)
