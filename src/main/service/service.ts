@@ -133,7 +133,9 @@ export class GenerationService {
     'studio:result:image': async (p) => {
       const data = await this.sink.read(p.resultId)
       if (!data) throw new RequestError('resultId', `no result "${p.resultId}"; it may have been dropped from memory, generate it again`)
-      return { mime: 'image/png' as const, data }
+      // A plain Uint8Array view: a Node Buffer (what a file-backed sink reads) has its own toJSON, which
+      // JSON-based transports (the web host's wire format) would apply before seeing the bytes.
+      return { mime: 'image/png' as const, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
     }
   } satisfies InvokeHandlers
 
