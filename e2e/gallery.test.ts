@@ -4,34 +4,25 @@
  * cell by cell, a result opens large, two results are picked as A and B, and the compare view shows
  * a finite mean absolute difference. Screenshots: e2e-output/gallery.png, e2e-output/compare.png.
  */
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GenerationService } from '../src/main/service/service'
-import { startWebHost, type WebHost } from '../src/main/web/host'
-import { sourceWorkerFactory } from '../src/main/worker/spawn'
+import type { WebHost } from '../src/main/web/host'
 import { chromiumAvailable, launchChromium } from './chromium'
-import { OUT, ROOT, outputPath } from './paths'
+import { startFixtureHost, type FixtureHost } from './fixture-host'
+import { outputPath } from './paths'
 
-const FIXTURES = join(ROOT, 'tools/fixtures/models')
 const SAMPLERS = ['euler', 'dpmpp_2m']
 const SCHEDULES = ['karras', 'normal']
 const STEPS = 6
 const CELLS = SAMPLERS.length * SCHEDULES.length
 
 describe('gallery and compare in Chromium', () => {
-  let service: GenerationService
+  let fx: FixtureHost
   let host: WebHost
   beforeAll(async () => {
-    if (!existsSync(join(OUT, 'renderer/index.html'))) throw new Error('out/renderer is missing: run "npm run build" first')
-    if (!existsSync(join(FIXTURES, 'sd1-tiny/model_index.json'))) throw new Error(`the sd1-tiny fixture model is missing from ${FIXTURES}`)
-    service = new GenerationService({ workerFactory: sourceWorkerFactory, runner: 'onnx', modelsDir: FIXTURES, defaultModel: 'sd1-tiny' })
-    host = await startWebHost({ service, rendererDir: join(OUT, 'renderer') })
+    fx = await startFixtureHost()
+    host = fx.host
   })
-  afterAll(async () => {
-    await host?.close()
-    await service?.close()
-  })
+  afterAll(async () => fx?.close())
 
   it.skipIf(!chromiumAvailable())('runs a sampler x schedule grid, opens a result large and compares two results', async () => {
     const browser = await launchChromium()

@@ -1,37 +1,31 @@
 /**
  * The local web host end to end in Debian Chromium: the page opened with the printed URL connects over
  * the token-protected WebSocket, generates with a real ONNX model (the committed sd1-tiny fixture) in
- * the real worker, shows preview frames as they arrive and the final image; and a page from another
+ * the real worker, keeps the result in a (temporary) library and shows preview frames as they arrive
+ * and the final image read back from it; and a page from another
  * local origin cannot drive it, even with the token.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GenerationService } from '../src/main/service/service'
-import { startWebHost, type WebHost } from '../src/main/web/host'
+import type { WebHost } from '../src/main/web/host'
 import { serveStatic } from '../src/main/web/static-files'
-import { sourceWorkerFactory } from '../src/main/worker/spawn'
 import { chromiumAvailable, launchChromium } from './chromium'
-import { OUT, ROOT, outputPath } from './paths'
+import { startFixtureHost, type FixtureHost } from './fixture-host'
+import { outputPath } from './paths'
 
-const FIXTURES = join(ROOT, 'tools/fixtures/models')
 const STEPS = 16
 
 describe('web host in Chromium', () => {
-  let service: GenerationService
+  let fx: FixtureHost
   let host: WebHost
   beforeAll(async () => {
-    if (!existsSync(join(OUT, 'renderer/index.html'))) throw new Error('out/renderer is missing: run "npm run build" first')
-    if (!existsSync(join(FIXTURES, 'sd1-tiny/model_index.json'))) throw new Error(`the sd1-tiny fixture model is missing from ${FIXTURES}`)
-    service = new GenerationService({ workerFactory: sourceWorkerFactory, runner: 'onnx', modelsDir: FIXTURES, defaultModel: 'sd1-tiny' })
-    host = await startWebHost({ service, rendererDir: join(OUT, 'renderer') })
+    fx = await startFixtureHost({ library: true })
+    host = fx.host
   })
-  afterAll(async () => {
-    await host?.close()
-    await service?.close()
-  })
+  afterAll(async () => fx?.close())
 
   it.skipIf(!chromiumAvailable())('generates with live previews and shows the result', async () => {
     const browser = await launchChromium()
@@ -74,6 +68,8 @@ describe('web host in Chromium', () => {
       expect(natural).toEqual([64, 64])
       await page.screenshot({ path: outputPath('webhost-generate.png') })
       expect(errors).toEqual([])
+      // The image shown came from the library, where the result was kept with its prompt.
+      expect(fx.library!.list({}).items).toHaveLength(1)
     } finally {
       await browser.close()
     }
