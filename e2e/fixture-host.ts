@@ -6,10 +6,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LibrarySink } from '../src/main/library/keep'
-import { Library } from '../src/main/library/library'
-import { LibraryResultSink } from '../src/main/service/library-result-sink'
-import { GenerationService } from '../src/main/service/service'
+import type { Library } from '../src/main/library/library'
+import type { GenerationService } from '../src/main/service/service'
+import { Studio } from '../src/main/service/studio'
 import { startWebHost, type WebHost } from '../src/main/web/host'
 import { sourceWorkerFactory } from '../src/main/worker/spawn'
 import { OUT, ROOT } from './paths'
@@ -17,6 +16,7 @@ import { OUT, ROOT } from './paths'
 export const FIXTURES = join(ROOT, 'tools/fixtures/models')
 
 export interface FixtureHost {
+  studio: Studio
   service: GenerationService
   host: WebHost
   library: Library | null
@@ -27,18 +27,16 @@ export async function startFixtureHost(opts: { library?: boolean } = {}): Promis
   if (!existsSync(join(OUT, 'renderer/index.html'))) throw new Error('out/renderer is missing: run "npm run build" first')
   if (!existsSync(join(FIXTURES, 'sd1-tiny/model_index.json'))) throw new Error(`the sd1-tiny fixture model is missing from ${FIXTURES}`)
   const libDir = opts.library ? mkdtempSync(join(tmpdir(), 'e2e-library-')) : null
-  const library = libDir ? Library.open(libDir) : null
-  const sink = library ? new LibraryResultSink(new LibrarySink(library), FIXTURES) : undefined
-  const service = new GenerationService({ sink, workerFactory: sourceWorkerFactory, runner: 'onnx', modelsDir: FIXTURES, defaultModel: 'sd1-tiny' })
-  const host = await startWebHost({ service, rendererDir: join(OUT, 'renderer') })
+  const studio = await Studio.start({ libraryDir: libDir, workerFactory: sourceWorkerFactory, runner: 'onnx', modelsDir: FIXTURES, defaultModel: 'sd1-tiny' })
+  const host = await startWebHost({ api: studio, rendererDir: join(OUT, 'renderer') })
   return {
-    service,
+    studio,
+    service: studio.service,
     host,
-    library,
+    library: studio.library,
     async close() {
       await host.close()
-      await service.close()
-      library?.close()
+      await studio.close()
       if (libDir) rmSync(libDir, { recursive: true, force: true })
     }
   }

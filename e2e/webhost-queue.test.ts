@@ -5,23 +5,26 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GenerationService } from '../src/main/service/service'
+import type { GenerationService } from '../src/main/service/service'
+import { Studio } from '../src/main/service/studio'
 import { startWebHost, type WebHost } from '../src/main/web/host'
 import { sourceWorkerFactory } from '../src/main/worker/spawn'
 import { chromiumAvailable, launchChromium } from './chromium'
 import { OUT, outputPath } from './paths'
 
 describe('web host queue and cancel in Chromium', () => {
+  let studio: Studio
   let service: GenerationService
   let host: WebHost
   beforeAll(async () => {
     if (!existsSync(join(OUT, 'renderer/index.html'))) throw new Error('out/renderer is missing: run "npm run build" first')
-    service = new GenerationService({ workerFactory: sourceWorkerFactory, runner: 'fake', modelsDir: '/nonexistent', defaultModel: 'stub', fake: { callMs: 40 } })
-    host = await startWebHost({ service, rendererDir: join(OUT, 'renderer') })
+    studio = await Studio.start({ libraryDir: null, workerFactory: sourceWorkerFactory, runner: 'fake', modelsDir: '/nonexistent', defaultModel: 'stub', fake: { callMs: 40 } })
+    service = studio.service
+    host = await startWebHost({ api: studio, rendererDir: join(OUT, 'renderer') })
   })
   afterAll(async () => {
     await host?.close()
-    await service?.close()
+    await studio?.close()
   })
 
   it.skipIf(!chromiumAvailable())('queues jobs behind the running one, removes a waiting job and cancels the running one', async () => {

@@ -9,11 +9,8 @@ import { fileURLToPath } from 'node:url'
 import { isAppUrl } from './electron/app-url'
 import { registerIpc } from './electron/ipc'
 import { pickDefaultModel } from './service/models-dir'
-import { LibrarySink } from './library/keep'
-import { Library } from './library/library'
 import { resolveLibraryDir } from './library/paths'
-import { LibraryResultSink } from './service/library-result-sink'
-import { GenerationService } from './service/service'
+import { Studio } from './service/studio'
 // electron-vite bundles the worker entry into out/main and returns a factory that starts it.
 import createGenerationWorker from './worker/entry?nodeWorker'
 
@@ -30,7 +27,7 @@ function modelsDir(): string {
   return app.isPackaged ? join(process.resourcesPath, 'models') : join(app.getAppPath(), 'models')
 }
 
-function createWindow(service: GenerationService): BrowserWindow {
+function createWindow(studio: Studio): BrowserWindow {
   const win = new BrowserWindow({
     width: 1280,
     height: 800,
@@ -65,7 +62,7 @@ function createWindow(service: GenerationService): BrowserWindow {
     return { action: 'deny' }
   })
 
-  const unregister = registerIpc(service, win, (url) => isAppUrl(url, rendererFile, devUrl))
+  const unregister = registerIpc(studio, win, (url) => isAppUrl(url, rendererFile, devUrl))
   win.on('closed', unregister)
 
   if (devUrl) void win.loadURL(devUrl)
@@ -90,21 +87,20 @@ app.whenReady().then(async () => {
   const dir = modelsDir()
   // Every result lands in the library: $SIGMA_STUDIO_LIBRARY, else the platform folder the CLI uses too,
   // so the app and `studio generate` share one history.
-  const { library } = await Library.start(resolveLibraryDir())
-  const service = new GenerationService({
-    sink: new LibraryResultSink(new LibrarySink(library), dir),
+  const studio = await Studio.start({
+    libraryDir: resolveLibraryDir(),
     workerFactory: (init) => createGenerationWorker({ workerData: init }),
     runner: 'onnx',
     modelsDir: dir,
     defaultModel: pickDefaultModel(dir)
   })
   app.on('will-quit', () => {
-    void service.close().then(() => library.close())
+    void studio.close()
   })
 
-  createWindow(service)
+  createWindow(studio)
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow(service)
+    if (BrowserWindow.getAllWindows().length === 0) createWindow(studio)
   })
 })
 

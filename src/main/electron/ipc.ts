@@ -7,9 +7,9 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
 import { INVOKE_NAMES, type CallError, type Envelope, type EventName, type Events } from '../../shared/api'
 import { dispatch } from '../service/dispatch'
-import type { GenerationService } from '../service/service'
+import type { StudioApi } from '../service/studio'
 
-export function registerIpc(service: GenerationService, win: BrowserWindow, trusted: (url: string) => boolean): () => void {
+export function registerIpc(api: StudioApi, win: BrowserWindow, trusted: (url: string) => boolean): () => void {
   const senderOk = (e: IpcMainInvokeEvent): boolean =>
     e.sender === win.webContents && e.senderFrame !== null && e.senderFrame === win.webContents.mainFrame && trusted(e.senderFrame.url)
 
@@ -19,10 +19,10 @@ export function registerIpc(service: GenerationService, win: BrowserWindow, trus
         const error: CallError = { code: 'invalid-request', message: `${name} refused: the call did not come from the studio window` }
         return { ok: false, error }
       }
-      return dispatch(service.handlers, name, payload)
+      return dispatch(api.handlers, name, payload)
     })
   }
-  const off = service.onAny(<E extends EventName>(name: E, payload: Events[E]) => {
+  const off = api.onAny(<E extends EventName>(name: E, payload: Events[E]) => {
     if (!win.isDestroyed()) win.webContents.send(name, payload)
   })
   return () => {

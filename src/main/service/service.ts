@@ -122,7 +122,7 @@ export class GenerationService {
 
   //#region the API
 
-  /** The contract's handlers; payloads must already be validated (see VALIDATORS). */
+  /** The generation calls of the contract (Studio merges them with the other groups); payloads must already be validated (see VALIDATORS). */
   readonly handlers = {
     'studio:generate': async (p) => this.generate(p),
     'studio:cancel': async (p) => ({ cancelled: this.cancel(p.jobId) }),
@@ -137,7 +137,7 @@ export class GenerationService {
       // JSON-based transports (the web host's wire format) would apply before seeing the bytes.
       return { mime: 'image/png' as const, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
     }
-  } satisfies InvokeHandlers
+  } satisfies Partial<InvokeHandlers>
 
   generate(request: GenerateRequest): { jobId: string } {
     if (this.closed) throw new Error('the generation service has been shut down')

@@ -9,23 +9,26 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { decodeWire, encodeWire, WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX, type WireFromHost } from '../../shared/api'
-import { GenerationService } from '../service/service'
+import type { GenerationService } from '../service/service'
+import { Studio } from '../service/studio'
 import { sourceWorkerFactory } from '../worker/spawn'
 import { startWebHost, type WebHost } from './host'
 
 let dir: string
+let studio: Studio
 let service: GenerationService
 let host: WebHost
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sigma-webhost-'))
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>')
-  service = new GenerationService({ workerFactory: sourceWorkerFactory, runner: 'fake', modelsDir: dir, defaultModel: 'fake', fake: { callMs: 1 } })
-  host = await startWebHost({ service, rendererDir: dir })
+  studio = await Studio.start({ libraryDir: null, workerFactory: sourceWorkerFactory, runner: 'fake', modelsDir: dir, defaultModel: 'fake', fake: { callMs: 1 } })
+  service = studio.service
+  host = await startWebHost({ api: studio, rendererDir: dir })
 })
 afterAll(async () => {
   await host?.close()
-  await service?.close()
+  await studio?.close()
   rmSync(dir, { recursive: true, force: true })
 })
 

@@ -27,11 +27,12 @@ import {
   type WireToHost
 } from '../../shared/api'
 import { dispatch } from '../service/dispatch'
-import type { GenerationService } from '../service/service'
+import type { StudioApi } from '../service/studio'
 import { staticHandler } from './static-files'
 
 export interface WebHostOptions {
-  service: GenerationService
+  /** The studio (calls, events, result bytes). */
+  api: StudioApi
   /** The built renderer (out/renderer). */
   rendererDir: string
   /** 0 picks a free port. */
@@ -85,7 +86,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   async function serveApi(path: string, res: ServerResponse): Promise<void> {
     const m = /^\/api\/results\/([A-Za-z0-9_-]{1,64})$/.exec(path)
     if (!m) return refuse(res, 404, 'no such API route')
-    const data = await opts.service.sink.read(m[1])
+    const data = await opts.api.readResult(m[1])
     if (!data) return refuse(res, 404, 'no such result')
     res.writeHead(200, { 'content-type': 'image/png', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }).end(Buffer.from(data))
   }
@@ -115,7 +116,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     const send = (msg: WireFromHost): void => {
       if (ws.readyState === ws.OPEN) ws.send(encodeWire(msg))
     }
-    const off = opts.service.onAny(<E extends EventName>(event: E, payload: Events[E]) => {
+    const off = opts.api.onAny(<E extends EventName>(event: E, payload: Events[E]) => {
       if (event === 'studio:preview' && ws.bufferedAmount > PREVIEW_BACKPRESSURE_BYTES) return
       send({ event, payload })
     })
@@ -129,7 +130,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         return ws.close(1007, 'not JSON')
       }
       if (typeof msg !== 'object' || msg === null || typeof msg.id !== 'number') return ws.close(1008, 'malformed call')
-      void dispatch(opts.service.handlers, msg.call, msg.payload).then((r) =>
+      void dispatch(opts.api.handlers, msg.call, msg.payload).then((r) =>
         send(r.ok ? { id: msg.id, ok: true, value: r.value } : { id: msg.id, ok: false, error: r.error })
       )
     })

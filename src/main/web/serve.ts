@@ -7,13 +7,9 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { LibrarySink } from '../library/keep'
-import { Library } from '../library/library'
 import { resolveLibraryDir } from '../library/paths'
-import { LibraryResultSink } from '../service/library-result-sink'
-import type { ResultSink } from '../service/result-sink'
-import { GenerationService } from '../service/service'
 import { pickDefaultModel } from '../service/models-dir'
+import { Studio } from '../service/studio'
 import { sourceWorkerFactory } from '../worker/spawn'
 import { startWebHost } from './host'
 
@@ -37,17 +33,9 @@ async function main(): Promise<void> {
   const modelsDir = resolve(arg('models') ?? 'models')
   const rendererDir = resolve('out/renderer')
   if (!existsSync(rendererDir)) throw new Error(`${rendererDir} is missing: run "npm run build" first (npm start does it for you)`)
-  let library: Library | null = null
-  let sink: ResultSink | undefined
-  if (!flag('no-library')) {
-    const dir = resolveLibraryDir(arg('library'))
-    const started = await Library.start(dir)
-    library = started.library
-    sink = new LibraryResultSink(new LibrarySink(library), modelsDir)
-    console.log(`Library: ${dir}`)
-  }
-  const service = new GenerationService({
-    sink,
+  const libraryDir = flag('no-library') ? null : resolveLibraryDir(arg('library'))
+  const studio = await Studio.start({
+    libraryDir,
     workerFactory: sourceWorkerFactory,
     runner: flag('fake') ? 'fake' : 'onnx',
     modelsDir,
@@ -55,22 +43,21 @@ async function main(): Promise<void> {
   })
   let host
   try {
-    host = await startWebHost({ service, rendererDir, port })
+    host = await startWebHost({ api: studio, rendererDir, port })
   } catch (e) {
-    await service.close()
+    await studio.close()
     if ((e as { code?: string }).code === 'EADDRINUSE') throw new Error(`port ${port} is in use; pick another with --port=N (0 = any free port)`)
     throw e
   }
-  console.log(`Sigma Studio is running. Open this address (it carries this launch's access token):\n\n  ${host.url}\n\nModels: ${modelsDir}. Ctrl+C stops it.`)
-  if (!flag('fake') && service.listModels().length === 0) {
+  console.log(`Sigma Studio is running. Open this address (it carries this launch's access token):\n\n  ${host.url}\n\nModels: ${modelsDir}. Library: ${libraryDir ?? '(off: results are kept in memory only)'}. Ctrl+C stops it.`)
+  if (!flag('fake') && studio.service.listModels().length === 0) {
     console.log(`No model folders found in ${modelsDir}: put one there (diffusers ONNX layout, e.g. models/emoji-tiny) or point --models=DIR at yours; --fake runs a built-in stand-in model to try the interface.`)
   }
   if (!flag('no-open')) openBrowser(host.url)
   const stop = (): void => {
     void host
       .close()
-      .then(() => service.close())
-      .then(() => library?.close())
+      .then(() => studio.close())
       .then(() => process.exit(0))
   }
   process.on('SIGINT', stop)

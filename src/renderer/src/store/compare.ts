@@ -1,8 +1,8 @@
 /**
- * The A/B compare view's state: which two gallery results are picked and how they are shown. A small
- * store of its own (see store/gallery.ts for why stores are per feature).
+ * The A/B compare view's state: which two results are picked and how they are shown. One slice of the
+ * studio store (see root.ts).
  */
-import { create } from 'zustand'
+import { defineSlice } from './root'
 
 /** A picked result: enough to show it without looking back into the gallery. */
 export interface ComparePick {
@@ -23,7 +23,13 @@ export interface CompareState {
 
 export const initialCompareState: CompareState = { a: null, b: null, split: 0.5, flicker: false }
 
-export const useCompareStore = create<CompareState>()(() => initialCompareState)
+declare module './root' {
+  interface Slices {
+    compare: CompareState
+  }
+}
+
+export const useCompareStore = defineSlice('compare', initialCompareState)
 
 export const compareSelectors = {
   ready: (s: CompareState): boolean => s.a !== null && s.b !== null,

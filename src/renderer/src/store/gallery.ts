@@ -1,13 +1,11 @@
 /**
  * The sampler gallery's state: the draft grid request (UI state) and what the grid job reports, one
- * entry per cell (mirrored from contract events). A separate small store, like store/generate.ts: the
- * existing store is a single-feature store, so each feature keeps its own rather than one combined
- * store of slices.
+ * entry per cell (mirrored from contract events). One slice of the studio store (see root.ts).
  *
  * Preview frames are kept as the latest event only and drawn by a transient subscription in each cell
  * (zustand "Transient updates"), so streaming frames never re-render React components.
  */
-import { create } from 'zustand'
+import { defineSlice } from './root'
 import type { PreviewEvent } from '../../../shared/api'
 
 export interface GalleryDraft {
@@ -83,7 +81,13 @@ export const initialGalleryState: GalleryState = {
   error: null
 }
 
-export const useGalleryStore = create<GalleryState>()(() => initialGalleryState)
+declare module './root' {
+  interface Slices {
+    gallery: GalleryState
+  }
+}
+
+export const useGalleryStore = defineSlice('gallery', initialGalleryState)
 
 /** Parses "4, 8 12" into distinct positive whole step counts, in the order typed. */
 export function parseStepList(text: string): number[] {

@@ -3,7 +3,7 @@
  * from contract events). Preview frames are stored as the latest event only and drawn by a transient
  * subscription (zustand "Transient updates"), so frames never re-render React components.
  */
-import { create } from 'zustand'
+import { defineSlice } from './root'
 import type { JobSummary, PreviewEvent, ProgressEvent, QueueState } from '../../../shared/api'
 import { DEFAULT_PARAMS } from '../../../shared/params'
 
@@ -61,7 +61,13 @@ export const initialGenerateState: GenerateState = {
 
 const NO_JOBS: readonly JobSummary[] = Object.freeze([])
 
-export const useGenerateStore = create<GenerateState>()(() => initialGenerateState)
+declare module './root' {
+  interface Slices {
+    generate: GenerateState
+  }
+}
+
+export const useGenerateStore = defineSlice('generate', initialGenerateState)
 
 export const generateSelectors = {
   busy: (s: GenerateState): boolean => s.status === 'starting' || s.status === 'waiting' || s.status === 'running',
