@@ -51,7 +51,7 @@ describe('web host in Chromium', () => {
       await panel.waitFor()
       expect(page.url()).not.toContain('token=') // the token left the address bar
       await page.getByLabel('Model').selectOption('sd1-tiny')
-      await page.getByLabel('Prompt').fill('a small red fox, studio light')
+      await page.getByLabel('Prompt', { exact: true }).fill('a small red fox, studio light')
       await page.getByLabel('Sampler').selectOption('dpmpp_2m')
       await page.getByLabel('Steps').fill(String(STEPS))
       await panel.getByRole('button', { name: 'Generate' }).click()
@@ -64,6 +64,11 @@ describe('web host in Chromium', () => {
       expect(received).toBe(STEPS)
       expect(drawn).toBeGreaterThanOrEqual(1)
       await expect.poll(() => page.getByRole('status').textContent()).toMatch(new RegExp(`Done: ${STEPS}/${STEPS}`))
+      // The progress bar ends full, and the result says which seed made it.
+      const bar = page.getByRole('progressbar', { name: 'Generation progress' })
+      expect(await bar.getAttribute('aria-valuenow')).toBe(await bar.getAttribute('aria-valuemax'))
+      expect(Number(await bar.getAttribute('aria-valuemax'))).toBe(STEPS)
+      expect(await page.locator('figcaption', { hasText: 'Result' }).textContent()).toMatch(/seed 42 · 64×64/)
       const natural = await result.evaluate((img) => [(img as unknown as { naturalWidth: number }).naturalWidth, (img as unknown as { naturalHeight: number }).naturalHeight])
       expect(natural).toEqual([64, 64])
       await page.screenshot({ path: outputPath('webhost-generate.png') })

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { isAppUrl } from './electron/app-url'
 import { registerIpc } from './electron/ipc'
 import { pickDefaultModel } from './service/models-dir'
-import { resolveLibraryDir } from './library/paths'
+import { chooseLibraryDir, settingsFilePath } from './settings/app-settings'
 import { Studio } from './service/studio'
 // electron-vite bundles the worker entry into out/main and returns a factory that starts it.
 import createGenerationWorker from './worker/entry?nodeWorker'
@@ -85,10 +85,13 @@ app.whenReady().then(async () => {
   })
 
   const dir = modelsDir()
-  // Every result lands in the library: $SIGMA_STUDIO_LIBRARY, else the platform folder the CLI uses too,
-  // so the app and `studio generate` share one history.
+  // Every result lands in the library: $SIGMA_STUDIO_LIBRARY, else the folder chosen in the settings view,
+  // else the platform folder the CLI uses too, so the app and `studio generate` share one history.
+  const settingsFile = settingsFilePath()
+  const library = chooseLibraryDir({ settingsFile })
   const studio = await Studio.start({
-    libraryDir: resolveLibraryDir(),
+    libraryDir: library.dir,
+    settings: { file: settingsFile, source: library.source, override: library.override },
     workerFactory: (init) => createGenerationWorker({ workerData: init }),
     runner: 'onnx',
     modelsDir: dir,

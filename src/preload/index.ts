@@ -22,12 +22,32 @@ const api: PreloadApi = {
   host: 'electron',
   invoke: {
     'studio:generate': (p) => ipcRenderer.invoke('studio:generate', p),
+    'studio:calibrate': (p) => ipcRenderer.invoke('studio:calibrate', p),
+    'studio:calibration:list': (p) => ipcRenderer.invoke('studio:calibration:list', p),
     'studio:cancel': (p) => ipcRenderer.invoke('studio:cancel', p),
     'studio:queue:get': (p) => ipcRenderer.invoke('studio:queue:get', p),
     'studio:queue:reorder': (p) => ipcRenderer.invoke('studio:queue:reorder', p),
     'studio:queue:remove': (p) => ipcRenderer.invoke('studio:queue:remove', p),
     'studio:models:list': (p) => ipcRenderer.invoke('studio:models:list', p),
-    'studio:result:image': (p) => ipcRenderer.invoke('studio:result:image', p)
+    'studio:result:image': (p) => ipcRenderer.invoke('studio:result:image', p),
+    'studio:sweep:export': (p) => ipcRenderer.invoke('studio:sweep:export', p),
+    'studio:library:list': (p) => ipcRenderer.invoke('studio:library:list', p),
+    'studio:library:models': (p) => ipcRenderer.invoke('studio:library:models', p),
+    'studio:library:get': (p) => ipcRenderer.invoke('studio:library:get', p),
+    'studio:library:thumb': (p) => ipcRenderer.invoke('studio:library:thumb', p),
+    'studio:library:image': (p) => ipcRenderer.invoke('studio:library:image', p),
+    'studio:library:favourite': (p) => ipcRenderer.invoke('studio:library:favourite', p),
+    'studio:library:delete': (p) => ipcRenderer.invoke('studio:library:delete', p),
+    'studio:presets:list': (p) => ipcRenderer.invoke('studio:presets:list', p),
+    'studio:presets:save': (p) => ipcRenderer.invoke('studio:presets:save', p),
+    'studio:presets:apply': (p) => ipcRenderer.invoke('studio:presets:apply', p),
+    'studio:presets:rename': (p) => ipcRenderer.invoke('studio:presets:rename', p),
+    'studio:presets:delete': (p) => ipcRenderer.invoke('studio:presets:delete', p),
+    'studio:presets:export': (p) => ipcRenderer.invoke('studio:presets:export', p),
+    'studio:presets:import': (p) => ipcRenderer.invoke('studio:presets:import', p),
+    'studio:settings:get': (p) => ipcRenderer.invoke('studio:settings:get', p),
+    'studio:settings:set': (p) => ipcRenderer.invoke('studio:settings:set', p),
+    'studio:prompt:tokens': (p) => ipcRenderer.invoke('studio:prompt:tokens', p)
   },
   events: {
     'studio:queue': listen('studio:queue'),
@@ -35,7 +55,8 @@ const api: PreloadApi = {
     'studio:progress': listen('studio:progress'),
     'studio:preview': listen('studio:preview'),
     'studio:result': listen('studio:result'),
-    'studio:error': listen('studio:error')
+    'studio:error': listen('studio:error'),
+    'studio:calibration': listen('studio:calibration')
   }
 }
 

@@ -9,6 +9,9 @@
  */
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID } from './catalogue'
 import { LIMITS, ParamsError, parseSeed, validateGenerationParams, type GenerationParams } from './params'
+import { validateCalibrateRequest, type CalibrateRequest, type CalibrationEvent, type ProfileInfo, type ScoreOptimalUse } from './calibration'
+import { validateInitImage } from './init-image'
+import { applySweepValue, checkSweepCells, validateSweepAxes, validateSweepExportRequest, type SweepAxis, type SweepExportRequest, type SweepExportResult } from './sweep'
 
 export type { GenerationParams } from './params'
 export { ParamsError } from './params'
@@ -34,6 +37,17 @@ export interface GridSpec {
   cfg?: number[]
   steps?: number[]
   seeds?: string[]
+  /**
+   * Measure every cell against a high-accuracy reference solve of the same probability-flow ODE from the
+   * same starting noise (ResultEvent.metrics). Costs about 400 extra model calls per distinct
+   * prompt/seed/CFG/size in the job.
+   */
+  reference?: boolean
+  /**
+   * Further axes over any sweepable parameter (src/shared/sweep.ts), nested inside the ones above in
+   * this order (the last axis varies fastest). A parameter may not be both here and in a field above.
+   */
+  axes?: SweepAxis[]
 }
 
 export interface GenerateRequest {
@@ -41,6 +55,11 @@ export interface GenerateRequest {
   params: GenerationParams
   preview: PreviewSettings
   grid: GridSpec | null
+  /**
+   * img2img: the init image itself (PNG, JPEG or WebP bytes), required when params.img2img is set. Never
+   * a path: see src/shared/init-image.ts for why.
+   */
+  initImage?: Uint8Array | null
 }
 
 export const MAX_GRID_CELLS = 256
@@ -63,6 +82,8 @@ export interface JobSummary {
   cells: number
   /** ms since the epoch when the job was queued. */
   queuedAt: number
+  /** What the job does; absent = 'generate' (older clients). */
+  kind?: 'generate' | 'calibrate'
 }
 
 export interface QueueState {
@@ -80,6 +101,31 @@ export interface ModelEntry {
   pipeline: string | null
   /** A tiny autoencoder decoder is in the folder, so 'taesd' previews work. */
   hasTinyDecoder: boolean
+  /** Detected from the folder's configs (no model is loaded); null when the folder cannot be run (see `problem`). */
+  family: ModelFamily | null
+  variant: ModelVariant | null
+  /** Image sides must be multiples of this (the VAE's pixels per latent cell). */
+  sizeStep: number
+  /** The size the model was trained at (its natural default), when known. */
+  nativeSize: { width: number; height: number } | null
+  /** The model used when a request leaves `params.model` empty. */
+  isDefault: boolean
+  /** Why the folder cannot be run (unsupported layout, missing component), for the model picker. */
+  problem: string | null
+}
+
+export type ModelFamily = 'sd1' | 'sd2' | 'sdxl'
+/** 'turbo' and 'lcm' are few-step distillations. */
+export type ModelVariant = 'base' | 'turbo' | 'lcm'
+
+/** A prompt's token count, as AUTOMATIC1111 shows it ("12/75", "80/150"). */
+export interface PromptTokens {
+  /** Prompt tokens in each 75-token chunk (BREAK and comma backtracking close chunks early). */
+  chunks: number[]
+  /** A1111's count: a chunk closed before the end counts as 75, the last as its tokens. */
+  total: number
+  /** The next multiple of 75 at or above `total` (at least 75): the "/75" part. */
+  limit: number
 }
 
 export interface CellTimings {
@@ -111,6 +157,11 @@ export interface ProgressEvent {
   /** Steps finished over all cells, and their total. */
   jobStep: number
   jobSteps: number
+  /**
+   * Present while the cell's reference solution is being solved (GridSpec.reference): model calls made
+   * and needed. The cell's own steps are done by then; the reference can take ~400 calls.
+   */
+  reference?: { calls: number; totalCalls: number }
 }
 
 export interface PreviewEvent {
@@ -137,7 +188,28 @@ export interface ResultEvent {
   height: number
   params: GenerationParams
   timings: CellTimings
+  /** Error against the reference solution, when the grid asked for it (GridSpec.reference). */
+  metrics?: CellMetrics
+  /** Schedule 'score_optimal' only: whether a calibrated profile or the built-in fallback made the sigmas. */
+  scoreOptimal?: ScoreOptimalUse
 }
+
+/**
+ * A cell's distance to the reference solution: RMSE of the final latent (UNet space) and PSNR of the
+ * decoded 8-bit image (dB; null = identical). Samplers that add fresh noise (ancestral, SDE, churn, eta)
+ * do not follow the ODE, so they are marked not comparable instead.
+ */
+export type CellMetrics =
+  | {
+      comparable: true
+      rmseLatent: number
+      psnr: number | null
+      /** The reference: sampler, schedule and steps. */
+      reference: string
+      /** The cell's schedule starts at another sigma than the reference (its start state differs too). */
+      startMismatch: boolean
+    }
+  | { comparable: false; reason: string }
 
 export type ErrorCode =
   | 'invalid-request'
@@ -174,6 +246,7 @@ export interface Events {
   'studio:preview': PreviewEvent
   'studio:result': ResultEvent
   'studio:error': ErrorEvent
+  'studio:calibration': CalibrationEvent
 }
 export type EventName = keyof Events
 export const EVENT_NAMES = Object.freeze([
@@ -182,7 +255,8 @@ export const EVENT_NAMES = Object.freeze([
   'studio:progress',
   'studio:preview',
   'studio:result',
-  'studio:error'
+  'studio:error',
+  'studio:calibration'
 ] as const satisfies readonly EventName[])
 // A name added to Events but not to EVENT_NAMES fails here.
 type _AllEventsListed = Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : never
@@ -193,9 +267,13 @@ void _allEventsListed
 
 //#region calls
 
-/** Every call the renderer can make: payload in, result out. */
-export interface Invoke {
+/** Every call the renderer can make: payload in, result out (library, presets and settings: LibraryInvoke). */
+export interface Invoke extends LibraryInvoke {
   'studio:generate': (p: GenerateRequest) => { jobId: string }
+  /** Queues a score-optimal calibration of a model (progress: 'studio:calibration'; cancel: 'studio:cancel'). */
+  'studio:calibrate': (p: CalibrateRequest) => { jobId: string }
+  /** The calibrated profiles cached for a model ('' = the default model); newest first. */
+  'studio:calibration:list': (p: { model: string }) => { profiles: ProfileInfo[] }
   'studio:cancel': (p: { jobId: string }) => { cancelled: boolean }
   'studio:queue:get': (p: Record<string, never>) => QueueState
   /** Puts the listed waiting jobs first, in this order; unlisted waiting jobs keep their order after them. */
@@ -203,6 +281,10 @@ export interface Invoke {
   'studio:queue:remove': (p: { jobId: string }) => { removed: boolean }
   'studio:models:list': (p: Record<string, never>) => { models: ModelEntry[]; modelsDir: string }
   'studio:result:image': (p: { resultId: string }) => { mime: 'image/png'; data: Uint8Array }
+  /** Composes a sweep's results into one labelled PNG, saved in the library's exports folder and returned. */
+  'studio:sweep:export': (p: SweepExportRequest) => SweepExportResult
+  /** Counts a prompt's tokens with a model's tokenizer ('' = the default model), for the prompt box. */
+  'studio:prompt:tokens': (p: { model: string; text: string }) => PromptTokens
 }
 export type InvokeName = keyof Invoke
 export type InvokePayload<K extends InvokeName> = Parameters<Invoke[K]>[0]
@@ -259,7 +341,7 @@ export function validatePreviewSettings(raw: unknown): PreviewSettings {
 
 export function validateGridSpec(raw: unknown): GridSpec | null {
   if (raw === null || raw === undefined) return null
-  const o = obj(raw, 'grid', ['samplers', 'schedules', 'cfg', 'steps', 'seeds'])
+  const o = obj(raw, 'grid', ['samplers', 'schedules', 'cfg', 'steps', 'seeds', 'reference', 'axes'])
   const g: GridSpec = {}
   if (o.samplers !== undefined) {
     g.samplers = list(o.samplers, 'grid.samplers', 64, (x, f) => {
@@ -294,6 +376,18 @@ export function validateGridSpec(raw: unknown): GridSpec | null {
       }
     })
   }
+  if (o.reference !== undefined) {
+    if (typeof o.reference !== 'boolean') throw new RequestError('grid.reference', `must be true or false, got ${JSON.stringify(o.reference)}`)
+    if (o.reference) g.reference = true
+  }
+  if (o.axes !== undefined) {
+    g.axes = fieldChecked(() => validateSweepAxes(o.axes))
+    const fixed: Record<string, [string, unknown[] | undefined]> = { sampler: ['samplers', g.samplers], schedule: ['schedules', g.schedules], cfg: ['cfg', g.cfg], steps: ['steps', g.steps], seed: ['seeds', g.seeds] }
+    g.axes.forEach((a, i) => {
+      const [name, values] = fixed[a.param] ?? ['', undefined]
+      if (values?.length) throw new RequestError(`grid.axes[${i}].param`, `${a.param} is already varied by grid.${name}; use one of the two`)
+    })
+  }
   const n = gridCellCount(g)
   if (n > MAX_GRID_CELLS) throw new RequestError('grid', `makes ${n} cells; the limit is ${MAX_GRID_CELLS}; remove some values from an axis`)
   return g
@@ -302,10 +396,13 @@ export function validateGridSpec(raw: unknown): GridSpec | null {
 export function gridCellCount(g: GridSpec | null): number {
   if (!g) return 1
   const len = (a: unknown[] | undefined): number => (a && a.length > 0 ? a.length : 1)
-  return len(g.samplers) * len(g.schedules) * len(g.cfg) * len(g.steps) * len(g.seeds)
+  return len(g.samplers) * len(g.schedules) * len(g.cfg) * len(g.steps) * len(g.seeds) * (g.axes ?? []).reduce((n, a) => n * len(a.values), 1)
 }
 
-/** The cells of a grid job, in axis order (seeds fastest). A sampler change drops its options. */
+/**
+ * The cells of a grid job, in axis order (seeds fastest, then `axes` inside them, the last fastest). A
+ * sampler change from the fixed fields drops its options; one from `axes` keeps those it still takes.
+ */
 export function expandGrid(base: GenerationParams, g: GridSpec | null): GenerationParams[] {
   if (!g) return [base]
   const axis = <T>(a: T[] | undefined, d: T): T[] => (a && a.length > 0 ? a : [d])
@@ -326,7 +423,19 @@ export function expandGrid(base: GenerationParams, g: GridSpec | null): Generati
               seed
             })
           }
-  return out
+  if (!g.axes?.length) return out
+  // Each axis multiplies the cells so far, so earlier axes vary slower (row-major).
+  return g.axes.reduce((cells, a) => cells.flatMap((c) => a.values.map((v) => applySweepValue(c, a.param, v))), out)
+}
+
+/** Runs a validator that throws ParamsError and reports its field as a RequestError. */
+function fieldChecked<T>(run: () => T): T {
+  try {
+    return run()
+  } catch (e) {
+    if (e instanceof ParamsError) throw new RequestError(e.field, e.message.slice(e.field.length + 2))
+    throw e
+  }
 }
 
 function generationParams(raw: unknown): GenerationParams {
@@ -340,16 +449,38 @@ function generationParams(raw: unknown): GenerationParams {
 
 /** One runtime validator per call: untrusted payload in, typed payload out, or a RequestError. */
 export const VALIDATORS: { [K in InvokeName]: (raw: unknown) => InvokePayload<K> } = {
+  ...libraryValidators(),
   'studio:generate': (raw) => {
-    const o = obj(raw, '(request)', ['params', 'preview', 'grid'])
-    return { params: generationParams(o.params ?? {}), preview: validatePreviewSettings(o.preview), grid: validateGridSpec(o.grid) }
+    const o = obj(raw, '(request)', ['params', 'preview', 'grid', 'initImage'])
+    const params = generationParams(o.params ?? {})
+    const initImage = fieldChecked(() => validateInitImage(o.initImage, params.img2img !== null))
+    const grid = validateGridSpec(o.grid)
+    // Swept values must suit every cell (eta needs a sampler that takes it, …): refuse before queueing.
+    if (grid?.axes?.length) fieldChecked(() => checkSweepCells(expandGrid(params, grid), grid.axes!))
+    return { params, preview: validatePreviewSettings(o.preview), grid, ...(initImage ? { initImage } : {}) }
+  },
+  'studio:calibrate': (raw) => fieldChecked(() => validateCalibrateRequest(raw)),
+  'studio:calibration:list': (raw) => {
+    const model = obj(raw, '(request)', ['model']).model ?? ''
+    if (typeof model !== 'string' || model.length > 4096) throw new RequestError('model', 'must be a model name (text)')
+    return { model }
   },
   'studio:cancel': (raw) => ({ jobId: id(obj(raw, '(request)', ['jobId']).jobId, 'jobId') }),
   'studio:queue:get': (raw) => (obj(raw, '(request)', []), {}),
   'studio:queue:reorder': (raw) => ({ jobIds: list(obj(raw, '(request)', ['jobIds']).jobIds, 'jobIds', 10_000, id) }),
   'studio:queue:remove': (raw) => ({ jobId: id(obj(raw, '(request)', ['jobId']).jobId, 'jobId') }),
   'studio:models:list': (raw) => (obj(raw, '(request)', []), {}),
-  'studio:result:image': (raw) => ({ resultId: id(obj(raw, '(request)', ['resultId']).resultId, 'resultId') })
+  'studio:result:image': (raw) => ({ resultId: id(obj(raw, '(request)', ['resultId']).resultId, 'resultId') }),
+  'studio:sweep:export': (raw) => fieldChecked(() => validateSweepExportRequest(raw)),
+  'studio:prompt:tokens': (raw) => {
+    const o = obj(raw, '(request)', ['model', 'text'])
+    const model = o.model ?? ''
+    if (typeof model !== 'string' || model.length > 4096) throw new RequestError('model', 'must be a model name (text of at most 4096 characters)')
+    // The same limit as a prompt itself: anything longer could not be generated either.
+    if (typeof o.text !== 'string') throw new RequestError('text', `must be the prompt text, got ${JSON.stringify(o.text)}`)
+    if (o.text.length > LIMITS.maxPromptChars) throw new RequestError('text', `is ${o.text.length} characters long; the limit is ${LIMITS.maxPromptChars}`)
+    return { model, text: o.text }
+  }
 }
 
 export const INVOKE_NAMES = Object.freeze(Object.keys(VALIDATORS)) as readonly InvokeName[]
@@ -380,6 +511,313 @@ export interface PreloadApi {
   invoke: { [K in InvokeName]: (p: InvokePayload<K>) => Promise<Envelope<InvokeResult<K>>> }
   events: { [E in EventName]: (cb: (payload: Events[E]) => void) => () => void }
 }
+
+//#endregion
+
+//#region library, presets and settings (calls' shapes and validators)
+
+/** A page of the library: newest first; `text` searches the prompts (every word must match; "word*" = prefix). */
+export interface LibraryQuery {
+  offset?: number
+  /** 1..MAX_LIBRARY_PAGE; default 60. */
+  limit?: number
+  text?: string
+  model?: string
+  sampler?: string
+  schedule?: string
+  /** true = favourites only. */
+  favourite?: boolean
+  /** Inclusive bounds as ISO dates or times ("2026-11-24" for `to` means the whole of that day, UTC). */
+  from?: string
+  to?: string
+}
+export const MAX_LIBRARY_PAGE = 200
+
+/** One library image as the renderer sees it (no file paths except in LibraryDetail). */
+export interface LibraryItem {
+  id: string
+  /** ISO 8601. */
+  createdAt: string
+  model: string
+  modelHash: string | null
+  params: GenerationParams
+  favourite: boolean
+  tags: string[]
+  /** Membership of a gallery or sweep, with this cell's axis values. */
+  group: { id: string; cellIndex: number | null; cell: Record<string, string | number> | null } | null
+  /** The PNG has gone from disk (found by the start-up check); only its row is left. */
+  missing: boolean
+}
+
+export interface LibraryPage {
+  items: LibraryItem[]
+  total: number
+  offset: number
+  limit: number
+}
+
+export interface LibraryDetail {
+  entry: LibraryItem
+  /** Where the PNG is on the studio's disk. */
+  file: string
+  /** The A1111 `parameters` text the PNG carries (null when the file is missing or has none). */
+  infotext: string | null
+}
+
+/** Generation parameters a preset may set (never the model or an img2img input: those are per machine). */
+export type PresetParamsDoc = Partial<Omit<GenerationParams, 'model' | 'img2img'>>
+
+/** A preset as stored (our versioned JSON; see src/main/presets/schema.ts). */
+export interface PresetDoc {
+  format: 'sigma-studio-preset'
+  schemaVersion: number
+  name: string
+  params: PresetParamsDoc
+  createdAt: string
+  notes?: string
+}
+
+export type PresetExportFormat = 'json' | 'a1111' | 'comfy'
+export const PRESET_EXPORT_FORMATS: readonly PresetExportFormat[] = ['json', 'a1111', 'comfy']
+/** What to do when an imported or saved preset's name is taken: refuse, keep both ("Name (2)"), or replace. */
+export type PresetConflictMode = 'error' | 'rename' | 'overwrite'
+
+/** An exported preset file, for the renderer to offer as a download. */
+export interface PresetFile {
+  filename: string
+  mime: string
+  text: string
+  /** Settings the target format cannot carry, said in words. */
+  warnings: string[]
+}
+
+/** One thing wrong in an imported file: the field path inside it (null = the file as a whole) and why. */
+export interface PresetProblem {
+  field: string | null
+  message: string
+}
+
+export interface PresetImportRequest {
+  /** Our JSON (a preset or a bundle) or A1111 infotext … */
+  text?: string
+  /** … or a file's bytes (JSON, infotext, or a PNG carrying settings). Exactly one of the two. */
+  bytes?: Uint8Array
+  /** The file's name, for messages and as the preset name of infotext/PNG imports. */
+  filename?: string
+  /** Name for a preset read from infotext or a PNG (they carry none). */
+  name?: string
+  mode?: PresetConflictMode
+}
+
+export interface PresetImportResult {
+  imported: Array<{ name: string; renamedFrom?: string; overwrote?: boolean }>
+  /** Names already taken (mode 'error'); nothing was imported when this is not empty. */
+  conflicts: Array<{ name: string; existing: string }>
+  warnings: string[]
+  /** Why the file cannot be imported, field by field; nothing was imported when this is not empty. */
+  problems: PresetProblem[]
+}
+
+/** Where the library folder in use came from. */
+export type LibrarySource = 'option' | 'env' | 'setting' | 'default' | 'off'
+
+export interface SettingsState {
+  /** The library folder in use; null = the library is off in this run (results in memory only). */
+  libraryDir: string | null
+  librarySource: LibrarySource
+  /** The folder the settings file holds (null = none chosen). */
+  savedLibraryDir: string | null
+  defaultLibraryDir: string
+  /** A command-line option or environment variable that wins over the setting at start, when one is in force. */
+  override: { kind: 'option' | 'env'; name: string; dir: string } | null
+  /** Where settings are saved; null = this run does not save settings. */
+  settingsFile: string | null
+}
+
+const MAX_PATH_CHARS = 4096
+const MAX_IMPORT_TEXT = 1 << 20
+const MAX_IMPORT_BYTES = 32 << 20
+
+function optString(v: unknown, field: string, max: number): string | undefined {
+  if (v === undefined) return undefined
+  if (typeof v !== 'string') throw new RequestError(field, `must be text, got ${JSON.stringify(v)}`)
+  if (v.length > max) throw new RequestError(field, `is ${v.length} characters long; the limit is ${max}`)
+  return v
+}
+
+function reqString(v: unknown, field: string, max: number, what: string): string {
+  const s = optString(v, field, max)
+  if (s === undefined || s.trim() === '') throw new RequestError(field, `is missing; give ${what}`)
+  return s
+}
+
+function optBool(v: unknown, field: string): boolean | undefined {
+  if (v === undefined) return undefined
+  if (typeof v !== 'boolean') throw new RequestError(field, `must be true or false, got ${JSON.stringify(v)}`)
+  return v
+}
+
+function optInt(v: unknown, field: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new RequestError(field, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`)
+  return v
+}
+
+function optDate(v: unknown, field: string): string | undefined {
+  const s = optString(v, field, 64)
+  if (s === undefined || s === '') return undefined
+  if (!Number.isFinite(Date.parse(s))) throw new RequestError(field, `${JSON.stringify(s)} is not a date; use an ISO date such as 2026-01-31 or 2026-01-31T12:00:00Z`)
+  return s
+}
+
+export function validateLibraryQuery(raw: unknown): LibraryQuery {
+  const o = obj(raw, '(request)', ['offset', 'limit', 'text', 'model', 'sampler', 'schedule', 'favourite', 'from', 'to'])
+  const q: LibraryQuery = {}
+  const offset = optInt(o.offset, 'offset', 0, 1_000_000_000)
+  if (offset !== undefined) q.offset = offset
+  const limit = optInt(o.limit, 'limit', 1, MAX_LIBRARY_PAGE)
+  if (limit !== undefined) q.limit = limit
+  const text = optString(o.text, 'text', LIMITS.maxPromptChars)
+  if (text !== undefined && text.trim() !== '') q.text = text
+  const model = optString(o.model, 'model', MAX_PATH_CHARS)
+  if (model) q.model = model
+  const sampler = optString(o.sampler, 'sampler', 64)
+  if (sampler) {
+    if (!SAMPLER_BY_ID.has(sampler)) throw new RequestError('sampler', `unknown sampler ${JSON.stringify(sampler)}; pick one from the list`)
+    q.sampler = sampler
+  }
+  const schedule = optString(o.schedule, 'schedule', 64)
+  if (schedule) {
+    if (!SCHEDULE_BY_ID.has(schedule)) throw new RequestError('schedule', `unknown schedule ${JSON.stringify(schedule)}; pick one from the list`)
+    q.schedule = schedule
+  }
+  const favourite = optBool(o.favourite, 'favourite')
+  if (favourite !== undefined) q.favourite = favourite
+  const from = optDate(o.from, 'from')
+  if (from !== undefined) q.from = from
+  const to = optDate(o.to, 'to')
+  if (to !== undefined) q.to = to
+  if (from !== undefined && to !== undefined && Date.parse(from) > Date.parse(to)) throw new RequestError('to', 'is before "from"; swap the two dates')
+  return q
+}
+
+const presetName = (v: unknown, field = 'name'): string => reqString(v, field, 256, 'the preset a name')
+
+function conflictMode(v: unknown): PresetConflictMode {
+  if (v === undefined) return 'error'
+  if (v !== 'error' && v !== 'rename' && v !== 'overwrite') throw new RequestError('mode', `must be error, rename or overwrite, got ${JSON.stringify(v)}`)
+  return v
+}
+
+export function validatePresetImport(raw: unknown): PresetImportRequest {
+  const o = obj(raw, '(request)', ['text', 'bytes', 'filename', 'name', 'mode'])
+  const r: PresetImportRequest = { mode: conflictMode(o.mode) }
+  if ((o.text === undefined) === (o.bytes === undefined)) throw new RequestError('text', 'give either the text to import or a file (bytes), not both or neither')
+  if (o.text !== undefined) {
+    const text = optString(o.text, 'text', MAX_IMPORT_TEXT)!
+    if (text.trim() === '') throw new RequestError('text', 'is empty; paste a preset (JSON) or A1111 infotext')
+    r.text = text
+  } else {
+    if (!(o.bytes instanceof Uint8Array)) throw new RequestError('bytes', 'must be the bytes of a file')
+    if (o.bytes.length === 0) throw new RequestError('bytes', 'the file is empty; choose another')
+    if (o.bytes.length > MAX_IMPORT_BYTES) throw new RequestError('bytes', `the file is ${o.bytes.length} bytes; the limit is ${MAX_IMPORT_BYTES >> 20} MiB`)
+    r.bytes = o.bytes
+  }
+  const filename = optString(o.filename, 'filename', 255)
+  if (filename) r.filename = filename
+  const name = optString(o.name, 'name', 256)
+  if (name !== undefined && name !== '') r.name = name
+  return r
+}
+
+export function validatePresetExport(raw: unknown): { name: string | null; format: PresetExportFormat; model?: string } {
+  const o = obj(raw, '(request)', ['name', 'format', 'model'])
+  const format = o.format ?? 'json'
+  if (typeof format !== 'string' || !(PRESET_EXPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new RequestError('format', `must be json (ours), a1111 (infotext) or comfy (ComfyUI API workflow), got ${JSON.stringify(format)}`)
+  }
+  const name = o.name === null || o.name === undefined ? null : presetName(o.name)
+  if (name === null && format !== 'json') throw new RequestError('format', 'all presets export together only as our JSON bundle; export them one at a time for A1111 or ComfyUI')
+  const model = optString(o.model, 'model', MAX_PATH_CHARS)
+  return { name, format: format as PresetExportFormat, ...(model ? { model } : {}) }
+}
+
+export function validateSettingsSet(raw: unknown): { libraryDir: string } {
+  const o = obj(raw, '(request)', ['libraryDir'])
+  const dir = reqString(o.libraryDir, 'libraryDir', MAX_PATH_CHARS, 'the full path of a folder')
+  if (dir.includes('\u0000')) throw new RequestError('libraryDir', 'contains a NUL character; type a real folder path')
+  return { libraryDir: dir.trim() }
+}
+
+/** A function, not a const: VALIDATORS (above) spreads it while this module is still being evaluated. */
+function libraryValidators() {
+  return {
+  'studio:library:list': validateLibraryQuery,
+  'studio:library:models': (raw: unknown) => (obj(raw, '(request)', []), {}),
+  'studio:library:get': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
+  'studio:library:thumb': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
+  'studio:library:image': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
+  'studio:library:favourite': (raw: unknown) => {
+    const o = obj(raw, '(request)', ['id', 'favourite'])
+    const favourite = optBool(o.favourite, 'favourite')
+    if (favourite === undefined) throw new RequestError('favourite', 'is missing; say true or false')
+    return { id: id(o.id, 'id'), favourite }
+  },
+  'studio:library:delete': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
+  'studio:presets:list': (raw: unknown) => (obj(raw, '(request)', []), {}),
+  'studio:presets:save': (raw: unknown) => {
+    const o = obj(raw, '(request)', ['name', 'params', 'notes', 'overwrite'])
+    const name = presetName(o.name)
+    if (o.params === undefined) throw new RequestError('params', 'is missing; send the settings to save')
+    const notes = optString(o.notes, 'notes', 4000)
+    const overwrite = optBool(o.overwrite, 'overwrite')
+    return { name, params: generationParams(o.params), ...(notes ? { notes } : {}), ...(overwrite ? { overwrite } : {}) }
+  },
+  'studio:presets:apply': (raw: unknown) => {
+    const o = obj(raw, '(request)', ['name', 'base'])
+    return { name: presetName(o.name), base: o.base === undefined ? undefined : generationParams(o.base) }
+  },
+  'studio:presets:rename': (raw: unknown) => {
+    const o = obj(raw, '(request)', ['from', 'to'])
+    return { from: presetName(o.from, 'from'), to: presetName(o.to, 'to') }
+  },
+  'studio:presets:delete': (raw: unknown) => ({ name: presetName(obj(raw, '(request)', ['name']).name) }),
+  'studio:presets:export': validatePresetExport,
+  'studio:presets:import': validatePresetImport,
+  'studio:settings:get': (raw: unknown) => (obj(raw, '(request)', []), {}),
+  'studio:settings:set': validateSettingsSet
+  } satisfies { [K in LibraryCallName]: (raw: unknown) => InvokePayload<K> }
+}
+
+/** The library, preset and settings calls (merged into Invoke). */
+export interface LibraryInvoke {
+  /** A page of the library, newest first, filtered; with `text`, a full-text prompt search. */
+  'studio:library:list': (p: LibraryQuery) => LibraryPage
+  /** The models the library holds images of, for the filter picker. */
+  'studio:library:models': (p: Record<string, never>) => { models: string[] }
+  'studio:library:get': (p: { id: string }) => LibraryDetail
+  /** The entry's thumbnail (WebP; the PNG itself when no thumbnail could be made). */
+  'studio:library:thumb': (p: { id: string }) => { mime: 'image/webp' | 'image/png'; data: Uint8Array }
+  'studio:library:image': (p: { id: string }) => { mime: 'image/png'; data: Uint8Array }
+  'studio:library:favourite': (p: { id: string; favourite: boolean }) => { id: string; favourite: boolean }
+  /** Deletes the image file and its row together. */
+  'studio:library:delete': (p: { id: string }) => { deleted: string }
+  /** The saved presets by name, and files in the presets folder that are not valid presets. */
+  'studio:presets:list': (p: Record<string, never>) => { presets: PresetDoc[]; problems: Array<{ file: string; message: string }> }
+  /** Saves the preset part of `params` (all but the model and img2img) under `name`; a taken name is refused unless `overwrite`. */
+  'studio:presets:save': (p: { name: string; params: GenerationParams; notes?: string; overwrite?: boolean }) => { preset: PresetDoc; overwrote: boolean }
+  /** The preset's settings laid over `base` (the current form), validated. */
+  'studio:presets:apply': (p: { name: string; base?: GenerationParams }) => { preset: PresetDoc; params: GenerationParams }
+  'studio:presets:rename': (p: { from: string; to: string }) => { preset: PresetDoc }
+  'studio:presets:delete': (p: { name: string }) => { deleted: string }
+  /** One preset (or, with name null, all as one bundle) as a file; `model` names the checkpoint in A1111/ComfyUI exports. */
+  'studio:presets:export': (p: { name: string | null; format: PresetExportFormat; model?: string }) => PresetFile
+  'studio:presets:import': (p: PresetImportRequest) => PresetImportResult
+  'studio:settings:get': (p: Record<string, never>) => SettingsState
+  /** Switches the library to another folder now (opening and checking it) and saves the choice. */
+  'studio:settings:set': (p: { libraryDir: string }) => SettingsState
+}
+type LibraryCallName = keyof LibraryInvoke
 
 //#endregion
 

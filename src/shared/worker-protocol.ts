@@ -8,7 +8,8 @@
  * shared Int32Array (CANCEL_SLOT), which the worker checks with Atomics before every model call; the
  * `cancel` message is what wakes a worker that is between calls.
  */
-import type { CellTimings, ErrorCode, PreviewSettings } from './api'
+import type { CellMetrics, CellTimings, ErrorCode, PreviewSettings } from './api'
+import type { CalibrateRequest, ScoreOptimalUse } from './calibration'
 import type { GenerationParams } from './params'
 
 /** Which JobRunner the worker builds. 'fake' is the analytic test model (no ONNX). */
@@ -47,9 +48,32 @@ export interface WorkerJob {
   preview: PreviewSettings
   /** Run the cells concurrently and batch their model calls where the model allows it. */
   batchCells: boolean
+  /** img2img: the init image's encoded bytes (validated by the service), for cells with params.img2img. */
+  initImage?: Uint8Array
+  /** Measure each cell against a reference ODE solve (GridSpec.reference). */
+  reference?: boolean
+  /**
+   * For cells with schedule 'score_optimal': the calibrated profile the service found in its cache
+   * (a ScoreOptimalProfile as JSON; the worker validates it), or null/absent for the built-in fallback.
+   */
+  scoreOptimal?: { profile: unknown; use: Extract<ScoreOptimalUse, { profile: 'calibrated' }> } | null
 }
 
-export type ToWorker = { type: 'run'; job: WorkerJob } | { type: 'cancel'; serial: number } | { type: 'shutdown' }
+/** A score-optimal calibration job (see src/shared/calibration.ts). */
+export interface WorkerCalibration {
+  jobId: string
+  serial: number
+  /** The request with the model resolved to a name the runner can load. */
+  request: CalibrateRequest
+  /** The model's short hash (the service computes it): part of the cache key. */
+  modelHash: string
+}
+
+export type ToWorker =
+  | { type: 'run'; job: WorkerJob }
+  | { type: 'calibrate'; job: WorkerCalibration }
+  | { type: 'cancel'; serial: number }
+  | { type: 'shutdown' }
 
 export interface JobTimings {
   wallMs: number
@@ -86,6 +110,29 @@ export type FromWorker =
       png: Uint8Array
       costMs: number
     }
-  | { type: 'result'; jobId: string; cell: number; png: Uint8Array; width: number; height: number; params: GenerationParams; timings: CellTimings }
-  | { type: 'error'; jobId: string; cell: number | null; code: ErrorCode; message: string }
+  | {
+      type: 'result'
+      jobId: string
+      cell: number
+      png: Uint8Array
+      width: number
+      height: number
+      params: GenerationParams
+      timings: CellTimings
+      metrics?: CellMetrics
+      scoreOptimal?: ScoreOptimalUse
+    }
+  | { type: 'reference-progress'; jobId: string; cell: number; calls: number; totalCalls: number }
+  | { type: 'calibration-progress'; jobId: string; calls: number; totalCalls: number; trajectory: number; trajectories: number }
+  | {
+      type: 'calibrated'
+      jobId: string
+      /** The cache key (profileCacheKey): the service names the cache file by its hash. */
+      key: string
+      /** The ScoreOptimalProfile, JSON-safe. */
+      profile: unknown
+      /** What the profile was calibrated with, resolved against the model's defaults. */
+      resolved: { prompt: string; cfg: number; width: number; height: number }
+    }
+  | { type: 'error'; jobId: string; cell: number | null; code: ErrorCode; message: string; field?: string }
   | { type: 'done'; jobId: string; status: 'completed' | 'cancelled' | 'failed'; timings: JobTimings }

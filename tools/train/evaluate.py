@@ -144,6 +144,8 @@ def main():
     p.add_argument("--out", default=os.path.join(HERE, "..", "..", "models", "emoji-tiny"))
     p.add_argument("--no-ema", action="store_true")
     p.add_argument("--skip-baselines", action="store_true")
+    p.add_argument("--ref", choices=["train", "curated", "all"], default="train",
+                   help="nearest-neighbour reference set (default: the checkpoint's training subset)")
     a = p.parse_args()
     torch.set_num_threads(2)
     out = os.path.abspath(a.out)
@@ -156,9 +158,14 @@ def main():
     prompts = [q[0] for q in PROMPTS]
     labels = [(q[1], q[2]) for q in PROMPTS for _ in range(a.seeds)]
     seeds = list(range(a.seeds))
-    lat_ref = lat["mean"].flatten(1)
+    # nearest-neighbour references: the images the model was trained on (data.subset), or --ref all
+    sub = a.ref if a.ref != "train" else torch.load(os.path.join(train.CKPT, "unet.pt")).get("subset", "all")
+    keep = data.subset(meta, sub)
+    imgs_all, meta = imgs, [meta[i] for i in keep]
+    imgs = imgs_all[keep]
+    lat_ref = lat["mean"][keep].flatten(1)
     pix_ref = torch.from_numpy(imgs).float().div(127.5).sub(1).permute(0, 3, 1, 2).flatten(1)
-    results = {"train_step": step, "steps": a.steps, "sampler": "DDIM eta=0", "seeds": seeds,
+    results = {"train_step": step, "nn_reference": f"{sub} ({len(keep)} images)", "steps": a.steps, "sampler": "DDIM eta=0", "seeds": seeds,
                "n_samples": len(prompts) * a.seeds}
 
     runs = [("guided", a.cfg, prompts)]

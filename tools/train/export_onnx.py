@@ -37,9 +37,9 @@ class TextEncoderExport(torch.nn.Module):
         mask = self.te.causal[:L, :L]
         for blk in self.te.layers:
             h = blk(h, mask=mask)
-        h = self.te.final_norm(h)
-        eos = input_ids.to(torch.int32).argmax(dim=-1)
-        pooled = torch.gather(h, 1, eos.to(torch.int64)[:, None, None].expand(-1, 1, h.shape[2]))[:, 0]
+        eos = input_ids.to(torch.int32).argmax(dim=-1).to(torch.int64)
+        h = self.te.final_norm(h) + self.te.bow(rows.to(torch.int64), eos)[:, None]
+        pooled = torch.gather(h, 1, eos[:, None, None].expand(-1, 1, h.shape[2]))[:, 0]
         return h, pooled
 
 

@@ -52,6 +52,23 @@ def main():
     unet_last = last(r"unet step \d+ mse", os.path.join(train.WORK, "train_unet.log"))
     vae_last = last(r"vae done", os.path.join(train.WORK, "train_vae.log"))
     g, u, c = ev["guided"], ev.get("unguided_cfg1", {}), ev.get("unconditional", {})
+    import data
+    _, meta = data.load()
+    subset = ck.get("subset", "all")
+    n_sub = len(data.subset(meta, subset))
+    if subset == "curated":
+        data_txt = f"""- Training subset: **{n_sub} of the 3786 images**, curated to the emoji an artist is likely to prompt for
+  (`data.subset`/`data.in_curated`): all of Smileys & Emotion, Animals & Nature, Food & Drink and Activities; from
+  Travel & Places the sky & weather, transport and building/geographic subcategories; from Objects clothing,
+  musical instruments, money and tools; from People & Body the hands, body parts and the single-codepoint person
+  and fantasy-person emoji. Left out: skin-tone variants, Flags, Symbols (letters, arrows, signs, zodiac,
+  keycaps), clock faces, most Objects, and the ZWJ person role/activity/sport/family sequences. Reason: in the
+  ~2 h CPU budget each of the 3786 images was seen only ~100 times and the text conditioning did not get past
+  coarse categories; with {n_sub} distinct subjects each is seen several times more often. Prompts for
+  left-out emoji (a flag, a clock) still run, but the model never saw those images."""
+    else:
+        data_txt = f"""- Skin-tone variants are sampled with weight {train.TONE_WEIGHT} relative to a base emoji (they repeat the
+  base's shape)."""
 
     def fig(d, k):
         return f"{100 * d[k]:.1f} %" if k in d else "n/a"
@@ -99,11 +116,14 @@ special_tokens_map.json (max length 77, padded with `<|endoftext|>`).
   quick_gelu, 77 learned positions, final LayerNorm; `pooler_output` is the hidden state at the argmax id (the
   first EOS), as in CLIP. Embeddings: a fixed table maps each of the 49408 CLIP ids to one of
   {len(ck['vocab_ids']) + 1} rows (every id seen in the training captions has its own row; all other ids share
-  row 0, "unknown") — two Gathers in the graph.
+  row 0, "unknown") — two Gathers in the graph. A bag-of-words path adds the LayerNorm-ed, projected mean of the
+  token embeddings of the prompt's words (between BOS and the first EOS) to every output position, a class-like
+  feature that stays distinct for every prompt.
 - **UNet** ({sum(v.numel() for v in ck['ema_unet'].values()):,} parameters): 3 levels at 16x16/8x8/4x4 with channels
   {list(train.UNET_CH)}, one ResBlock per level down and two up, transformer blocks (self-attention,
   cross-attention to the text, MLP) at 8x8, 4x4 and the middle, sinusoidal timestep embedding; the token-mean of
-  `encoder_hidden_states` is also projected into the timestep embedding (global text conditioning).
+  `encoder_hidden_states` is also projected (linear + a small MLP) into the timestep embedding (global text
+  conditioning), and that embedding both shifts and scales (adaptive GroupNorm) the features of every ResBlock.
 
 ## Data and licence
 
@@ -111,10 +131,10 @@ special_tokens_map.json (max length 77, padded with `<|endoftext|>`).
   (1911 emoji + 1875 skin-tone variants), composited on white. The package README states that the
   Android/Google/Noto images are available under the **Apache License 2.0** (googlefonts/noto-emoji); the
   package's own code and metadata are MIT (© Cal Henderson). The dataset is not redistributed here.
-- Captions, sampled per step: the emoji's name (35 %) or one of: short names, "name, subcategory",
-  "subcategory, name", "name emoji"; skin-tone variants add their tone ("…, medium skin tone"). 10 % of captions
-  are dropped to the empty prompt so classifier-free guidance works. Skin-tone variants are sampled with
-  weight {train.TONE_WEIGHT} relative to a base emoji (they repeat the base's shape).
+- Captions, sampled uniformly per step from: the emoji's name, its short names, "name, subcategory",
+  "subcategory, name", "name emoji" (skin-tone variants add their tone, "…, medium skin tone"). 10 % of captions
+  are dropped to the empty prompt so classifier-free guidance works.
+{data_txt}
 - The weights are released under the Apache License 2.0, like the images they were trained on.
 
 ## Training
@@ -124,8 +144,9 @@ exact commands in `tools/train/` (README there).
 
 - VAE: batch 32, Adam 1e-3 (100-step warm-up), horizontal flips; {vae_last or ''}.
   Reconstruction L1 on the dataset (in [-1, 1]): {lat['recon_l1']:.4f}.
-- Text encoder + UNet jointly: batch 32, AdamW 8e-4 (weight decay 0.01), gradient clipping 1.0, EMA 0.999
-  (exported), min-SNR-5 loss weighting; {ev['train_step']} steps ({ev['train_step'] * 32:,} samples).
+- Text encoder + UNet jointly: batch 32, AdamW 8e-4 (weight decay 0.01 on the UNet; the text encoder has no
+  weight decay and a 3x learning rate), gradient clipping 1.0, EMA 0.999 (exported), min-SNR-5 loss weighting
+  times (1 + 1/SNR) capped at 10; {ev['train_step']} steps ({ev['train_step'] * 32:,} samples) in all.
   Last log line: `{unet_last or ''}`.
 {a.history}
 
@@ -137,7 +158,7 @@ The grid (`eval_grid.png`: samples per seed, then the training image the prompt 
 ![evaluation grid](eval_grid.png)
 
 Prompt adherence without any outside model: a sample hits when its nearest training image (squared L2 in the
-VAE latent space, or in pixels) belongs to the prompted **subcategory** (e.g. "red apple" → food-fruit); coarser,
+VAE latent space, or in pixels; reference set: {ev.get('nn_reference', 'all')}) belongs to the prompted **subcategory** (e.g. "red apple" → food-fruit); coarser,
 to the prompted **category** (e.g. Food & Drink, 9 categories); "exact" when it is the prompted emoji itself. Unconditional samples (empty prompt) give the chance level.
 
 | setting | latent-NN category | pixel-NN category | latent-NN subcategory | pixel-NN subcategory | latent-NN exact | pixel-NN exact | s/image (torch, batch {len(ev['seeds']) * 16}) |
@@ -158,9 +179,10 @@ Per prompt (CFG {g['cfg']}, nearest training images in latent space):
 - 64x64 only in practice; other sizes run (the graphs are fully convolutional) but were never trained.
 - Vocabulary: only words that occur in emoji names, short names and subcategories have their own embedding;
   every other CLIP token maps to one shared "unknown" row, so free-form prompts mostly act like an empty prompt.
-- Trained for about an hour on two CPU cores: prompt adherence is weak and images are often blobs in emoji
-  colours rather than recognisable emoji (see the figures above). It is meant to exercise the pipeline
-  (tokenizer → text encoder → UNet with CFG → VAE, previews, samplers, schedules), not to make pictures.
+- Trained for about three hours on two CPU cores: see the judgement above for what it can and cannot draw. It is
+  meant to exercise the pipeline (tokenizer → text encoder → UNet with CFG → VAE, previews, samplers,
+  schedules) and give a first image, not to make art.
+- It reproduces training emoji (at best); it does not compose new subjects from words it has not seen together.
 - The text encoder and UNet are custom tiny architectures: the ONNX graphs are the contract; the configs only
   describe them and cannot be loaded by diffusers' PyTorch classes.
 """

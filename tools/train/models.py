@@ -18,14 +18,24 @@ class ResBlock(nn.Module):
         super().__init__()
         self.n1, self.c1 = gn(cin), nn.Conv2d(cin, cout, 3, padding=1)
         self.t = nn.Linear(temb, cout) if temb else None
+        # adaptive group norm: the (time + global text) embedding also scales the second norm's output
+        # (zero-initialised, so the block starts as a plain additive-embedding ResBlock)
+        self.ts = nn.Linear(temb, cout) if temb else None
+        if self.ts is not None:
+            nn.init.zeros_(self.ts.weight)
+            nn.init.zeros_(self.ts.bias)
         self.n2, self.c2 = gn(cout), nn.Conv2d(cout, cout, 3, padding=1)
         self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
 
     def forward(self, x, t=None):
         h = self.c1(F.silu(self.n1(x)))
         if self.t is not None:
-            h = h + self.t(F.silu(t))[:, :, None, None]
-        h = self.c2(F.silu(self.n2(h)))
+            st = F.silu(t)
+            h = h + self.t(st)[:, :, None, None]
+            h = self.n2(h) * (1 + self.ts(st)[:, :, None, None])
+        else:
+            h = self.n2(h)
+        h = self.c2(F.silu(h))
         return self.skip(x) + h
 
 
@@ -100,6 +110,24 @@ class TextEncoder(nn.Module):
         self.n_rows = n_rows
         mask = torch.full((max_len, max_len), float("-inf")).triu(1)
         self.register_buffer("causal", mask)
+        # bag-of-words path: the mean of the token embeddings over the prompt's word tokens (between BOS and
+        # the first EOS), normalised and projected, is added to every output position. It gives each prompt a
+        # distinct, class-like feature from the first step (the transformer path alone collapsed single-word
+        # prompts onto nearly the same state), and the UNet's token-mean picks it up. It shares the token
+        # table, so it costs only a LayerNorm and a Linear.
+        self.bow_norm = nn.LayerNorm(dim)
+        self.bow_out = nn.Linear(dim, dim)
+        with torch.no_grad():
+            self.bow_out.weight.mul_(0.5)
+            self.bow_out.bias.zero_()
+        self.register_buffer("positions", torch.arange(max_len))
+
+    def bow(self, rows, eos):
+        L = rows.shape[1]
+        pos = self.positions[:L][None]
+        m = ((pos >= 1) & (pos < eos[:, None])).to(torch.float32)[:, :, None]
+        b = (self.tok(rows) * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
+        return self.bow_out(self.bow_norm(b))
 
     def forward(self, ids):
         L = ids.shape[1]
@@ -108,9 +136,9 @@ class TextEncoder(nn.Module):
         mask = self.causal[:L, :L]
         for blk in self.layers:
             h = blk(h, mask=mask)
-        h = self.final_norm(h)
-        eos = ids.to(torch.int32).argmax(dim=-1)  # as CLIP: EOS has the highest id
-        pooled = h[torch.arange(h.shape[0]), eos.long()]
+        eos = ids.to(torch.int32).argmax(dim=-1).long()  # as CLIP: EOS has the highest id
+        h = self.final_norm(h) + self.bow(rows, eos)[:, None]
+        pooled = h[torch.arange(h.shape[0]), eos]
         return h, pooled
 
 
@@ -201,6 +229,10 @@ class UNet(nn.Module):
         self.ctx_proj = nn.Linear(ctx_dim, tdim)
         nn.init.zeros_(self.ctx_proj.weight)
         nn.init.zeros_(self.ctx_proj.bias)
+        # a non-linear global path on the same token-mean (zero-initialised output)
+        self.ctx_mlp = nn.Sequential(nn.Linear(ctx_dim, tdim), nn.SiLU(), nn.Linear(tdim, tdim))
+        nn.init.zeros_(self.ctx_mlp[2].weight)
+        nn.init.zeros_(self.ctx_mlp[2].bias)
         self.conv_in = nn.Conv2d(zc, ch[0], 3, padding=1)
         self.down_res, self.down_attn, self.downs = nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
         skips = [ch[0]]
@@ -236,7 +268,8 @@ class UNet(nn.Module):
     def forward(self, x, t, ctx):
         if t.dim() == 0:
             t = t.reshape(1).expand(x.shape[0])
-        temb = self.temb(timestep_embedding(t, self.tdim0)) + self.ctx_proj(ctx.mean(dim=1))
+        g = ctx.mean(dim=1)
+        temb = self.temb(timestep_embedding(t, self.tdim0)) + self.ctx_proj(g) + self.ctx_mlp(g)
         h = self.conv_in(x)
         hs = [h]
         for i in range(len(self.ch)):

@@ -35,7 +35,7 @@ TEXT_DIM, TEXT_LAYERS, TEXT_HEADS = 192, 2, 4
 UNET_CH, UNET_ATTN, UNET_HEADS = (64, 96, 128), (False, True, True), 4
 BETA_START, BETA_END, T_STEPS = 0.00085, 0.012, 1000  # scaled_linear, as SD1
 CAPTION_DROPOUT = 0.1
-TONE_WEIGHT = 0.1  # relative sampling weight of a skin-tone variant (base emoji = 1)
+TONE_WEIGHT = 0.1  # relative sampling weight of a skin-tone variant (base emoji = 1), --subset all only
 
 
 def log(f, msg):
@@ -207,12 +207,18 @@ def train_unet(a):
                              {"params": list(unet.parameters()), "mult": 1.0}], lr=base_lr, weight_decay=0.01)
     step, path = 0, os.path.join(CKPT, "unet.pt")
     warm_from = 0
-    if a.resume and os.path.exists(path):
-        ck = torch.load(path)
-        te.load_state_dict(ck["te"]); ema_te.load_state_dict(ck["ema_te"])
-        missing = unet.load_state_dict(ck["unet"], strict=False).missing_keys
+    src = a.init_from or (path if a.resume else None)
+    if src and os.path.exists(src):
+        ck = torch.load(src)
+        missing = te.load_state_dict(ck["te"], strict=False).missing_keys
+        ema_te.load_state_dict(ck["ema_te"], strict=False)
+        missing += unet.load_state_dict(ck["unet"], strict=False).missing_keys
         ema_unet.load_state_dict(ck["ema_unet"], strict=False)
         step = ck["step"]; set_rng_state(ck["rng"])
+        missing = [k for k in missing if k != "positions"]  # a buffer, not a parameter
+        if a.init_from:  # warm start from another run (e.g. another subset): fresh optimizer state
+            log(None, f"warm start from {src} (step {step})")
+            missing = missing or ["(warm start)"]
         if missing:  # architecture grew (new zero-initialised modules): keep weights, fresh optimizer state
             log(None, f"new parameters {missing}: optimizer state reset, 100-step re-warmup")
             warm_from = step
@@ -236,14 +242,17 @@ def train_unet(a):
         w_t = w_t * torch.clamp(1 + 1 / snr, max=a.high_t_boost)
     rng = random.Random(a.seed + step)
     # sampling weights: skin-tone variants repeat their base emoji's shape, so each variant counts 0.1
-    weights = torch.tensor([TONE_WEIGHT if m["tone"] else 1.0 for m in meta])
+    keep = set(data.subset(meta, a.subset))
+    weights = torch.tensor([(TONE_WEIGHT if m["tone"] else 1.0) if i in keep else 0.0 for i, m in enumerate(meta)])
+    log(logf, f"training subset {a.subset}: {len(keep)} images")
     t0 = last_ck = time.time()
     avg = None
 
     def checkpoint():
         save(path, {"te": te.state_dict(), "unet": unet.state_dict(), "ema_te": ema_te.state_dict(),
                     "ema_unet": ema_unet.state_dict(), "opt": opt.state_dict(), "step": step,
-                    "rng": rng_state(), "vocab_ids": vocab_ids, "scaling_factor": scaling})
+                    "rng": rng_state(), "vocab_ids": vocab_ids, "scaling_factor": scaling,
+                    "subset": a.subset})
 
     while time.time() - t0 < a.minutes * 60 and step < a.max_steps:
         idx = torch.multinomial(weights, a.batch, replacement=True)
@@ -294,6 +303,8 @@ def main():
     p.add_argument("--high-t-boost", type=float, default=10.0, help="cap of the (1 + 1/SNR) factor; 1 = off")
     p.add_argument("--text-lr-mult", type=float, default=3.0, help="text encoder lr multiplier")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--subset", choices=["curated", "all"], default="curated", help="training images (data.subset)")
+    p.add_argument("--init-from", default=None, help="warm start from this checkpoint (fresh optimizer state)")
     p.add_argument("--ckpt-minutes", type=float, default=4)
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()

@@ -19,6 +19,7 @@ import { TorchGenerator } from '../engine/rng'
 import { SAMPLERS } from '../engine/samplers/index'
 import { runSampler } from '../engine/samplers/run'
 import { SCHEDULE_NAMES, computeSigmas } from '../engine/schedules/index'
+import type { ScheduleContext } from '../engine/schedules/types'
 import type { Denoiser, NoiseSource, SamplerOptions, StepInfo, Tensor } from '../engine/types'
 import { GenerationInputError, ModelFolderError, ModelRunError } from './errors'
 import type { LoadedModel } from './model'
@@ -104,6 +105,8 @@ export interface GenerateOptions {
   onStep?: (info: StepInfo) => void
   log?: (line: string) => void
   signal?: AbortSignal
+  /** What a schedule needs beyond the model: `score_optimal` takes the model's calibrated profile. */
+  scheduleContext?: ScheduleContext
 }
 
 export interface GeneratedImage extends RgbImage {
@@ -118,6 +121,10 @@ export interface GenerateResult {
   unetRows: number
   /** Sampling steps actually run (fewer than `steps` for img2img). */
   stepsRun: number
+  /** The sigmas the sampler ran (for img2img, the tail of the schedule). */
+  sigmas: Float64Array
+  /** The final latents (UNet space), batch rows one after another: what the VAE decoded. */
+  latents: Tensor
   milliseconds: number
 }
 
@@ -304,7 +311,7 @@ export async function generate(model: LoadedModel, request: PipelineRequest, opt
   const { h, w, rowLength } = latentLayout(model, r)
   const B = r.batchSize
 
-  let sigmas: Float64Array = computeSigmas(r.schedule, r.steps, model.sigmas, r.scheduleParams)
+  let sigmas: Float64Array = computeSigmas(r.schedule, r.steps, model.sigmas, r.scheduleParams, options.scheduleContext)
   let base: Float64Array | undefined
   if (request.init) {
     // A1111: run the last int(strength * steps) + 1 intervals of the full schedule.
@@ -354,6 +361,8 @@ export async function generate(model: LoadedModel, request: PipelineRequest, opt
     unetCalls,
     unetRows,
     stepsRun: sigmas.length - 1,
+    sigmas,
+    latents: latent,
     milliseconds: Date.now() - started
   }
 }

@@ -10,7 +10,11 @@ import type { LibrarySink } from '../library/keep'
 import { modelShortHash } from '../library/model-hash'
 import type { FinishedImage, ResultSink } from './result-sink'
 
-/** The grid's varying axes, in the order the service expands them (samplers × schedules × cfg × steps × seeds). */
+/**
+ * The grid's varying axes, in the order the service expands them (samplers × schedules × cfg × steps ×
+ * seeds × axes). A sweep axis is named by its parameter's dotted path ("guidance.rescale"), which is
+ * where the library reads each cell's value from.
+ */
 export function gridAxes(grid: GridSpec): GroupAxis[] {
   const axes: GroupAxis[] = []
   const add = (name: string, values: ReadonlyArray<string | number> | undefined): void => {
@@ -21,6 +25,7 @@ export function gridAxes(grid: GridSpec): GroupAxis[] {
   add('cfg', grid.cfg)
   add('steps', grid.steps)
   add('seed', grid.seeds)
+  for (const a of grid.axes ?? []) add(a.param, a.values)
   return axes
 }
 

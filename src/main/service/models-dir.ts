@@ -1,10 +1,27 @@
-/** Lists the model folders under the models directory (diffusers/Optimum ONNX layout). */
+/**
+ * Lists the model folders under the models directory (diffusers/Optimum ONNX layout), with what the model
+ * picker shows about each: family and variant, size step and native size, read from the folder's JSON
+ * configs by readModelFolder (cheap: no ONNX session is opened, so listing stays instant).
+ */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ModelEntry } from '../../shared/api'
+import { readModelFolder } from '../models/folder'
 import { TINY_DECODER_PATHS } from '../worker/tiny-decoder-paths'
 
-export function listModelFolders(modelsDir: string): ModelEntry[] {
+/** The fields readModelFolder decides; a folder it refuses gets nulls and the reason. */
+function detect(path: string): Pick<ModelEntry, 'family' | 'variant' | 'sizeStep' | 'nativeSize' | 'problem'> {
+  try {
+    const f = readModelFolder(path)
+    return { family: f.family, variant: f.variant, sizeStep: f.vaeScale, nativeSize: { width: f.defaults.width, height: f.defaults.height }, problem: null }
+  } catch (e) {
+    // Listed anyway (with the reason) so the user sees why a folder they copied is not usable.
+    return { family: null, variant: null, sizeStep: 8, nativeSize: null, problem: e instanceof Error ? e.message : String(e) }
+  }
+}
+
+/** `defaultModel` marks the entry a request with an empty model runs on. */
+export function listModelFolders(modelsDir: string, defaultModel?: string): ModelEntry[] {
   if (!existsSync(modelsDir)) return []
   const out: ModelEntry[] = []
   for (const name of readdirSync(modelsDir).sort()) {
@@ -18,7 +35,14 @@ export function listModelFolders(modelsDir: string): ModelEntry[] {
     } catch {
       pipeline = null
     }
-    out.push({ name, path, pipeline, hasTinyDecoder: TINY_DECODER_PATHS.some((p) => existsSync(join(path, p))) })
+    out.push({
+      name,
+      path,
+      pipeline,
+      hasTinyDecoder: TINY_DECODER_PATHS.some((p) => existsSync(join(path, p))),
+      ...detect(path),
+      isDefault: defaultModel !== undefined && (defaultModel === name || defaultModel === path)
+    })
   }
   return out
 }

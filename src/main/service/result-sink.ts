@@ -4,7 +4,8 @@
  * the sink and serves the stored image back to the renderer by id.
  */
 import { randomBytes } from 'node:crypto'
-import type { CellTimings, GridSpec } from '../../shared/api'
+import type { CellMetrics, CellTimings, GridSpec } from '../../shared/api'
+import type { ScoreOptimalUse } from '../../shared/calibration'
 import type { GenerationParams } from '../../shared/params'
 
 export interface FinishedImage {
@@ -16,6 +17,10 @@ export interface FinishedImage {
   height: number
   params: GenerationParams
   timings: CellTimings
+  /** Error against the reference solution, when the grid asked for it (a sweep may record it). */
+  metrics?: CellMetrics
+  /** score_optimal cells: the calibrated profile or the fallback made the schedule. */
+  scoreOptimal?: ScoreOptimalUse
 }
 
 export interface ResultSink {

@@ -5,9 +5,10 @@
  * stays responsive; when the worker dies, the running job is reported failed and a fresh worker takes
  * the next job.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { Worker } from 'node:worker_threads'
 import {
+  EVENT_NAMES,
   expandGrid,
   RequestError,
   type ErrorEvent,
@@ -20,7 +21,8 @@ import {
   type ModelEntry,
   type QueueState
 } from '../../shared/api'
-import type { GenerationParams } from '../../shared/params'
+import type { CalibrateRequest, ProfileInfo } from '../../shared/calibration'
+import { DEFAULT_PARAMS, type GenerationParams } from '../../shared/params'
 import {
   CANCEL_SLOT,
   CONTROL_BYTES,
@@ -33,6 +35,7 @@ import {
 import type { WorkerFactory } from '../worker/spawn'
 import { listModelFolders } from './models-dir'
 import { MemoryResultSink, type ResultSink } from './result-sink'
+import { cachedProfiles, calibrationModelHash, scoreOptimalForJob, storeCalibration } from './score-optimal-jobs'
 
 export interface ServiceOptions {
   workerFactory: WorkerFactory
@@ -42,6 +45,12 @@ export interface ServiceOptions {
   defaultModel?: string
   sink?: ResultSink
   fake?: FakeRunnerOptions
+  /**
+   * Where calibrated score-optimal profiles are cached (the composition root passes
+   * `<libraryDir>/score-optimal`, which `studio evaluate schedules` uses too). Without it, calibrations
+   * still run but are not kept, and `score_optimal` always uses its built-in fallback.
+   */
+  cacheDir?: string
 }
 
 interface Job {
@@ -56,6 +65,8 @@ interface Job {
   cancelRequestedAt: number | null
   /** Result saves still in flight; the job ends after them. */
   saves: Promise<void>[]
+  /** A calibration job's request and how far it got (absent for generation jobs). */
+  calibration?: { request: CalibrateRequest; calls: number; totalCalls: number; trajectory: number; trajectories: number; profile?: ProfileInfo }
 }
 
 /** What the last finished job measured (for the benchmark and diagnostics). */
@@ -84,6 +95,11 @@ export class GenerationService {
     this.sink = opts.sink ?? new MemoryResultSink()
   }
 
+  /** Where model names are looked up, and what an empty name means (other handler groups resolve models the same way). */
+  get models(): { modelsDir: string; defaultModel?: string } {
+    return { modelsDir: this.opts.modelsDir, defaultModel: this.opts.defaultModel }
+  }
+
   //#region events
 
   on<E extends EventName>(name: E, cb: Listener<E>): () => void {
@@ -95,9 +111,7 @@ export class GenerationService {
 
   /** Every event, for transports that forward all of them. */
   onAny(cb: <E extends EventName>(name: E, payload: Events[E]) => void): () => void {
-    const offs = (['studio:queue', 'studio:job', 'studio:progress', 'studio:preview', 'studio:result', 'studio:error'] as const).map((n) =>
-      this.on(n, (p) => cb(n, p))
-    )
+    const offs = EVENT_NAMES.map((n) => this.on(n, (p) => cb(n, p)))
     return () => offs.forEach((off) => off())
   }
 
@@ -125,6 +139,8 @@ export class GenerationService {
   /** The generation calls of the contract (Studio merges them with the other groups); payloads must already be validated (see VALIDATORS). */
   readonly handlers = {
     'studio:generate': async (p) => this.generate(p),
+    'studio:calibrate': async (p) => this.calibrate(p),
+    'studio:calibration:list': async (p) => ({ profiles: await cachedProfiles(this.opts.cacheDir, this.opts.modelsDir, this.modelOrDefault(p.model, 'model')) }),
     'studio:cancel': async (p) => ({ cancelled: this.cancel(p.jobId) }),
     'studio:queue:get': async () => this.queue(),
     'studio:queue:reorder': async (p) => this.reorder(p.jobIds),
@@ -142,9 +158,12 @@ export class GenerationService {
   generate(request: GenerateRequest): { jobId: string } {
     if (this.closed) throw new Error('the generation service has been shut down')
     let params = request.params
-    if (params.model === '') {
-      if (!this.opts.defaultModel) throw new RequestError('params.model', `no model chosen and no default model; put a model folder in ${this.opts.modelsDir} and choose it`)
-      params = { ...params, model: this.opts.defaultModel }
+    if (params.model === '') params = { ...params, model: this.modelOrDefault('', 'params.model') }
+    if (params.img2img && request.initImage) {
+      // The stored params name the init image by content, never by a path the renderer chose (see
+      // src/shared/init-image.ts): whatever label came in is replaced.
+      const digest = createHash('sha256').update(request.initImage).digest('hex').slice(0, 32)
+      params = { ...params, img2img: { ...params.img2img, image: `sha256:${digest}` } }
     }
     const cells = expandGrid(params, request.grid)
     const jobId = `j${randomBytes(9).toString('base64url')}`
@@ -164,6 +183,38 @@ export class GenerationService {
     this.emitQueue()
     this.pump()
     return { jobId }
+  }
+
+  /** Queues a score-optimal calibration of a model; it runs in the worker like any job and can be cancelled. */
+  calibrate(request: CalibrateRequest): { jobId: string } {
+    if (this.closed) throw new Error('the generation service has been shut down')
+    const req = { ...request, model: this.modelOrDefault(request.model, 'model') }
+    const jobId = `j${randomBytes(9).toString('base64url')}`
+    // Not an image job: the queue only shows its model and prompt, the worker gets the request itself.
+    const params: GenerationParams = { ...DEFAULT_PARAMS, model: req.model, prompt: req.prompt }
+    const job: Job = {
+      summary: { jobId, state: 'waiting', prompt: req.prompt, model: req.model, cells: 1, queuedAt: Date.now(), kind: 'calibrate' },
+      serial: ++this.serial,
+      cells: [params],
+      request: { params, preview: { mode: 'off', every: 1 }, grid: null },
+      startedAt: 0,
+      cellSteps: [0],
+      cellDone: [0],
+      cancelRequestedAt: null,
+      saves: [],
+      calibration: { request: req, calls: 0, totalCalls: 0, trajectory: 0, trajectories: req.trajectories }
+    }
+    this.waiting.push(job)
+    this.emit('studio:job', { jobId, state: 'waiting' })
+    this.emitQueue()
+    this.pump()
+    return { jobId }
+  }
+
+  private modelOrDefault(model: string, field: string): string {
+    if (model !== '') return model
+    if (!this.opts.defaultModel) throw new RequestError(field, `no model chosen and no default model; put a model folder in ${this.opts.modelsDir} and choose it`)
+    return this.opts.defaultModel
   }
 
   /** Cancels a waiting job (removes it) or the running one (stops within one model call). */
@@ -207,7 +258,7 @@ export class GenerationService {
   }
 
   listModels(): ModelEntry[] {
-    return listModelFolders(this.opts.modelsDir)
+    return listModelFolders(this.opts.modelsDir, this.opts.defaultModel)
   }
 
   /** Stops the worker; waiting jobs are dropped. */
@@ -262,19 +313,41 @@ export class GenerationService {
     this.emitQueue()
     if (job.request.grid && job.cells.length > 1) this.sink.beginGrid?.(job.summary.jobId, job.request.grid)
     const slot = this.ensureWorker()
-    void slot.ready.then(() => {
-      if (slot.gone || this.running !== job) return
-      slot.w.postMessage({
-        type: 'run',
-        job: {
-          jobId: job.summary.jobId,
-          serial: job.serial,
-          cells: job.cells,
-          preview: job.request.preview,
-          batchCells: job.cells.length > 1
-        }
-      } satisfies ToWorker)
-    })
+    void Promise.all([slot.ready, this.workerMessage(job)]).then(
+      ([, msg]) => {
+        if (slot.gone || this.running !== job) return
+        slot.w.postMessage(msg)
+      },
+      (e: unknown) => {
+        // Preparing failed before the worker saw the job (e.g. a calibration's model cannot be read).
+        if (this.running !== job) return
+        this.emitError({ jobId: job.summary.jobId, cell: null, code: 'model-not-found', message: (e as Error).message ?? String(e) })
+        this.finish(job, 'failed', null)
+      }
+    )
+  }
+
+  /** The worker's message for a job; reads what the job needs from disk first (profiles, model hash). */
+  private async workerMessage(job: Job): Promise<ToWorker> {
+    const { jobId } = job.summary
+    if (job.calibration) {
+      const modelHash = await calibrationModelHash(this.opts.modelsDir, job.calibration.request.model)
+      return { type: 'calibrate', job: { jobId, serial: job.serial, request: job.calibration.request, modelHash } }
+    }
+    const r = job.request
+    return {
+      type: 'run',
+      job: {
+        jobId,
+        serial: job.serial,
+        cells: job.cells,
+        preview: r.preview,
+        batchCells: job.cells.length > 1,
+        ...(r.initImage ? { initImage: r.initImage } : {}),
+        ...(r.grid?.reference ? { reference: true } : {}),
+        scoreOptimal: await scoreOptimalForJob(this.opts.cacheDir, this.opts.modelsDir, job.cells)
+      }
+    }
   }
 
   private onWorkerMessage(m: Exclude<FromWorker, { type: 'ready' }>): void {
@@ -304,6 +377,23 @@ export class GenerationService {
         })
         return
       }
+      case 'reference-progress':
+        // The cell's own steps are done; its reference solve is running. The pace of the steps says
+        // nothing about how long ~400 reference calls take, so no estimate is given.
+        this.emit('studio:progress', {
+          jobId,
+          cell: m.cell,
+          cells: job.cells.length,
+          step: job.cellDone[m.cell],
+          steps: job.cellSteps[m.cell],
+          sigma: 0,
+          elapsedMs: performance.now() - job.startedAt,
+          remainingMs: null,
+          jobStep: job.cellDone.reduce((a, b) => a + b, 0),
+          jobSteps: job.cellSteps.reduce((a, b) => a + b, 0),
+          reference: { calls: m.calls, totalCalls: m.totalCalls }
+        })
+        return
       case 'preview':
         this.emit('studio:preview', {
           jobId,
@@ -318,7 +408,8 @@ export class GenerationService {
         })
         return
       case 'result': {
-        const save = this.sink.save({ jobId, cell: m.cell, png: m.png, width: m.width, height: m.height, params: m.params, timings: m.timings }).then(
+        const extra = { ...(m.metrics ? { metrics: m.metrics } : {}), ...(m.scoreOptimal ? { scoreOptimal: m.scoreOptimal } : {}) }
+        const save = this.sink.save({ jobId, cell: m.cell, png: m.png, width: m.width, height: m.height, params: m.params, timings: m.timings, ...extra }).then(
           (resultId) =>
             this.emit('studio:result', {
               jobId,
@@ -328,7 +419,8 @@ export class GenerationService {
               width: m.width,
               height: m.height,
               params: m.params,
-              timings: m.timings
+              timings: m.timings,
+              ...extra
             }),
           (e: unknown) => this.emitError({ jobId, cell: m.cell, code: 'internal', message: `the image could not be stored: ${(e as Error).message}` })
         )
@@ -336,9 +428,28 @@ export class GenerationService {
         return
       }
       case 'error':
-        this.emitError({ jobId, cell: m.cell, code: m.code, message: m.message })
+        this.emitError({ jobId, cell: m.cell, code: m.code, message: m.message, ...(m.field ? { field: m.field } : {}) })
         return
+      case 'calibration-progress': {
+        const c = job.calibration
+        if (!c) return
+        Object.assign(c, { calls: m.calls, totalCalls: m.totalCalls, trajectory: m.trajectory, trajectories: m.trajectories })
+        this.emitCalibration(job, 'progress')
+        return
+      }
+      case 'calibrated': {
+        const c = job.calibration
+        if (!c) return
+        if (!this.opts.cacheDir) return
+        try {
+          c.profile = storeCalibration(this.opts.cacheDir, m.key, m.profile)
+        } catch (e) {
+          this.emitError({ jobId, cell: null, code: 'internal', message: `the calibrated profile could not be stored in ${this.opts.cacheDir}: ${(e as Error).message}` })
+        }
+        return
+      }
       case 'done':
+        if (job.calibration && m.status === 'completed') this.emitCalibration(job, 'done')
         void Promise.all(job.saves).then(() => this.finish(job, m.status, m.timings))
         return
     }
@@ -374,6 +485,25 @@ export class GenerationService {
 
   private emitError(e: ErrorEvent): void {
     this.emit('studio:error', e)
+  }
+
+  private emitCalibration(job: Job, phase: 'progress' | 'done'): void {
+    const c = job.calibration!
+    const elapsedMs = performance.now() - job.startedAt
+    const fraction = phase === 'done' ? 1 : c.totalCalls > 0 ? c.calls / c.totalCalls : 0
+    this.emit('studio:calibration', {
+      jobId: job.summary.jobId,
+      model: c.request.model,
+      phase,
+      calls: phase === 'done' ? c.totalCalls : c.calls,
+      totalCalls: c.totalCalls,
+      fraction,
+      trajectory: c.trajectory,
+      trajectories: c.trajectories,
+      elapsedMs,
+      remainingMs: fraction > 0 ? (elapsedMs / fraction) * (1 - fraction) : null,
+      ...(phase === 'done' && c.profile ? { profile: c.profile } : {})
+    })
   }
 
   private emitQueue(): void {

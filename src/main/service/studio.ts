@@ -7,10 +7,15 @@
  * Feature handler groups (generation, library, presets, settings, …) each live in their own module and
  * are merged here; `satisfies InvokeHandlers` makes a call missing from the merge a compile error.
  */
+import { join } from 'node:path'
 import type { EventName, Events, InvokeHandlers } from '../../shared/api'
-import { LibrarySink } from '../library/keep'
 import { Library, type ReconcileReport } from '../library/library'
-import { LibraryResultSink } from './library-result-sink'
+import { sweepHandlers } from '../sweep/handlers'
+import { libraryHandlers } from './library-handlers'
+import { LibraryHolder } from './library-holder'
+import { presetHandlers } from './preset-handlers'
+import { settingsHandlers, type SettingsContext } from './settings-handlers'
+import { PromptTokenCounter, promptHandlers } from './prompt-handlers'
 import { GenerationService, type ServiceOptions } from './service'
 
 /** What a transport needs: the calls, the events, and result bytes (the web host's image route). */
@@ -23,6 +28,11 @@ export interface StudioApi {
 export interface StudioOptions extends Omit<ServiceOptions, 'sink'> {
   /** Where results are kept; null keeps them in memory only (tests, --no-library). */
   libraryDir: string | null
+  /**
+   * Where libraryDir came from and where the app's settings file is (see src/main/settings); absent =
+   * an explicit folder and no settings file (tests).
+   */
+  settings?: SettingsContext
 }
 
 export class Studio implements StudioApi {
@@ -30,17 +40,25 @@ export class Studio implements StudioApi {
 
   private constructor(
     readonly service: GenerationService,
-    readonly library: Library | null,
+    /** The library in use, switchable from the settings view; also the service's result sink. */
+    readonly libraries: LibraryHolder,
     /** What the start-up reconcile pass found (null without a library). */
-    readonly reconcile: ReconcileReport | null
+    readonly reconcile: ReconcileReport | null,
+    settings: SettingsContext
   ) {
+    const library = libraries.library
     this.handlers = {
-      ...service.handlers
+      ...service.handlers,
+      ...libraryHandlers(libraries),
+      ...presetHandlers(libraries),
+      ...settingsHandlers(libraries, settings),
+      ...promptHandlers(new PromptTokenCounter(service.models)),
+      ...sweepHandlers({ readResult: (id) => service.sink.read(id), exportsDir: library ? join(library.dir, 'exports') : null })
     } satisfies InvokeHandlers
   }
 
   static async start(opts: StudioOptions): Promise<Studio> {
-    const { libraryDir, ...serviceOpts } = opts
+    const { libraryDir, settings: settingsOpt, ...serviceOpts } = opts
     let library: Library | null = null
     let report: ReconcileReport | null = null
     if (libraryDir !== null) {
@@ -48,8 +66,17 @@ export class Studio implements StudioApi {
       library = started.library
       report = started.report
     }
-    const sink = library ? new LibraryResultSink(new LibrarySink(library), opts.modelsDir) : undefined
-    return new Studio(new GenerationService({ ...serviceOpts, sink }), library, report)
+    const libraries = new LibraryHolder(library, opts.modelsDir)
+    const sink = library ? libraries : undefined
+    // Calibrated score-optimal profiles live beside the images, where `studio evaluate schedules` keeps them.
+    const cacheDir = serviceOpts.cacheDir ?? (libraryDir !== null ? join(libraryDir, 'score-optimal') : undefined)
+    const settings: SettingsContext = settingsOpt ?? { file: null, source: libraryDir !== null ? 'option' : 'off', override: null }
+    return new Studio(new GenerationService({ ...serviceOpts, sink, cacheDir }), libraries, report, settings)
+  }
+
+  /** The library in use now (null when the library is off). */
+  get library(): Library | null {
+    return this.libraries.library
   }
 
   onAny(cb: <E extends EventName>(name: E, payload: Events[E]) => void): () => void {
@@ -63,6 +90,6 @@ export class Studio implements StudioApi {
   /** Stops the worker (after the running job's saves) and closes the library. */
   async close(): Promise<void> {
     await this.service.close()
-    this.library?.close()
+    this.libraries.close()
   }
 }

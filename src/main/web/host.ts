@@ -26,6 +26,7 @@ import {
   type WireFromHost,
   type WireToHost
 } from '../../shared/api'
+import { MAX_INIT_IMAGE_BYTES } from '../../shared/init-image'
 import { dispatch } from '../service/dispatch'
 import type { StudioApi } from '../service/studio'
 import { staticHandler } from './static-files'
@@ -50,7 +51,11 @@ export interface WebHost {
 
 /** A client whose socket buffers more than this gets no preview frames until it catches up. */
 const PREVIEW_BACKPRESSURE_BYTES = 4 << 20
-const MAX_MESSAGE_BYTES = 1 << 20
+/**
+ * Calls are small except an img2img request, which carries its init image (base64 on the wire: 4/3 of
+ * its bytes); only token holders can send anything at all.
+ */
+const MAX_MESSAGE_BYTES = Math.ceil((MAX_INIT_IMAGE_BYTES * 4) / 3) + (1 << 20)
 
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const token = randomBytes(32).toString('hex')

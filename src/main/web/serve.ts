@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { resolveLibraryDir } from '../library/paths'
+import { chooseLibraryDir, settingsFilePath } from '../settings/app-settings'
 import { pickDefaultModel } from '../service/models-dir'
 import { Studio } from '../service/studio'
 import { sourceWorkerFactory } from '../worker/spawn'
@@ -33,9 +33,13 @@ async function main(): Promise<void> {
   const modelsDir = resolve(arg('models') ?? 'models')
   const rendererDir = resolve('out/renderer')
   if (!existsSync(rendererDir)) throw new Error(`${rendererDir} is missing: run "npm run build" first (npm start does it for you)`)
-  const libraryDir = flag('no-library') ? null : resolveLibraryDir(arg('library'))
+  // --library, then $SIGMA_STUDIO_LIBRARY, then the app's setting, then the platform folder.
+  const settingsFile = settingsFilePath()
+  const library = flag('no-library') ? null : chooseLibraryDir({ explicit: arg('library'), settingsFile })
+  const libraryDir = library?.dir ?? null
   const studio = await Studio.start({
     libraryDir,
+    settings: { file: settingsFile, source: library?.source ?? 'off', override: library?.override ?? null },
     workerFactory: sourceWorkerFactory,
     runner: flag('fake') ? 'fake' : 'onnx',
     modelsDir,

@@ -31,6 +31,9 @@ port.on('message', (msg: ToWorker) => {
     case 'run':
       chain = chain.then(() => executor.run(msg.job))
       break
+    case 'calibrate':
+      chain = chain.then(() => executor.calibrate(msg.job))
+      break
     case 'cancel':
       executor.cancel(msg.serial)
       break

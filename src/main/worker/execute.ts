@@ -4,9 +4,12 @@
  * job with exactly one `done` message. Independent of worker_threads so it can be driven directly too.
  */
 import type { CellTimings, ErrorCode } from '../../shared/api'
-import { CANCEL_SLOT, type FromWorker, type JobTimings, type WorkerJob } from '../../shared/worker-protocol'
+import type { ScoreOptimalUse } from '../../shared/calibration'
+import { CANCEL_SLOT, type FromWorker, type JobTimings, type WorkerCalibration, type WorkerJob } from '../../shared/worker-protocol'
+import { validateProfile, type ScoreOptimalProfile } from '../engine/score-optimal/profile'
 import { encodePngRgb } from '../png/encode'
 import { Previewer, type PreviewFrame } from './preview'
+import { ReferenceCache } from './reference-metrics'
 import {
   CancelledError,
   ModelNotFoundError,
@@ -24,6 +27,23 @@ const now = (): number => performance.now()
 
 function zeroCell(): CellTimings {
   return { wallMs: 0, modelMs: 0, modelCalls: 0, previewMs: 0 }
+}
+
+function emptyTimings(): JobTimings {
+  return { wallMs: 0, modelMs: 0, modelCalls: 0, modelRows: 0, previewMs: 0, previewFrames: 0, samplerMs: 0, auxMs: 0, loadMs: 0, encodeMs: 0, modelCallMs: [] }
+}
+
+/**
+ * The job's calibrated score-optimal profile, checked again here (the worker trusts no file contents);
+ * a profile that does not validate falls back to the built-in schedule rather than failing the job.
+ */
+function jobProfile(job: WorkerJob): { profile: ScoreOptimalProfile; use: ScoreOptimalUse } | undefined {
+  if (!job.scoreOptimal) return undefined
+  try {
+    return { profile: validateProfile(job.scoreOptimal.profile), use: job.scoreOptimal.use }
+  } catch {
+    return undefined
+  }
 }
 
 /** Keeps one model warm between jobs and runs jobs one at a time. */
@@ -51,7 +71,7 @@ export class JobExecutor {
     const abort = new AbortController()
     this.running = { serial: job.serial, abort }
     const t0 = now()
-    const jt: JobTimings = { wallMs: 0, modelMs: 0, modelCalls: 0, modelRows: 0, previewMs: 0, previewFrames: 0, samplerMs: 0, auxMs: 0, loadMs: 0, encodeMs: 0, modelCallMs: [] }
+    const jt = emptyTimings()
     let encodeMs = 0
     const cancelled = (): boolean => abort.signal.aborted || Atomics.load(this.control, CANCEL_SLOT) === job.serial
     let status: 'completed' | 'cancelled' | 'failed' = 'completed'
@@ -62,32 +82,7 @@ export class JobExecutor {
       const previewer = new Previewer(model.info, job.preview)
       const cellTimes = job.cells.map(zeroCell)
 
-      const hooksFor = (cell: number): ModelCallHooks => ({
-        async modelCall(rows, run) {
-          if (cancelled()) throw new CancelledError()
-          const t = now()
-          try {
-            return await run()
-          } finally {
-            const dt = now() - t
-            jt.modelMs += dt
-            jt.modelCalls++
-            jt.modelCallMs.push(dt)
-            jt.modelRows += rows
-            cellTimes[cell].modelMs += dt
-            cellTimes[cell].modelCalls++
-          }
-        },
-        async auxCall(run) {
-          if (cancelled()) throw new CancelledError()
-          const t = now()
-          try {
-            return await run()
-          } finally {
-            jt.auxMs += now() - t
-          }
-        }
-      })
+      const hooksFor = (cell: number): ModelCallHooks => this.hooks(jt, cancelled, cellTimes[cell])
 
       let previewChain: Promise<void> = Promise.resolve()
       const onStep = (cell: number) => (r: StepReport) => {
@@ -122,12 +117,45 @@ export class JobExecutor {
         encodeMs += now() - t
         const timing = { ...cellTimes[cell], wallMs: now() - started }
         this.post(
-          { type: 'result', jobId: job.jobId, cell, png, width: img.width, height: img.height, params: job.cells[cell], timings: timing },
+          {
+            type: 'result',
+            jobId: job.jobId,
+            cell,
+            png,
+            width: img.width,
+            height: img.height,
+            params: job.cells[cell],
+            timings: timing,
+            ...(img.metrics ? { metrics: img.metrics } : {}),
+            ...(img.scoreOptimal ? { scoreOptimal: img.scoreOptimal } : {})
+          },
           [png.buffer as ArrayBuffer]
         )
       }
 
-      const request = (cell: number, hooks: ModelCallHooks): CellRequest => ({ params: job.cells[cell], signal: abort.signal, hooks, onStep: onStep(cell) })
+      const scoreOptimal = jobProfile(job)
+      // One cache per job: cells that share prompt, seed, CFG and size share one reference solve.
+      const reference = job.reference ? new ReferenceCache() : undefined
+      const onReferenceProgress = (cell: number) => {
+        let last = -Infinity
+        return (calls: number, totalCalls: number): void => {
+          // A few messages a second are enough for a progress line; the last call always reports.
+          const t = now()
+          if (calls < totalCalls && t - last < 100) return
+          last = t
+          this.post({ type: 'reference-progress', jobId: job.jobId, cell, calls, totalCalls })
+        }
+      }
+      const request = (cell: number, hooks: ModelCallHooks): CellRequest => ({
+        params: job.cells[cell],
+        signal: abort.signal,
+        hooks,
+        onStep: onStep(cell),
+        initImage: job.initImage,
+        scoreOptimal,
+        reference,
+        onReferenceProgress: reference ? onReferenceProgress(cell) : undefined
+      })
 
       if (job.batchCells && job.cells.length > 1 && model.generateMany && model.info.batchable) {
         const started = now()
@@ -152,8 +180,7 @@ export class JobExecutor {
       if (e instanceof CancelledError || cancelled()) status = 'cancelled'
       else {
         status = 'failed'
-        const code: ErrorCode = e instanceof ModelNotFoundError ? 'model-not-found' : isInputError(e) ? 'invalid-request' : 'model-error'
-        this.post({ type: 'error', jobId: job.jobId, cell: null, code, message: describe(e, code) })
+        this.postError(job.jobId, e)
       }
     } finally {
       this.running = null
@@ -162,6 +189,83 @@ export class JobExecutor {
     jt.encodeMs = encodeMs
     jt.samplerMs = Math.max(0, jt.wallMs - jt.modelMs - jt.previewMs - jt.auxMs - jt.loadMs - encodeMs)
     this.post({ type: 'done', jobId: job.jobId, status, timings: jt })
+  }
+
+  /** A score-optimal calibration: progress per model call, the profile as a message, then `done`. */
+  async calibrate(job: WorkerCalibration): Promise<void> {
+    const abort = new AbortController()
+    this.running = { serial: job.serial, abort }
+    const t0 = now()
+    const jt = emptyTimings()
+    const cancelled = (): boolean => abort.signal.aborted || Atomics.load(this.control, CANCEL_SLOT) === job.serial
+    let status: 'completed' | 'cancelled' | 'failed' = 'completed'
+    try {
+      const model = await this.loadModel(job.request.model, jt)
+      this.post({ type: 'started', jobId: job.jobId, model: model.info.name })
+      if (!model.calibrate) throw new Error(`this runner cannot calibrate score_optimal; use an ONNX model`)
+      let lastPost = -Infinity
+      const out = await model.calibrate({
+        request: job.request,
+        modelHash: job.modelHash,
+        signal: abort.signal,
+        hooks: this.hooks(jt, cancelled, zeroCell()),
+        onProgress: (p) => {
+          // Every call would flood the channel on a fast model; a few per second is plenty for a bar.
+          const t = now()
+          if (p.fraction < 1 && t - lastPost < 100) return
+          lastPost = t
+          this.post({ type: 'calibration-progress', jobId: job.jobId, calls: p.calls, totalCalls: p.totalCalls, trajectory: p.trajectory, trajectories: p.trajectories })
+        }
+      })
+      this.post({ type: 'calibrated', jobId: job.jobId, key: out.key, profile: out.profile, resolved: out.resolved })
+    } catch (e) {
+      if (e instanceof CancelledError || cancelled()) status = 'cancelled'
+      else {
+        status = 'failed'
+        this.postError(job.jobId, e)
+      }
+    } finally {
+      this.running = null
+    }
+    jt.wallMs = now() - t0
+    jt.samplerMs = Math.max(0, jt.wallMs - jt.modelMs - jt.auxMs - jt.loadMs)
+    this.post({ type: 'done', jobId: job.jobId, status, timings: jt })
+  }
+
+  /** Hooks that check for cancellation before every call and add its time to the job (and cell). */
+  private hooks(jt: JobTimings, cancelled: () => boolean, cell: CellTimings): ModelCallHooks {
+    return {
+      async modelCall(rows, run) {
+        if (cancelled()) throw new CancelledError()
+        const t = now()
+        try {
+          return await run()
+        } finally {
+          const dt = now() - t
+          jt.modelMs += dt
+          jt.modelCalls++
+          jt.modelCallMs.push(dt)
+          jt.modelRows += rows
+          cell.modelMs += dt
+          cell.modelCalls++
+        }
+      },
+      async auxCall(run) {
+        if (cancelled()) throw new CancelledError()
+        const t = now()
+        try {
+          return await run()
+        } finally {
+          jt.auxMs += now() - t
+        }
+      }
+    }
+  }
+
+  private postError(jobId: string, e: unknown): void {
+    const code: ErrorCode = e instanceof ModelNotFoundError ? 'model-not-found' : isInputError(e) ? 'invalid-request' : 'model-error'
+    const field = isInputError(e) && typeof (e as { field?: unknown }).field === 'string' ? (e as { field: string }).field : undefined
+    this.post({ type: 'error', jobId, cell: null, code, message: describe(e, code), ...(field ? { field } : {}) })
   }
 
   private async loadModel(name: string, jt: JobTimings): Promise<LoadedModel> {

@@ -10,9 +10,10 @@ import { modelSigmas, SD_MODEL_CONFIG } from '../engine/model-sigmas'
 import type { Tensor } from '../engine/types'
 import { createCoalescer } from './coalesce'
 import { latentToRgb, SD1_LATENT_RGB } from './preview'
+import { measureCell } from './reference-metrics'
 import type { CellImage, CellRequest, JobRunner, LatentLayout, LoadedModel, ModelCallHooks, ModelInfo } from './runner'
 import { ModelNotFoundError } from './runner'
-import { cellConditional, sampleCell, type RowModel } from './sample-cell'
+import { cellConditional, cellSigmas, referenceForCell, sampleCell, type RowModel } from './sample-cell'
 
 const SIGMAS = modelSigmas(SD_MODEL_CONFIG)
 
@@ -106,8 +107,20 @@ class FakeModel implements LoadedModel {
     const cond = promptMixture(req.params.prompt, layout)
     const uncond = req.params.negativePrompt ? promptMixture(req.params.negativePrompt, layout) : uncondMixture(layout)
     const model: RowModel = (x, sigmas, branch) => call({ x, sigmas, mixture: branch === 'cond' ? cond : uncond })
-    const latent = await sampleCell(req.params, layout, SIGMAS, cellConditional(model, req.params.batchSize), req.onStep)
-    return req.hooks.auxCall(async () => decodeFake(latent, layout))
+    const p = req.params
+    const scoreOptimal = p.schedule === 'score_optimal'
+    const ctx = scoreOptimal && req.scoreOptimal ? { profile: req.scoreOptimal.profile } : undefined
+    const latent = await sampleCell(p, layout, SIGMAS, cellConditional(model, p.batchSize), req.onStep, ctx)
+    const img = await req.hooks.auxCall(async () => decodeFake(latent, layout))
+    if (scoreOptimal) img.scoreOptimal = req.scoreOptimal?.use ?? { profile: 'fallback' }
+    if (req.reference) {
+      const rowLength = layout.channels * layout.height * layout.width
+      img.metrics = await measureCell(p, { latent: latent.subarray(0, rowLength), rgb: img.rgb, sigma0: cellSigmas(p, SIGMAS, ctx)[0] }, req.reference, async () => {
+        const ref = await referenceForCell(p, layout, SIGMAS, cellConditional(model, 1), req.signal, req.onReferenceProgress)
+        return { latent: ref.x, rgb: decodeFake(ref.x, layout).rgb, sigma0: ref.sigmas[0] }
+      })
+    }
+    return img
   }
 
   generate(req: CellRequest): Promise<CellImage> {

@@ -14,14 +14,30 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import type { GenerationParams } from '../../shared/params'
-import { ModelFolderError } from '../models/errors'
+import { GenerationInputError, ModelFolderError } from '../models/errors'
 import { defaultSessionCache, loadModel, type LoadedModel as OnnxModel, type ModelSessions } from '../models/model'
 import type { HostTensor, RunnableSession } from '../models/onnx/runtime'
 import { ModelSession } from '../models/onnx/runtime'
-import { generate, type PipelineRequest } from '../models/pipeline'
+import { generate, type Img2ImgInput, type PipelineRequest } from '../models/pipeline'
+import { readImageRgb } from '../models/png'
+import { calibrateScoreOptimal, solveReference } from '../models/quality'
+import type { RgbImage } from '../models/vae'
 import type { Tensor } from '../engine/types'
 import { createCoalescer } from './coalesce'
-import type { CellImage, CellRequest, JobRunner, LatentLayout, LatentRgbFactors, LoadedModel, ModelCallHooks, ModelInfo, TinyDecoder } from './runner'
+import { measureCell } from './reference-metrics'
+import type {
+  CalibrationOutput,
+  CalibrationRun,
+  CellImage,
+  CellRequest,
+  JobRunner,
+  LatentLayout,
+  LatentRgbFactors,
+  LoadedModel,
+  ModelCallHooks,
+  ModelInfo,
+  TinyDecoder
+} from './runner'
 import { ModelNotFoundError } from './runner'
 import { TINY_DECODER_PATHS } from './tiny-decoder-paths'
 
@@ -178,8 +194,38 @@ async function openTinyDecoder(dir: string): Promise<TinyDecoder | null> {
   }
 }
 
-function toPipelineRequest(p: GenerationParams): PipelineRequest {
-  if (p.img2img) throw new Error('img2img from the service is not wired yet: give the init image through the CLI for now')
+/**
+ * Decoded init images, per job's bytes and output size: every cell of an img2img grid starts from the
+ * same image, so it is decoded once (the WeakMap lets a finished job's bytes go).
+ */
+const decodedInits = new WeakMap<Uint8Array, Map<string, Promise<RgbImage>>>()
+
+function decodeInit(bytes: Uint8Array, width: number, height: number): Promise<RgbImage> {
+  let bySize = decodedInits.get(bytes)
+  if (!bySize) decodedInits.set(bytes, (bySize = new Map()))
+  const key = `${width}x${height}`
+  let p = bySize.get(key)
+  if (!p) {
+    p = readImageRgb(bytes, width, height).catch((e: unknown) => {
+      // The models layer words it for the CLI (--init); here the request's field is initImage.
+      if (e instanceof GenerationInputError) throw new GenerationInputError(e.code, 'initImage', e.problem, 'send a PNG, JPEG or WebP image')
+      throw e
+    })
+    bySize.set(key, p)
+  }
+  return p
+}
+
+async function initFor(req: CellRequest): Promise<Img2ImgInput | undefined> {
+  const i2i = req.params.img2img
+  if (!i2i) return undefined
+  if (!req.initImage) {
+    throw new GenerationInputError('bad-init-image', 'initImage', 'params.img2img is set but the job carries no init image bytes', 'send the image itself in the request (initImage)')
+  }
+  return { image: await decodeInit(req.initImage, req.params.width, req.params.height), strength: i2i.strength }
+}
+
+function toPipelineRequest(p: GenerationParams, init?: Img2ImgInput): PipelineRequest {
   return {
     prompt: p.prompt,
     negativePrompt: p.negativePrompt,
@@ -194,7 +240,8 @@ function toPipelineRequest(p: GenerationParams): PipelineRequest {
     height: p.height,
     batchSize: p.batchSize,
     guidance: p.guidance,
-    noise: p.noise
+    noise: p.noise,
+    init
   }
 }
 
@@ -211,12 +258,31 @@ class OnnxLoadedModel implements LoadedModel {
 
   private async run(req: CellRequest, model: OnnxModel): Promise<CellImage> {
     const layout = this.layout(req.params)
-    const result = await generate(model, toPipelineRequest(req.params), {
+    const request = toPipelineRequest(req.params, await initFor(req))
+    const scoreOptimal = req.params.schedule === 'score_optimal'
+    const result = await generate(model, request, {
       signal: req.signal,
-      onStep: (s) => req.onStep({ i: s.i, steps: s.steps, sigma: s.sigma, denoised: s.denoised as Tensor, layout })
+      onStep: (s) => req.onStep({ i: s.i, steps: s.steps, sigma: s.sigma, denoised: s.denoised as Tensor, layout }),
+      scheduleContext: scoreOptimal && req.scoreOptimal ? { profile: req.scoreOptimal.profile } : undefined
     })
     const img = result.images[0]
-    return { rgb: img.data, width: img.width, height: img.height }
+    const out: CellImage = { rgb: img.data, width: img.width, height: img.height }
+    if (scoreOptimal) out.scoreOptimal = req.scoreOptimal?.use ?? { profile: 'fallback' }
+    if (req.reference) {
+      const rowLength = layout.channels * layout.height * layout.width
+      out.metrics = await measureCell(
+        req.params,
+        { latent: result.latents.subarray(0, rowLength), rgb: img.data, sigma0: result.sigmas[0] },
+        req.reference,
+        () => solveReference(model, request, req.signal, req.onReferenceProgress)
+      )
+    }
+    return out
+  }
+
+  async calibrate(run: CalibrationRun): Promise<CalibrationOutput> {
+    const { request: r } = run
+    return calibrateScoreOptimal(withHooks(this.model, run.hooks), r, run.modelHash, { signal: run.signal, onProgress: run.onProgress })
   }
 
   generate(req: CellRequest): Promise<CellImage> {

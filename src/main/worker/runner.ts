@@ -5,8 +5,13 @@
  * thin adapter (onnx-runner.ts); fake-runner.ts implements it with an analytic Gaussian-mixture model
  * so that the service can be tested in a real worker thread in milliseconds.
  */
+import type { CellMetrics } from '../../shared/api'
+import type { CalibrateRequest, ScoreOptimalUse } from '../../shared/calibration'
 import type { GenerationParams } from '../../shared/params'
+import type { CalibrationProgress } from '../engine/score-optimal/estimate'
+import type { ScoreOptimalProfile } from '../engine/score-optimal/profile'
 import type { Tensor } from '../engine/types'
+import type { ReferenceCache } from './reference-metrics'
 
 /** One image's latent layout (channels x height x width); a batch row is this many elements. */
 export interface LatentLayout {
@@ -68,6 +73,14 @@ export interface CellRequest {
   signal: AbortSignal
   hooks: ModelCallHooks
   onStep(report: StepReport): void
+  /** img2img: the init image's encoded bytes (present when params.img2img is set). */
+  initImage?: Uint8Array
+  /** The calibrated profile for schedule 'score_optimal' (absent: the built-in fallback). */
+  scoreOptimal?: { profile: ScoreOptimalProfile; use: ScoreOptimalUse }
+  /** Measure the cell against a reference solve; one cache per job so cells share their references. */
+  reference?: ReferenceCache
+  /** Progress of the reference solve this cell started (cells that reuse one report nothing). */
+  onReferenceProgress?(calls: number, totalCalls: number): void
 }
 
 export interface CellImage {
@@ -75,6 +88,23 @@ export interface CellImage {
   rgb: Uint8Array
   width: number
   height: number
+  metrics?: CellMetrics
+  scoreOptimal?: ScoreOptimalUse
+}
+
+/** A calibration as a runner sees it (see src/shared/calibration.ts). */
+export interface CalibrationRun {
+  request: CalibrateRequest
+  modelHash: string
+  signal: AbortSignal
+  hooks: ModelCallHooks
+  onProgress(p: CalibrationProgress): void
+}
+
+export interface CalibrationOutput {
+  key: string
+  profile: ScoreOptimalProfile
+  resolved: { prompt: string; cfg: number; width: number; height: number }
 }
 
 export interface LoadedModel {
@@ -87,6 +117,8 @@ export interface LoadedModel {
    * runs grid cells one after another.
    */
   generateMany?(reqs: CellRequest[]): Promise<CellImage[]>
+  /** Estimates the model's score-optimal profile. Optional: runners without it report a clear error. */
+  calibrate?(run: CalibrationRun): Promise<CalibrationOutput>
   dispose(): Promise<void>
 }
 

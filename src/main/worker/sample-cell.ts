@@ -9,9 +9,11 @@ import type { ConditionalDenoiser } from '../engine/guidance/conditional'
 import { temperatureNoise, temperedStart } from '../engine/guidance/temperature'
 import type { ModelSigmas } from '../engine/model-sigmas'
 import { TorchGenerator, torchNoiseSource } from '../engine/rng'
+import { computeReference, DEFAULT_REFERENCE, type ReferenceResult } from '../engine/reference/reference'
 import { runSampler } from '../engine/samplers/run'
 import { computeSigmas } from '../engine/schedules/index'
-import type { SamplerOptions, Tensor } from '../engine/types'
+import type { ScheduleContext } from '../engine/schedules/types'
+import type { Denoiser, NoiseSource, SamplerOptions, Tensor } from '../engine/types'
 import type { LatentLayout, StepReport } from './runner'
 
 /** x0-estimates for a stack of rows (each `rowLength` long), each row with its own sigma and branch. */
@@ -29,23 +31,10 @@ export function cellConditional(model: RowModel, rows: number): ConditionalDenoi
   }
 }
 
-/** Runs one cell to its final latent (all batch rows). */
-export async function sampleCell(
-  params: GenerationParams,
-  layout: LatentLayout,
-  sigmaTable: ModelSigmas,
-  model: ConditionalDenoiser,
-  onStep: (r: StepReport) => void
-): Promise<Tensor> {
-  const rowLength = layout.channels * layout.height * layout.width
-  const n = rowLength * params.batchSize
-  const sigmas = computeSigmas(params.schedule, params.steps, sigmaTable, params.scheduleParams)
-  const gen = new TorchGenerator(BigInt(params.seed))
-  const tau = params.noise.temperature
-  const noise = temperatureNoise(torchNoiseSource(gen, n), tau === 0 ? 1e-9 : tau)
-  const x = temperedStart(gen.randn(n), sigmas[0], tau === 0 ? 1e-9 : tau)
+/** The cell's guidance chain over the conditional model (the same for sampling and its reference). */
+function cellDenoiser(params: GenerationParams, rowLength: number, model: ConditionalDenoiser, noise: NoiseSource): Denoiser {
   const g = params.guidance
-  const denoiser = composeGuidance(model, {
+  return composeGuidance(model, {
     scale: params.cfg,
     rowLength,
     interval: g.interval ? { sigmaLo: g.interval[0], sigmaHi: g.interval[1] } : undefined,
@@ -54,10 +43,55 @@ export async function sampleCell(
     clipSample: g.clipSample !== null ? { range: g.clipSample } : undefined,
     noiseInjection: params.noise.noiseInjection > 0 ? { gamma: params.noise.noiseInjection, noise } : undefined
   })
+}
+
+/** The cell's sigmas; `ctx` carries a calibrated profile for score_optimal. */
+export function cellSigmas(params: GenerationParams, sigmaTable: ModelSigmas, ctx?: ScheduleContext): Float64Array {
+  return computeSigmas(params.schedule, params.steps, sigmaTable, params.scheduleParams, ctx)
+}
+
+/** Runs one cell to its final latent (all batch rows). */
+export async function sampleCell(
+  params: GenerationParams,
+  layout: LatentLayout,
+  sigmaTable: ModelSigmas,
+  model: ConditionalDenoiser,
+  onStep: (r: StepReport) => void,
+  ctx?: ScheduleContext
+): Promise<Tensor> {
+  const rowLength = layout.channels * layout.height * layout.width
+  const n = rowLength * params.batchSize
+  const sigmas = cellSigmas(params, sigmaTable, ctx)
+  const gen = new TorchGenerator(BigInt(params.seed))
+  const tau = params.noise.temperature
+  const noise = temperatureNoise(torchNoiseSource(gen, n), tau === 0 ? 1e-9 : tau)
+  const x = temperedStart(gen.randn(n), sigmas[0], tau === 0 ? 1e-9 : tau)
+  const denoiser = cellDenoiser(params, rowLength, model, noise)
   const steps = sigmas.length - 1
   return runSampler(params.sampler, denoiser, x, sigmas, {
     noise,
     options: params.samplerOptions as SamplerOptions,
     onStep: (info) => onStep({ i: info.i, steps: info.steps || steps, sigma: info.sigma, denoised: info.denoised, layout })
   })
+}
+
+/**
+ * The reference solve for image 0 of a cell (engine DEFAULT_REFERENCE) from the same unit noise its
+ * sampling starts from, through the same guidance; `model` must be a one-row conditional denoiser.
+ * Only called for comparable cells, which inject no noise.
+ */
+export function referenceForCell(
+  params: GenerationParams,
+  layout: LatentLayout,
+  sigmaTable: ModelSigmas,
+  model: ConditionalDenoiser,
+  signal?: AbortSignal,
+  onProgress?: (calls: number, totalCalls: number) => void
+): Promise<ReferenceResult> {
+  const rowLength = layout.channels * layout.height * layout.width
+  const gen = new TorchGenerator(BigInt(params.seed))
+  const tau = params.noise.temperature === 0 ? 1e-9 : params.noise.temperature
+  const unused: NoiseSource = { next: () => { throw new Error('reference: a noise-free solve drew noise') } }
+  const denoiser = cellDenoiser({ ...params, noise: { ...params.noise, noiseInjection: 0 } }, rowLength, model, unused)
+  return computeReference(denoiser, gen.randn(rowLength), sigmaTable, DEFAULT_REFERENCE, { signal, startScale: (s) => tau * s, onProgress })
 }

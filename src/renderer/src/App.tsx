@@ -1,9 +1,14 @@
-import { useMemo, useState } from 'react'
+import { useEffect, useMemo } from 'react'
 import { SAMPLERS, SCHEDULES } from '../../shared/catalogue'
 import { studioClient } from './api'
 import { CompareView } from './features/compare/CompareView'
 import { GalleryPanel, useGalleryEvents } from './features/gallery/GalleryPanel'
 import { GeneratePanel } from './features/generate/GeneratePanel'
+import { LibraryPanel } from './features/library/LibraryPanel'
+import { PresetsPanel } from './features/presets/PresetsPanel'
+import { SettingsPanel } from './features/settings/SettingsPanel'
+import { SweepPanel, useSweepEvents } from './features/sweep/SweepPanel'
+import { showView, useUiStore } from './store/ui'
 
 /**
  * The studio shell: a generate view (when a studio API is reachable) and the catalogue of samplers
@@ -13,7 +18,13 @@ export function App(): React.JSX.Element {
   const client = useMemo(() => studioClient(), [])
   // Connected here, not in the panel, so a grid keeps filling in while another tab is shown.
   useGalleryEvents(client)
-  const [view, setView] = useState<'generate' | 'gallery' | 'compare' | 'catalogue'>(client ? 'generate' : 'catalogue')
+  useSweepEvents(client)
+  // The view lives in the ui slice so features can switch it ("Use these settings" opens Generate).
+  const view = useUiStore((s) => s.view)
+  const setView = showView
+  useEffect(() => {
+    if (!client) showView('catalogue')
+  }, [client])
   return (
     <main className="shell">
       <header>
@@ -28,8 +39,20 @@ export function App(): React.JSX.Element {
               <button type="button" aria-pressed={view === 'gallery'} onClick={() => setView('gallery')}>
                 Gallery
               </button>
+              <button type="button" aria-pressed={view === 'sweep'} onClick={() => setView('sweep')}>
+                Sweep
+              </button>
               <button type="button" aria-pressed={view === 'compare'} onClick={() => setView('compare')}>
                 Compare
+              </button>
+              <button type="button" aria-pressed={view === 'library'} onClick={() => setView('library')}>
+                Library
+              </button>
+              <button type="button" aria-pressed={view === 'presets'} onClick={() => setView('presets')}>
+                Presets
+              </button>
+              <button type="button" aria-pressed={view === 'settings'} onClick={() => setView('settings')}>
+                Settings
               </button>
             </>
           )}
@@ -48,7 +71,11 @@ export function App(): React.JSX.Element {
           </p>
         ))}
       {view === 'gallery' && client && <GalleryPanel client={client} />}
+      {view === 'sweep' && client && <SweepPanel client={client} />}
       {view === 'compare' && <CompareView />}
+      {view === 'library' && client && <LibraryPanel client={client} />}
+      {view === 'presets' && client && <PresetsPanel client={client} />}
+      {view === 'settings' && client && <SettingsPanel client={client} />}
       {view === 'catalogue' && <Catalogue />}
     </main>
   )

@@ -5,8 +5,7 @@
  * pixel space. `score_optimal` is calibrated on the model first (Williams et al. 2024), from the same
  * guided denoiser, and the profile is cached in the library folder by model hash and settings.
  */
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { resolveLibraryDir } from '../../library/paths'
 import { modelShortHash } from '../../library/model-hash'
@@ -15,11 +14,12 @@ import { parseDevice } from '../../models/onnx/runtime'
 import { guidedDenoiser, latentLayout, resolveRequest } from '../../models/pipeline'
 import { decodeLatents } from '../../models/vae'
 import { EVALUATION_SAMPLERS, evaluateSchedules, evaluationSchedules, formatEvaluation } from '../../engine/reference/evaluate'
-import { estimateScoreOptimalProfile } from '../../engine/score-optimal/estimate'
-import { profileCacheKey, validateProfile, type ScoreOptimalProfile } from '../../engine/score-optimal/profile'
+import { estimateScoreOptimalProfile, resolveSettings } from '../../engine/score-optimal/estimate'
+import { validateProfile, type ScoreOptimalProfile } from '../../engine/score-optimal/profile'
 import { TorchGenerator } from '../../engine/rng'
 import type { Denoiser } from '../../engine/types'
-import { writeFileAtomic } from '../../util/atomic-write'
+import { CALIBRATION_SEED_BASE, calibrationKey } from '../../models/quality'
+import { profileFile, writeProfile } from '../../service/profile-cache'
 import { CliUsageError, formatOptions, parseOptions, type OptionSpec } from './args'
 import { resolveModelDir } from './model-dir'
 import type { Command, CommandIo } from './types'
@@ -64,7 +64,8 @@ async function scoreOptimalProfile(
   settings: { trajectories: number; intervals: number },
   io: CommandIo
 ): Promise<ScoreOptimalProfile> {
-  const file = cacheDir ? join(cacheDir, `${createHash('sha256').update(key).digest('hex').slice(0, 24)}.json`) : null
+  // The app's 'studio:calibrate' reads and writes the same files (src/main/service/profile-cache.ts).
+  const file = cacheDir ? profileFile(cacheDir, key) : null
   if (file && existsSync(file)) {
     try {
       const p = validateProfile(JSON.parse(readFileSync(file, 'utf8')))
@@ -92,10 +93,7 @@ async function scoreOptimalProfile(
     }
   })
   io.err(`calibrated score_optimal in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
-  if (file && cacheDir) {
-    mkdirSync(cacheDir, { recursive: true })
-    writeFileAtomic(file, JSON.stringify(profile))
-  }
+  if (file && cacheDir) writeProfile(cacheDir, key, profile)
   return profile
 }
 
@@ -139,13 +137,10 @@ export const evaluateCommand: Command = {
     const decode = async (latent: Float64Array): Promise<Uint8Array> => (await decodeLatents(model, latent, 1, h, w))[0].data
 
     const hash = await modelShortHash(modelDir)
-    const key = profileCacheKey(
-      { modelHash: hash, width: r.width, height: r.height, cfg: r.cfg, prompt: r.prompt, negative: r.negativePrompt },
-      { sigmaMin: model.sigmas.sigmaMin, sigmaMax: model.sigmas.sigmaMax, intervals, trajectories, cost: 'symmetric', integrator: 'dpmpp_2m', floorRel: 1e-12, smooth: 1, rows: 1 }
-    )
+    const key = calibrationKey(hash, r, resolveSettings({ sigmaMin: model.sigmas.sigmaMin, sigmaMax: model.sigmas.sigmaMax, intervals, trajectories }))
     const cacheDir = o['no-cache'] ? null : join(resolveLibraryDir(o.library as string | undefined), 'score-optimal')
     // Calibration trajectories use seeds far from the evaluation seeds, so the profile is not fitted to them.
-    const profile = await scoreOptimalProfile(model, denoise, (k) => startNoise(1_000_000 + k), key, cacheDir, { trajectories, intervals }, io)
+    const profile = await scoreOptimalProfile(model, denoise, (k) => startNoise(CALIBRATION_SEED_BASE + k), key, cacheDir, { trajectories, intervals }, io)
 
     const family = model.folder.family === 'sdxl' ? 'sdxl' : 'sd1'
     let lastLabel = ''

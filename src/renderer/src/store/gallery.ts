@@ -6,7 +6,8 @@
  * (zustand "Transient updates"), so streaming frames never re-render React components.
  */
 import { defineSlice } from './root'
-import type { PreviewEvent } from '../../../shared/api'
+import type { CellMetrics, PreviewEvent } from '../../../shared/api'
+import type { ScoreOptimalUse } from '../../../shared/calibration'
 
 export interface GalleryDraft {
   model: string
@@ -20,6 +21,8 @@ export interface GalleryDraft {
   cfg: number
   width: number
   height: number
+  /** Measure each cell against a reference solve of the same ODE (GridSpec.reference). */
+  reference: boolean
 }
 
 export type CellStatus = 'waiting' | 'running' | 'done' | 'cancelled' | 'failed'
@@ -36,6 +39,12 @@ export interface GalleryCell {
   url: string | null
   wallMs: number | null
   modelCalls: number | null
+  /** Error against the reference, when the run asked for it. */
+  metrics: CellMetrics | null
+  /** For score_optimal cells: calibrated profile or fallback. */
+  scoreOptimal: ScoreOptimalUse | null
+  /** While this cell's reference solution is being solved: calls made and needed. */
+  reference: { calls: number; totalCalls: number } | null
 }
 
 export type GalleryStatus = 'idle' | 'starting' | 'running' | 'completed' | 'cancelled' | 'failed'
@@ -68,7 +77,8 @@ export const initialGalleryState: GalleryState = {
     seed: '42',
     cfg: 5,
     width: 64,
-    height: 64
+    height: 64,
+    reference: false
   },
   jobId: null,
   run: 0,

@@ -5,19 +5,47 @@
  */
 import { defineSlice } from './root'
 import type { JobSummary, PreviewEvent, ProgressEvent, QueueState } from '../../../shared/api'
-import { DEFAULT_PARAMS } from '../../../shared/params'
+import { DEFAULT_PARAMS, type GenerationParams, type GuidanceSettings, type NoiseModifiers } from '../../../shared/params'
+
+/**
+ * How the seed changes between jobs: 'random' draws a fresh seed for every job (shown once it is sent),
+ * 'fixed' reuses the seed field as is, 'increment' uses it and then adds one (A1111's "seed + 1" habit).
+ */
+export type SeedMode = 'random' | 'fixed' | 'increment'
 
 export interface Draft {
+  /** '' = the service's default model. */
   model: string
   prompt: string
+  negativePrompt: string
   sampler: string
+  samplerOptions: Record<string, number | string>
+  schedule: string
+  scheduleParams: Record<string, number>
   steps: number
   cfg: number
+  /** As typed (a decimal string); validated when a job is sent, so a half-typed seed is not lost. */
+  seed: string
+  seedMode: SeedMode
+  width: number
+  height: number
+  batchSize: number
+  /** Kept whole so a preset's or result's guidance and noise settings survive a round trip. */
+  guidance: GuidanceSettings
+  noise: NoiseModifiers
+  previewEvery: number
+  previewsOn: boolean
+}
+
+/** One finished image of the shown job. */
+export interface ResultThumb {
+  resultId: string
+  url: string
   seed: string
   width: number
   height: number
-  previewEvery: number
-  previewsOn: boolean
+  /** Wall time of this image, ms. */
+  wallMs: number
 }
 
 export interface GenerateState {
@@ -29,32 +57,46 @@ export interface GenerateState {
   /** The latest preview frame (drawn by a subscription, not rendered). */
   preview: PreviewEvent | null
   previewFrames: number
-  /** Object URL of the finished image. */
+  /** Object URL of the finished image (the newest one of the shown job). */
   resultUrl: string | null
+  /** Every image the shown job finished so far (a batch has several), newest last. */
+  results: ResultThumb[]
   error: string | null
   /** The service's queue as last reported. */
   queue: QueueState | null
+  /** The seed the last job this view sent actually used (what "reuse last seed" puts back). */
+  lastSeed: string | null
 }
 
 export const initialGenerateState: GenerateState = {
   draft: {
     model: '',
     prompt: 'a smiling cat face',
+    negativePrompt: '',
     sampler: DEFAULT_PARAMS.sampler,
+    samplerOptions: {},
+    schedule: DEFAULT_PARAMS.schedule,
+    scheduleParams: {},
     steps: 20,
     cfg: 5,
     seed: '42',
+    seedMode: 'fixed',
     width: 64,
     height: 64,
+    batchSize: 1,
+    guidance: { ...DEFAULT_PARAMS.guidance },
+    noise: { ...DEFAULT_PARAMS.noise },
     previewEvery: 1,
     previewsOn: true
   },
+  lastSeed: null,
   jobId: null,
   status: 'idle',
   progress: null,
   preview: null,
   previewFrames: 0,
   resultUrl: null,
+  results: [],
   error: null,
   queue: null
 }
@@ -73,11 +115,21 @@ export const generateSelectors = {
   busy: (s: GenerateState): boolean => s.status === 'starting' || s.status === 'waiting' || s.status === 'running',
   // A constant empty list: a fresh [] per call would make zustand re-render forever.
   waiting: (s: GenerateState): readonly JobSummary[] => s.queue?.waiting ?? NO_JOBS,
+  /** Jobs that run before the shown one while it waits (the running job counts), or null when it is not waiting. */
+  ahead: (s: GenerateState): number | null => {
+    if (s.status !== 'waiting' || !s.jobId || !s.queue) return null
+    const i = s.queue.waiting.findIndex((j) => j.jobId === s.jobId)
+    return i < 0 ? null : i + (s.queue.running ? 1 : 0)
+  },
   progressLine: (s: GenerateState): string => {
     const p = s.progress
     if (s.error) return s.error
     if (s.status === 'idle') return 'Ready.'
-    if (s.status === 'starting' || s.status === 'waiting') return 'Waiting for the worker…'
+    if (s.status === 'starting') return 'Sending the job…'
+    if (s.status === 'waiting') {
+      const ahead = generateSelectors.ahead(s)
+      return ahead === null ? 'Waiting for the worker…' : ahead === 0 ? 'Waiting (next)' : `Waiting (${ahead} ahead)`
+    }
     if (!p) return s.status === 'running' ? 'Loading the model…' : s.status
     const eta = p.remainingMs === null ? '' : `, about ${(p.remainingMs / 1000).toFixed(1)} s left`
     const cell = p.cells > 1 ? ` (cell ${p.cell + 1}/${p.cells})` : ''
@@ -88,4 +140,61 @@ export const generateSelectors = {
 
 export function setDraft(patch: Partial<Draft>): void {
   useGenerateStore.setState((s) => ({ draft: { ...s.draft, ...patch } }))
+}
+
+/**
+ * The full generation parameters the form currently describes ('' model = the default model). The seed is
+ * the seed field as shown; in 'random' mode a job draws its own (see the generate actions), so a preset
+ * saved from here keeps the last seed used rather than a seed nobody saw.
+ */
+export function draftParams(): GenerationParams {
+  const d = useGenerateStore.getState().draft
+  return {
+    model: d.model,
+    prompt: d.prompt,
+    negativePrompt: d.negativePrompt,
+    sampler: d.sampler,
+    samplerOptions: { ...d.samplerOptions },
+    schedule: d.schedule,
+    scheduleParams: { ...d.scheduleParams },
+    steps: d.steps,
+    cfg: d.cfg,
+    seed: d.seed,
+    width: d.width,
+    height: d.height,
+    batchSize: d.batchSize,
+    guidance: { ...d.guidance, interval: d.guidance.interval ? [d.guidance.interval[0], d.guidance.interval[1]] : null },
+    noise: { ...d.noise },
+    // The form has no init-image field, so it never sends img2img.
+    img2img: null
+  }
+}
+
+/**
+ * Puts a result's or preset's parameters back into the form. The seed mode becomes 'fixed' so the next
+ * job reproduces exactly what was loaded; preview settings (a property of this view, not of an image)
+ * are kept.
+ */
+export function loadParamsIntoDraft(p: GenerationParams): void {
+  useGenerateStore.setState((s) => ({
+    draft: {
+      ...s.draft,
+      model: p.model,
+      prompt: p.prompt,
+      negativePrompt: p.negativePrompt,
+      sampler: p.sampler,
+      samplerOptions: { ...p.samplerOptions },
+      schedule: p.schedule,
+      scheduleParams: { ...p.scheduleParams },
+      steps: p.steps,
+      cfg: p.cfg,
+      seed: p.seed,
+      seedMode: 'fixed',
+      width: p.width,
+      height: p.height,
+      batchSize: p.batchSize,
+      guidance: { ...DEFAULT_PARAMS.guidance, ...p.guidance },
+      noise: { ...DEFAULT_PARAMS.noise, ...p.noise }
+    }
+  }))
 }

@@ -7,6 +7,7 @@ import { memo, useEffect, useRef } from 'react'
 import { pick, useCompareStore } from '../../store/compare'
 import { useGalleryStore } from '../../store/gallery'
 import { cellLabel } from './actions'
+import { metricsLabel, referenceState, scoreOptimalLabel } from './metrics-label'
 
 export const GalleryCellView = memo(function GalleryCellView({ index }: { index: number }): React.JSX.Element | null {
   const cell = useGalleryStore((s) => s.cells[index])
@@ -34,6 +35,8 @@ export const GalleryCellView = memo(function GalleryCellView({ index }: { index:
   if (!cell) return null
   const label = cellLabel(cell)
   const url = cell.url
+  const metrics = cell.metrics ? metricsLabel(cell.metrics) : null
+  const profile = cell.scoreOptimal ? scoreOptimalLabel(cell.scoreOptimal) : null
   return (
     <figure className={`gallery-cell ${cell.status}`} data-cell={index} data-status={cell.status} aria-label={label} title={label}>
       <div className="frame">
@@ -43,7 +46,7 @@ export const GalleryCellView = memo(function GalleryCellView({ index }: { index:
             <img src={url} alt={`Result: ${label}`} width={160} height={160} />
           </button>
         )}
-        {!url && <span className="state">{cell.status === 'running' ? `${cell.step}/${cell.steps}` : cell.status}</span>}
+        {!url && <span className="state">{cell.status !== 'running' ? cell.status : cell.reference ? referenceState(cell.reference) : `${cell.step}/${cell.steps}`}</span>}
       </div>
       <figcaption>
         <span className="meta">{url && cell.wallMs !== null ? `${(cell.wallMs / 1000).toFixed(2)} s · ${cell.modelCalls} calls` : '\u00a0'}</span>
@@ -56,6 +59,16 @@ export const GalleryCellView = memo(function GalleryCellView({ index }: { index:
           </button>
         </span>
       </figcaption>
+      {metrics && (
+        <p className={`metrics${cell.metrics?.comparable ? '' : ' not-comparable'}`} title={metrics.title}>
+          {metrics.text}
+        </p>
+      )}
+      {profile && (
+        <p className={`profile ${cell.scoreOptimal?.profile}`} title={profile.title}>
+          {profile.text}
+        </p>
+      )}
     </figure>
   )
 })

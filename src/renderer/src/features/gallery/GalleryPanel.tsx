@@ -8,6 +8,7 @@ import { gridCellCount, MAX_GRID_CELLS, type ModelEntry } from '../../../../shar
 import type { StudioClient } from '../../api'
 import { gallerySelectors, setGalleryDraft, useGalleryStore } from '../../store/gallery'
 import { cancelGallery, connectGalleryEvents, runGallery, samplerName, scheduleName } from './actions'
+import { CalibrateControl } from './CalibrateControl'
 import { GalleryCellView } from './GalleryCell'
 import { GalleryOverlay } from './Overlay'
 import './gallery.css'
@@ -119,6 +120,13 @@ export function GalleryPanel({ client }: { client: StudioClient }): React.JSX.El
                 </select>
               </label>
             </div>
+            <div className="row">
+              <label className="inline" title="Solve the same ODE from the same noise at 200 Heun steps and show each cell's RMSE (latent) and PSNR (pixels) against it; about 400 extra model calls per seed">
+                <input type="checkbox" data-reference checked={draft.reference === true} onChange={(e) => setGalleryDraft({ reference: e.target.checked })} />
+                compare against a reference
+              </label>
+            </div>
+            {draft.schedules.includes('score_optimal') && <CalibrateControl client={client} />}
             <div className="row">
               <button type="submit" disabled={!canRun || busy}>
                 Run gallery

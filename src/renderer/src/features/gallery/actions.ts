@@ -40,7 +40,7 @@ function handle(client: StudioClient, ev: Held): void {
     case 'studio:progress': {
       const p = ev.payload
       const c = s.cells[p.cell]
-      if (c && c.status !== 'done') patchCell(p.cell, { status: 'running', step: p.step })
+      if (c && c.status !== 'done') patchCell(p.cell, { status: 'running', step: p.step, reference: p.reference ?? null })
       return
     }
     case 'studio:preview': {
@@ -54,7 +54,16 @@ function handle(client: StudioClient, ev: Held): void {
         (img) => {
           if (get().jobId !== r.jobId) return
           const url = URL.createObjectURL(new Blob([img.data as BlobPart], { type: img.mime }))
-          patchCell(r.cell, { status: 'done', url, step: r.params.steps, wallMs: r.timings.wallMs, modelCalls: r.timings.modelCalls })
+          patchCell(r.cell, {
+            status: 'done',
+            url,
+            step: r.params.steps,
+            wallMs: r.timings.wallMs,
+            modelCalls: r.timings.modelCalls,
+            metrics: r.metrics ?? null,
+            scoreOptimal: r.scoreOptimal ?? null,
+            reference: null
+          })
         },
         (e: Error) => {
           patchCell(r.cell, { status: 'failed' })
@@ -117,7 +126,9 @@ export async function runGallery(client: StudioClient): Promise<void> {
   // Same order as the service's expandGrid: samplers x schedules x cfg x steps x seeds.
   for (const sampler of samplers)
     for (const schedule of schedules)
-      for (const n of steps) cells.push({ index: cells.length, sampler, schedule, steps: n, status: 'waiting', step: 0, url: null, wallMs: null, modelCalls: null })
+      for (const n of steps) {
+        cells.push({ index: cells.length, sampler, schedule, steps: n, status: 'waiting', step: 0, url: null, wallMs: null, modelCalls: null, metrics: null, scoreOptimal: null, reference: null })
+      }
   releaseImages(s.cells)
   held = []
   set({
@@ -145,7 +156,7 @@ export async function runGallery(client: StudioClient): Promise<void> {
         height: d.height
       },
       preview: { mode: 'auto', every: 1 },
-      grid: { samplers, schedules, steps }
+      grid: { samplers, schedules, steps, ...(d.reference ? { reference: true } : {}) }
     })
     set({ jobId, status: 'running' })
     const replay = held

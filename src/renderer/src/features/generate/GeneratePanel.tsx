@@ -1,117 +1,136 @@
-/** A minimal generate view: prompt, model, sampler, steps, generate/cancel, live preview, progress, result. */
-import { useEffect, useState } from 'react'
-import { SAMPLERS } from '../../../../shared/catalogue'
-import type { ModelEntry } from '../../../../shared/api'
+/**
+ * The generate view: the form on the left (model, prompts with token counts, sampler and schedule with
+ * their descriptions, steps, CFG, size, batch, seed), the output on the right (live preview and result in
+ * fixed-size frames, progress bar, the batch's images, the queue). Ctrl/Cmd+Enter generates and Esc
+ * cancels from anywhere in the view.
+ */
+import { useEffect, useRef } from 'react'
+import { LIMITS } from '../../../../shared/params'
 import type { StudioClient } from '../../api'
-import { generateSelectors, setDraft, useGenerateStore } from '../../store/generate'
-import { cancelGeneration, connectGenerateEvents, startGeneration } from './actions'
-import { PreviewCanvas } from './PreviewCanvas'
-import { QueueList } from './QueueList'
+import { AdvancedFields } from '../../components/AdvancedFields'
+import { ModelSelect, resolveModel, useModels } from '../../components/ModelSelect'
+import { PromptField } from '../../components/PromptField'
+import { SamplerSelect, ScheduleSelect } from '../../components/SamplerSelect'
+import { SeedField } from '../../components/SeedField'
+import { SizeField } from '../../components/SizeField'
+import { generateSelectors, initialGenerateState, setDraft, useGenerateStore } from '../../store/generate'
+import { cancelGeneration, chooseModel, chooseSampler, chooseSchedule, ensureGenerateEvents, reuseLastSeed, startGeneration } from './actions'
+import { draftErrors } from './draft-errors'
+import { GenerateOutput } from './GenerateOutput'
+import { SHORTCUT_HINTS, useShortcuts } from './shortcuts'
 import './generate.css'
+
+/** A number input's value: '' while the field is empty or half-typed (NaN), so typing is not fought. */
+const shown = (n: number): number | '' => (Number.isNaN(n) ? '' : n)
 
 export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.Element {
   const draft = useGenerateStore((s) => s.draft)
   const busy = useGenerateStore(generateSelectors.busy)
-  const line = useGenerateStore(generateSelectors.progressLine)
-  const resultUrl = useGenerateStore((s) => s.resultUrl)
-  const status = useGenerateStore((s) => s.status)
-  const [models, setModels] = useState<ModelEntry[]>([])
+  const lastSeed = useGenerateStore((s) => s.lastSeed)
+  const { models, error: modelsError } = useModels(client)
+  const root = useRef<HTMLElement>(null)
 
-  useEffect(() => connectGenerateEvents(client), [client])
+  useEffect(() => ensureGenerateEvents(client), [client])
+  // Once the models are known, a form still at its initial size takes the chosen model's native size.
   useEffect(() => {
-    client.call('studio:models:list', {}).then(
-      (r) => setModels(r.models),
-      () => setModels([])
-    )
-  }, [client])
+    const m = resolveModel(models, useGenerateStore.getState().draft.model)
+    const d = useGenerateStore.getState().draft
+    const init = initialGenerateState.draft
+    if (m?.nativeSize && d.width === init.width && d.height === init.height) setDraft({ ...m.nativeSize })
+  }, [models])
+
+  const model = resolveModel(models, draft.model)
+  const step = model?.sizeStep ?? 8
+  const errors = draftErrors(draft, step)
+  const generate = (): void => void startGeneration(client, models)
+  const cancel = (): void => void cancelGeneration(client)
+  useShortcuts(root, { generate, cancel })
 
   return (
-    <section className="generate" aria-label="Generate">
+    <section className="generate" aria-label="Generate" ref={root}>
       <form
         className="generate-form"
+        noValidate
         onSubmit={(e) => {
           e.preventDefault()
           // While a job runs, Generate queues another one behind it.
-          void startGeneration(client)
+          generate()
         }}
       >
-        <label>
-          Prompt
-          <textarea value={draft.prompt} rows={3} onChange={(e) => setDraft({ prompt: e.target.value })} />
-        </label>
-        <div className="row">
-          <label>
-            Model
-            <select value={draft.model} onChange={(e) => setDraft({ model: e.target.value })}>
-              <option value="">(default)</option>
-              {models.map((m) => (
-                <option key={m.name} value={m.name}>
-                  {m.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Sampler
-            <select value={draft.sampler} onChange={(e) => setDraft({ sampler: e.target.value })}>
-              {SAMPLERS.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.displayName}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Steps
-            <input type="number" min={1} max={150} value={draft.steps} onChange={(e) => setDraft({ steps: Number(e.target.value) })} />
-          </label>
-          <label>
-            CFG
-            <input type="number" min={0} max={30} step={0.5} value={draft.cfg} onChange={(e) => setDraft({ cfg: Number(e.target.value) })} />
-          </label>
-          <label>
-            Seed
-            <input value={draft.seed} inputMode="numeric" onChange={(e) => setDraft({ seed: e.target.value.trim() })} />
-          </label>
-          <label>
-            Size
-            <select
-              value={`${draft.width}x${draft.height}`}
-              onChange={(e) => {
-                const [w, h] = e.target.value.split('x').map(Number)
-                setDraft({ width: w, height: h })
-              }}
-            >
-              {['64x64', '128x128', '256x256', '512x512', '768x768', '1024x1024'].map((s) => (
-                <option key={s}>{s}</option>
-              ))}
-            </select>
-          </label>
+        <ModelSelect models={models} value={draft.model} error={modelsError} onChange={(name) => chooseModel(name, models)} />
+        <PromptField label="Prompt" client={client} model={draft.model} rows={4} value={draft.prompt} onChange={(prompt) => setDraft({ prompt })} />
+        <PromptField
+          label="Negative prompt"
+          client={client}
+          model={draft.model}
+          rows={2}
+          placeholder="What to keep out of the image"
+          value={draft.negativePrompt}
+          onChange={(negativePrompt) => setDraft({ negativePrompt })}
+        />
+        <div className="pair">
+          <SamplerSelect value={draft.sampler} onChange={chooseSampler} />
+          <ScheduleSelect value={draft.schedule} onChange={chooseSchedule} />
+        </div>
+        <div className="numbers">
+          <NumberField label="Steps" value={draft.steps} min={1} max={LIMITS.maxSteps} step={1} error={errors.steps} onChange={(steps) => setDraft({ steps })} />
+          <NumberField label="CFG" value={draft.cfg} min={0} max={LIMITS.maxCfg} step={0.5} error={errors.cfg} onChange={(cfg) => setDraft({ cfg })} />
+          <NumberField
+            label="Rescale"
+            title="Guidance rescale (0 = off, 0.7 typical for v-prediction models)"
+            value={draft.guidance.rescale}
+            min={0}
+            max={1}
+            step={0.05}
+            onChange={(rescale) => setDraft({ guidance: { ...draft.guidance, rescale } })}
+          />
+          <NumberField label="Batch" value={draft.batchSize} min={1} max={LIMITS.maxBatch} step={1} error={errors.batchSize} onChange={(batchSize) => setDraft({ batchSize })} />
+        </div>
+        {(errors.steps ?? errors.cfg ?? errors.batchSize) && <p className="field-desc warn">{errors.steps ?? errors.cfg ?? errors.batchSize}</p>}
+        <SizeField width={draft.width} height={draft.height} step={step} native={model?.nativeSize ?? null} error={errors.size} onChange={(size) => setDraft(size)} />
+        <SeedField
+          seed={draft.seed}
+          mode={draft.seedMode}
+          lastSeed={lastSeed}
+          error={errors.seed}
+          onSeed={(seed) => setDraft({ seed })}
+          onMode={(seedMode) => setDraft({ seedMode })}
+          onReuse={reuseLastSeed}
+        />
+        <AdvancedFields value={draft} onChange={(patch) => setDraft(patch)} />
+        <div className="actions">
           <label className="check">
             <input type="checkbox" checked={draft.previewsOn} onChange={(e) => setDraft({ previewsOn: e.target.checked })} /> Live preview
           </label>
-        </div>
-        <div className="row">
-          <button type="submit">Generate</button>
-          <button type="button" disabled={!busy} onClick={() => void cancelGeneration(client)}>
-            Cancel
+          <button type="button" disabled={!busy} aria-keyshortcuts={SHORTCUT_HINTS.cancel.aria} title={`Cancel the job shown (${SHORTCUT_HINTS.cancel.text})`} onClick={cancel}>
+            Cancel <kbd aria-hidden="true">{SHORTCUT_HINTS.cancel.text}</kbd>
+          </button>
+          <button type="submit" className="primary" aria-keyshortcuts={SHORTCUT_HINTS.generate.aria} title={`Generate (${SHORTCUT_HINTS.generate.text}); while a job runs, this queues another`}>
+            Generate <kbd aria-hidden="true">{SHORTCUT_HINTS.generate.text}</kbd>
           </button>
         </div>
       </form>
-      <p className="progress" role="status" data-status={status}>
-        {line}
-      </p>
-      <div className="images">
-        <figure>
-          <PreviewCanvas />
-          <figcaption>Preview</figcaption>
-        </figure>
-        <figure>
-          {resultUrl ? <img className="result" src={resultUrl} alt="Generated image" width={256} height={256} /> : <div className="result empty" />}
-          <figcaption>Result</figcaption>
-        </figure>
-      </div>
-      <QueueList client={client} />
+      <GenerateOutput client={client} />
     </section>
+  )
+}
+
+interface NumberFieldProps {
+  label: string
+  value: number
+  min: number
+  max: number
+  step: number
+  onChange: (v: number) => void
+  error?: string
+  title?: string
+}
+
+function NumberField({ label, value, min, max, step, onChange, error, title }: NumberFieldProps): React.JSX.Element {
+  return (
+    <label className="field number-field" title={error ?? title}>
+      {label}
+      <input type="number" min={min} max={max} step={step} value={shown(value)} aria-invalid={error ? true : undefined} onChange={(e) => onChange(e.target.valueAsNumber)} />
+    </label>
   )
 }

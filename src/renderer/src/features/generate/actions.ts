@@ -1,14 +1,18 @@
 /**
  * The generate panel's actions (module-level, zustand's "no store actions" style): start, cancel,
- * reorder and remove jobs, and wire the client's events into the store once.
+ * reorder and remove jobs, pick models and samplers, and wire the client's events into the store once.
  *
  * Events can arrive before the call that caused them returns (the service announces a job as queued
  * and running while 'studio:generate' is still answering), so a job is adopted from the queue state
  * as well as from the call's reply, whichever comes last.
  */
-import { DEFAULT_PARAMS } from '../../../../shared/params'
+import type { GridSpec, ModelEntry, QueueState } from '../../../../shared/api'
+import { validateGenerationParams } from '../../../../shared/params'
 import type { StudioClient } from '../../api'
-import { useGenerateStore } from '../../store/generate'
+import { resolveModel } from '../../components/ModelSelect'
+import { addToSeed, batchSeeds, randomSeed } from '../../components/seed'
+import { draftParams, setDraft, useGenerateStore, type Draft } from '../../store/generate'
+import { draftErrors, firstDraftError } from './draft-errors'
 
 const set = useGenerateStore.setState
 const get = useGenerateStore.getState
@@ -16,8 +20,22 @@ const get = useGenerateStore.getState
 /** Jobs this page submitted. */
 const mine = new Set<string>()
 
+/** Shows a job from its start: progress, preview and the list of finished images begin afresh. */
 function adopt(jobId: string): void {
-  set({ jobId, status: 'running', progress: null, preview: null, previewFrames: 0, error: null })
+  // The previous image stays visible (resultUrl) until the new one arrives, so the view does not blank.
+  set({ jobId, status: 'running', progress: null, preview: null, previewFrames: 0, results: [], error: null })
+}
+
+/** Brings the shown job's status in line with the queue: waiting while queued, running once it starts. */
+function followQueue(q: QueueState): void {
+  const s = get()
+  const running = q.running?.jobId
+  if (running && mine.has(running) && (s.jobId !== running || s.status !== 'running')) {
+    // One of ours started: show it (unless the shown one is still running, which the queue rules out).
+    adopt(running)
+    return
+  }
+  if (s.jobId && s.status === 'starting' && q.waiting.some((j) => j.jobId === s.jobId)) set({ status: 'waiting' })
 }
 
 /** Subscribes the store to the client's events; returns the unsubscribe. */
@@ -26,8 +44,7 @@ export function connectGenerateEvents(client: StudioClient): () => void {
   const offs = [
     client.on('studio:queue', (q) => {
       set({ queue: q })
-      const running = q.running?.jobId
-      if (running && mine.has(running) && (!shown(running) || get().status !== 'running')) adopt(running)
+      followQueue(q)
     }),
     client.on('studio:progress', (p) => shown(p.jobId) && set({ progress: p })),
     client.on('studio:preview', (p) => shown(p.jobId) && set((s) => ({ preview: p, previewFrames: s.previewFrames + 1 }))),
@@ -37,9 +54,14 @@ export function connectGenerateEvents(client: StudioClient): () => void {
     client.on('studio:result', (r) => {
       if (!mine.has(r.jobId)) return
       void client.call('studio:result:image', { resultId: r.resultId }).then((img) => {
-        const old = get().resultUrl
-        if (old) URL.revokeObjectURL(old)
-        set({ resultUrl: URL.createObjectURL(new Blob([img.data as BlobPart], { type: img.mime })) })
+        const url = URL.createObjectURL(new Blob([img.data as BlobPart], { type: img.mime }))
+        const thumb = { resultId: r.resultId, url, seed: r.params.seed, width: r.width, height: r.height, wallMs: r.timings.wallMs }
+        const s = get()
+        // Object URLs of images no longer listed are released; the newest result stays shown.
+        const keep = shown(r.jobId) ? [...s.results, thumb] : [thumb]
+        const kept = new Set(keep.map((t) => t.url))
+        for (const old of [s.resultUrl, ...s.results.map((t) => t.url)]) if (old && !kept.has(old)) URL.revokeObjectURL(old)
+        set({ resultUrl: url, results: keep })
       })
     }),
     client.on('studio:error', (e) => {
@@ -50,20 +72,68 @@ export function connectGenerateEvents(client: StudioClient): () => void {
   return () => offs.forEach((off) => off())
 }
 
-/** Queues a job with the draft's settings; it starts at once when nothing else is running. */
-export async function startGeneration(client: StudioClient): Promise<void> {
+const connected = new WeakSet<StudioClient>()
+
+/**
+ * Connects the store to a client's events once for the page's life. The panel unmounts when another
+ * view is shown, but a running job must still be followed (its end, its result), or the view would come
+ * back showing a job as running that finished meanwhile.
+ */
+export function ensureGenerateEvents(client: StudioClient): void {
+  if (connected.has(client)) return
+  connected.add(client)
+  connectGenerateEvents(client)
+}
+
+/** The seed this job runs with and what the seed field shows afterwards, by seed mode. */
+export function seedsForJob(d: Pick<Draft, 'seed' | 'seedMode' | 'batchSize'>, draw: () => string = randomSeed): { seed: string; nextField: string } {
+  if (d.seedMode === 'random') {
+    const seed = draw()
+    return { seed, nextField: seed }
+  }
+  // A batch uses seed … seed+n-1, so "increment" moves past all of them.
+  return { seed: d.seed, nextField: d.seedMode === 'increment' ? addToSeed(d.seed, d.batchSize) : d.seed }
+}
+
+/**
+ * Queues a job with the draft's settings; it starts at once when nothing else is running. A batch is
+ * sent as a grid over consecutive seeds (one image per cell): every image then comes back as its own
+ * result and lands in the library, and the worker still batches the cells through the UNet together.
+ */
+export async function startGeneration(client: StudioClient, models: readonly ModelEntry[] = []): Promise<void> {
   const d = get().draft
+  const problem = firstDraftError(draftErrors(d, resolveModel(models, d.model)?.sizeStep))
+  if (problem) {
+    set({ error: problem })
+    return
+  }
+  const { seed, nextField } = seedsForJob(d)
+  let params
+  try {
+    params = validateGenerationParams({ ...draftParams(), seed, batchSize: 1 })
+  } catch (e) {
+    set({ error: (e as Error).message })
+    return
+  }
+  const grid: GridSpec | null = d.batchSize > 1 ? { seeds: batchSeeds(seed, d.batchSize) } : null
   const idle = get().status !== 'running'
   if (idle) set({ status: 'starting', error: null })
   try {
     const { jobId } = await client.call('studio:generate', {
-      params: { ...DEFAULT_PARAMS, model: d.model, prompt: d.prompt, sampler: d.sampler, steps: d.steps, cfg: d.cfg, seed: d.seed, width: d.width, height: d.height },
+      params,
       preview: { mode: d.previewsOn ? 'auto' : 'off', every: d.previewEvery },
-      grid: null
+      grid
     })
     mine.add(jobId)
-    if (get().queue?.running?.jobId === jobId) adopt(jobId)
-    else if (get().status !== 'running') set({ jobId, status: 'waiting', progress: null, preview: null, previewFrames: 0 })
+    set({ lastSeed: seed, error: null })
+    // Only after the job is accepted: a refused job must not eat a seed.
+    setDraft({ seed: nextField })
+    const q = get().queue
+    if (q?.running?.jobId === jobId) adopt(jobId)
+    else if (get().status !== 'running') {
+      // Waiting behind other jobs (another view's, or a job this view no longer shows).
+      set({ jobId, status: 'waiting', progress: null, preview: null, previewFrames: 0 })
+    }
   } catch (e) {
     set({ status: idle ? 'failed' : get().status, error: (e as Error).message })
   }
@@ -71,8 +141,9 @@ export async function startGeneration(client: StudioClient): Promise<void> {
 
 /** Cancels the job being shown (running or waiting). */
 export async function cancelGeneration(client: StudioClient): Promise<void> {
-  const id = get().jobId
-  if (id) await client.call('studio:cancel', { jobId: id })
+  const s = get()
+  if (!s.jobId || !(s.status === 'running' || s.status === 'waiting')) return
+  await client.call('studio:cancel', { jobId: s.jobId })
 }
 
 /** Moves a waiting job to the front of the queue. */
@@ -82,4 +153,34 @@ export async function runNext(client: StudioClient, jobId: string): Promise<void
 
 export async function removeWaiting(client: StudioClient, jobId: string): Promise<void> {
   await client.call('studio:queue:remove', { jobId })
+}
+
+/** A sampler's options belong to it: switching drops them (the service would refuse them otherwise). */
+export function chooseSampler(sampler: string): void {
+  const d = get().draft
+  if (d.sampler !== sampler) setDraft({ sampler, samplerOptions: {} })
+}
+
+export function chooseSchedule(schedule: string): void {
+  const d = get().draft
+  if (d.schedule !== schedule) setDraft({ schedule, scheduleParams: {} })
+}
+
+/**
+ * Picks a model. When the size is still the previous model's native size (the user has not chosen one),
+ * it follows the new model's native size, so switching from a 64-pixel model to SDXL does not leave a
+ * 64x64 request behind.
+ */
+export function chooseModel(name: string, models: readonly ModelEntry[]): void {
+  const d = get().draft
+  const before = resolveModel(models, d.model)
+  const after = resolveModel(models, name)
+  const untouched = !before?.nativeSize || (before.nativeSize.width === d.width && before.nativeSize.height === d.height)
+  setDraft(after?.nativeSize && untouched ? { model: name, ...after.nativeSize } : { model: name })
+}
+
+/** "Reuse last seed": the seed of the last job, fixed, as A1111's recycle button does. */
+export function reuseLastSeed(): void {
+  const last = get().lastSeed
+  if (last !== null) setDraft({ seed: last, seedMode: 'fixed' })
 }

@@ -1,0 +1,128 @@
+/**
+ * The library calls of the contract: browse (newest first, filtered, full-text prompt search), open one
+ * entry, thumbnails and images, favourite and delete. Payloads arrive validated (VALIDATORS); the work
+ * is the Library's (src/main/library); this module only maps it onto the contract and turns library
+ * errors into errors that name the request field.
+ */
+import { readFileSync } from 'node:fs'
+import { RequestError, type InvokeHandlers, type LibraryItem, type LibraryQuery } from '../../shared/api'
+import { LibraryError } from '../library/errors'
+import { makeThumbnail } from '../library/files'
+import type { LibraryEntry, ListQuery } from '../library/library'
+import { readImageMetadata } from '../png/image-metadata'
+import type { LibraryHolder } from './library-holder'
+
+type LibraryCalls = Pick<
+  InvokeHandlers,
+  'studio:library:list' | 'studio:library:models' | 'studio:library:get' | 'studio:library:thumb' | 'studio:library:image' | 'studio:library:favourite' | 'studio:library:delete'
+>
+
+export const DEFAULT_LIBRARY_PAGE = 60
+
+/** What the renderer sees of an entry: no absolute paths (the detail call gives the file's). */
+export function toLibraryItem(e: LibraryEntry): LibraryItem {
+  return {
+    id: e.id,
+    createdAt: e.createdAt,
+    model: e.model,
+    modelHash: e.modelHash,
+    params: e.params,
+    favourite: e.favourite,
+    tags: e.tags,
+    group: e.group,
+    missing: e.missingSince !== null
+  }
+}
+
+/** "to: 2026-01-31" means the whole of that day, as on the command line. */
+const endOfDay = (s: string): string => (/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T23:59:59.999Z` : s)
+
+function listQuery(q: LibraryQuery): ListQuery {
+  const out: ListQuery = { offset: q.offset ?? 0, limit: q.limit ?? DEFAULT_LIBRARY_PAGE }
+  if (q.model !== undefined) out.model = q.model
+  if (q.sampler !== undefined) out.sampler = q.sampler
+  if (q.schedule !== undefined) out.schedule = q.schedule
+  if (q.favourite) out.favourite = true
+  if (q.from !== undefined) out.from = q.from
+  if (q.to !== undefined) out.to = endOfDay(q.to)
+  return out
+}
+
+/** Library failures as request errors: unknown ids name the `id` field, the rest say what to do. */
+function asRequestError(e: unknown, field: string): never {
+  if (e instanceof LibraryError) throw new RequestError(e.code === 'not-found' ? field : '(library)', e.message)
+  throw e
+}
+
+/** A plain Uint8Array view (a Buffer's own toJSON would get in the way of the web host's wire format). */
+const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+
+export function libraryHandlers(holder: LibraryHolder): LibraryCalls {
+  const entry = (id: string): LibraryEntry => {
+    const e = holder.require().get(id)
+    if (!e) throw new RequestError('id', `there is no image "${id}" in the library; it may have been deleted`)
+    return e
+  }
+  const readPng = (e: LibraryEntry): Buffer => {
+    try {
+      return readFileSync(e.file)
+    } catch {
+      throw new RequestError('id', `the image file of "${e.id}" is missing from the library folder (${e.file}); only its settings are left`)
+    }
+  }
+  return {
+    'studio:library:list': async (q) => {
+      const lib = holder.require()
+      try {
+        const page = q.text ? lib.search(q.text, listQuery(q)) : lib.list(listQuery(q))
+        return { items: page.items.map(toLibraryItem), total: page.total, offset: page.offset, limit: page.limit }
+      } catch (e) {
+        return asRequestError(e, '(query)')
+      }
+    },
+    'studio:library:models': async () => ({ models: holder.require().models() }),
+    'studio:library:get': async ({ id }) => {
+      const e = entry(id)
+      let infotext: string | null = null
+      try {
+        infotext = readImageMetadata(readFileSync(e.file), e.file).infotext ?? null
+      } catch {
+        infotext = null // a missing or damaged file: the row still has the exact parameters
+      }
+      return { entry: toLibraryItem(e), file: e.file, infotext }
+    },
+    'studio:library:thumb': async ({ id }) => {
+      const e = entry(id)
+      if (e.thumb) {
+        try {
+          return { mime: 'image/webp' as const, data: bytes(readFileSync(e.thumb)) }
+        } catch {
+          /* derived data: made again below */
+        }
+      }
+      const png = readPng(e)
+      try {
+        return { mime: 'image/webp' as const, data: bytes(await makeThumbnail(png)) }
+      } catch {
+        return { mime: 'image/png' as const, data: bytes(png) }
+      }
+    },
+    'studio:library:image': async ({ id }) => ({ mime: 'image/png' as const, data: bytes(readPng(entry(id))) }),
+    'studio:library:favourite': async ({ id, favourite }) => {
+      try {
+        holder.require().setFavourite(id, favourite)
+      } catch (e) {
+        asRequestError(e, 'id')
+      }
+      return { id, favourite }
+    },
+    'studio:library:delete': async ({ id }) => {
+      try {
+        holder.require().delete(id)
+      } catch (e) {
+        asRequestError(e, 'id')
+      }
+      return { deleted: id }
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DEFAULT_PARAMS, validateGenerationParams } from '../../shared/params'
+import type { InvokeHandlers, SettingsState } from '../../shared/api'
+import { Library } from '../library/library'
+import { chooseLibraryDir, readSettings, writeSettings } from '../settings/app-settings'
+import { dispatch } from './dispatch'
+import { LibraryHolder } from './library-holder'
+import { settingsHandlers } from './settings-handlers'
+import { sharpPng } from './test-png'
+
+let root: string
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'settings-handlers-'))
+})
+afterEach(() => rmSync(root, { recursive: true, force: true }))
+
+const image = async (jobId: string, prompt: string) => ({
+  jobId,
+  cell: 0,
+  png: await sharpPng(),
+  width: 8,
+  height: 8,
+  params: validateGenerationParams({ ...DEFAULT_PARAMS, model: 'sd1-tiny', prompt }),
+  timings: { wallMs: 1, modelMs: 1, modelCalls: 1, previewMs: 0 }
+})
+
+describe('app settings file', () => {
+  it('chooses --library, then the environment variable, then the setting, then the default', () => {
+    const file = join(root, 'settings.json')
+    const p = { platform: 'linux' as const, env: {} as Record<string, string>, home: '/home/ana' }
+    expect(chooseLibraryDir({ settingsFile: file, platform: p })).toEqual({ dir: '/home/ana/.local/share/sigma-studio', source: 'default', override: null })
+    writeSettings(file, { libraryDir: '/art/lib' })
+    expect(chooseLibraryDir({ settingsFile: file, platform: p })).toEqual({ dir: '/art/lib', source: 'setting', override: null })
+    const env = { ...p, env: { SIGMA_STUDIO_LIBRARY: '/env/lib' } }
+    expect(chooseLibraryDir({ settingsFile: file, platform: env })).toEqual({ dir: '/env/lib', source: 'env', override: { kind: 'env', name: 'SIGMA_STUDIO_LIBRARY', dir: '/env/lib' } })
+    expect(chooseLibraryDir({ explicit: '/cli/lib', settingsFile: file, platform: env }).source).toBe('option')
+  })
+
+  it('keeps keys it does not know and survives a damaged file', () => {
+    const file = join(root, 'sub', 'settings.json')
+    writeSettings(file, { libraryDir: '/a' })
+    const raw = JSON.parse(readFileSync(file, 'utf8'))
+    writeFileSync(file, JSON.stringify({ ...raw, futureKey: 1 }))
+    writeSettings(file, { libraryDir: '/b' })
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ libraryDir: '/b', futureKey: 1, format: 'sigma-studio-settings', schemaVersion: 1 })
+    writeFileSync(file, '{"libraryDir": "/c"')
+    const r = readSettings(file)
+    expect(r.settings).toEqual({})
+    expect(r.problem).toMatch(/cannot be read as JSON/)
+  })
+})
+
+describe('settings calls', () => {
+  it('reports where the library is and why, and switches it: new results go to the new folder, the old library closes when its job ends', async () => {
+    const a = join(root, 'lib-a')
+    const b = join(root, 'lib-b')
+    const file = join(root, 'settings.json')
+    const holder = new LibraryHolder(Library.open(a), root)
+    const h = settingsHandlers(holder, { file, source: 'env', override: { kind: 'env', name: 'SIGMA_STUDIO_LIBRARY', dir: a } }) as InvokeHandlers
+    try {
+      const before = (await dispatch(h, 'studio:settings:get', {})) as { ok: true; value: SettingsState }
+      expect(before.value).toMatchObject({ libraryDir: a, librarySource: 'env', savedLibraryDir: null, settingsFile: file, override: { name: 'SIGMA_STUDIO_LIBRARY' } })
+
+      // A job is under way in library A when the switch happens.
+      const first = await holder.save(await image('job-1', 'first in a'))
+      const oldLib = holder.library!
+      const r = await dispatch(h, 'studio:settings:set', { libraryDir: b })
+      expect(r.ok).toBe(true)
+      const after = (r as { ok: true; value: SettingsState }).value
+      expect(after).toMatchObject({ libraryDir: b, librarySource: 'setting', savedLibraryDir: b })
+      expect(readSettings(file).settings.libraryDir).toBe(b)
+      expect(existsSync(join(b, 'library.sqlite'))).toBe(true)
+
+      // The running job keeps saving into A (its group lives there); A stays open until it ends.
+      const second = await holder.save(await image('job-1', 'second in a'))
+      expect(oldLib.get(second)).toBeDefined()
+      expect(await holder.read(first)).toBeDefined()
+      holder.endJob('job-1')
+      expect(() => oldLib.list()).toThrow()
+      // A new job goes to B.
+      const third = await holder.save(await image('job-2', 'third in b'))
+      expect(holder.library!.dir).toBe(b)
+      expect(holder.library!.get(third)!.params.prompt).toBe('third in b')
+      expect(holder.library!.count()).toBe(1)
+    } finally {
+      holder.close()
+    }
+  })
+
+  it('refuses a folder that cannot be created or written, a relative path, and a run without a library', async () => {
+    const a = join(root, 'lib-a')
+    const holder = new LibraryHolder(Library.open(a), root)
+    const h = settingsHandlers(holder, { file: null, source: 'option', override: null }) as InvokeHandlers
+    try {
+      writeFileSync(join(root, 'plain-file'), 'x')
+      const cases: Array<[unknown, RegExp]> = [
+        [{ libraryDir: join(root, 'plain-file', 'lib') }, /cannot create .*choose a folder you can write to/],
+        [{ libraryDir: 'relative/lib' }, /not a full path/],
+        [{ libraryDir: '' }, /missing; give the full path/],
+        [{ libraryDir: 7 }, /must be text/]
+      ]
+      for (const [payload, msg] of cases) {
+        const r = await dispatch(h, 'studio:settings:set', payload)
+        expect(!r.ok && r.error).toMatchObject({ code: 'invalid-request', field: 'libraryDir', message: expect.stringMatching(msg) })
+      }
+      // Nothing changed.
+      expect(holder.library!.dir).toBe(a)
+      const off = settingsHandlers(new LibraryHolder(null, root), { file: null, source: 'off', override: null }) as InvokeHandlers
+      const g = (await dispatch(off, 'studio:settings:get', {})) as { ok: true; value: SettingsState }
+      expect(g.value).toMatchObject({ libraryDir: null, librarySource: 'off' })
+      const r = await dispatch(off, 'studio:settings:set', { libraryDir: join(root, 'x') })
+      expect(!r.ok && r.error.message).toMatch(/library is off in this run/)
+    } finally {
+      holder.close()
+    }
+  })
+})

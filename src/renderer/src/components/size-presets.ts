@@ -1,0 +1,56 @@
+/**
+ * Size presets around a model's native size: the square and the usual portrait/landscape shapes (SDXL's
+ * training buckets at 1024), plus half and double the square; all multiples of the model's size step.
+ */
+
+export interface SizePreset {
+  width: number
+  height: number
+  label: string
+}
+
+/**
+ * Shapes as [width, height] multiples of the native side: the short side stays native, as people use
+ * SD 1.x and 2.x (512x768 portraits, 768x512 landscapes).
+ */
+const SHAPES: readonly [number, number, string][] = [
+  [1, 1, 'square'],
+  [1, 3 / 2, '2:3'],
+  [3 / 2, 1, '3:2'],
+  [1, 4 / 3, '3:4'],
+  [4 / 3, 1, '4:3'],
+  [1, 16 / 9, '9:16'],
+  [16 / 9, 1, '16:9']
+]
+
+/** SDXL's training buckets near one megapixel, which give better images than arbitrary shapes. */
+const SDXL_BUCKETS: readonly [number, number, string][] = [
+  [1024, 1024, 'square'],
+  [896, 1152, '7:9'],
+  [1152, 896, '9:7'],
+  [832, 1216, '2:3'],
+  [1216, 832, '3:2'],
+  [768, 1344, '4:7'],
+  [1344, 768, '7:4']
+]
+
+export function snap(v: number, step: number): number {
+  return Math.max(step, Math.round(v / step) * step)
+}
+
+export function sizePresets(native: number, step: number): SizePreset[] {
+  const out: SizePreset[] = []
+  const seen = new Set<string>()
+  const add = (w: number, h: number, shape: string): void => {
+    const key = `${w}x${h}`
+    if (seen.has(key)) return
+    seen.add(key)
+    out.push({ width: w, height: h, label: `${w}×${h} (${shape})` })
+  }
+  if (native === 1024) for (const [w, h, s] of SDXL_BUCKETS) add(snap(w, step), snap(h, step), s)
+  else for (const [fw, fh, s] of SHAPES) add(snap(native * fw, step), snap(native * fh, step), s)
+  // Half and double the native square: quick drafts, and upscale-sized work on models that allow it.
+  add(snap(native / 2, step), snap(native / 2, step), 'half')
+  add(snap(native * 2, step), snap(native * 2, step), 'double')
+  return out
+}

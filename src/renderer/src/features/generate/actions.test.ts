@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import type { ModelEntry } from '../../../../shared/api'
+import { initialGenerateState, useGenerateStore } from '../../store/generate'
+import { chooseModel, chooseSampler, seedsForJob } from './actions'
+
+describe('seedsForJob', () => {
+  it('fixed keeps the seed; increment moves past the whole batch; random draws and shows a new one', () => {
+    expect(seedsForJob({ seed: '7', seedMode: 'fixed', batchSize: 3 })).toEqual({ seed: '7', nextField: '7' })
+    expect(seedsForJob({ seed: '7', seedMode: 'increment', batchSize: 1 })).toEqual({ seed: '7', nextField: '8' })
+    expect(seedsForJob({ seed: '7', seedMode: 'increment', batchSize: 3 })).toEqual({ seed: '7', nextField: '10' })
+    expect(seedsForJob({ seed: '7', seedMode: 'random', batchSize: 1 }, () => '123')).toEqual({ seed: '123', nextField: '123' })
+  })
+})
+
+const entry = (name: string, side: number, isDefault = false): ModelEntry => ({
+  name,
+  path: `/models/${name}`,
+  pipeline: null,
+  hasTinyDecoder: false,
+  family: side === 1024 ? 'sdxl' : 'sd1',
+  variant: 'base',
+  sizeStep: 8,
+  nativeSize: { width: side, height: side },
+  isDefault,
+  problem: null
+})
+
+describe('form choices', () => {
+  const models = [entry('tiny', 64, true), entry('xl', 1024)]
+
+  it('a model change moves an untouched size to the new native size, and keeps a chosen one', () => {
+    useGenerateStore.setState({ draft: { ...initialGenerateState.draft, model: '', width: 64, height: 64 } })
+    chooseModel('xl', models)
+    expect(useGenerateStore.getState().draft).toMatchObject({ model: 'xl', width: 1024, height: 1024 })
+    useGenerateStore.setState({ draft: { ...useGenerateStore.getState().draft, width: 832, height: 1216 } })
+    chooseModel('tiny', models)
+    expect(useGenerateStore.getState().draft).toMatchObject({ model: 'tiny', width: 832, height: 1216 })
+  })
+
+  it('a sampler change drops the previous sampler’s options', () => {
+    useGenerateStore.setState({ draft: { ...initialGenerateState.draft, sampler: 'euler_ancestral', samplerOptions: { eta: 0.5 } } })
+    chooseSampler('euler_ancestral')
+    expect(useGenerateStore.getState().draft.samplerOptions).toEqual({ eta: 0.5 })
+    chooseSampler('dpmpp_2m')
+    expect(useGenerateStore.getState().draft).toMatchObject({ sampler: 'dpmpp_2m', samplerOptions: {} })
+  })
+})

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest'
+import { initialGenerateState, type Draft } from '../../store/generate'
+import { draftErrors, firstDraftError } from './draft-errors'
+
+const d = (patch: Partial<Draft>): Draft => ({ ...initialGenerateState.draft, ...patch })
+
+describe('draftErrors', () => {
+  it('accepts the initial form', () => {
+    expect(draftErrors(d({}))).toEqual({})
+    expect(firstDraftError(draftErrors(d({})))).toBeNull()
+  })
+
+  it('names the field and what to do', () => {
+    expect(draftErrors(d({ seed: '12a' })).seed).toMatch(/whole number/)
+    expect(draftErrors(d({ seed: '12a', seedMode: 'random' })).seed).toBeUndefined()
+    expect(draftErrors(d({ width: 100 })).size).toBe('Width 100 is not a multiple of 8; use 96 or 104.')
+    expect(draftErrors(d({ height: 66 }), 4).size).toBe('Height 66 is not a multiple of 4; use 64 or 68.')
+    expect(draftErrors(d({ width: 0 })).size).toMatch(/Width must be a whole number of pixels from 8/)
+    expect(draftErrors(d({ steps: 0 })).steps).toMatch(/Steps must be/)
+    expect(draftErrors(d({ cfg: Number.NaN })).cfg).toMatch(/CFG must be/)
+    expect(draftErrors(d({ batchSize: 65 })).batchSize).toMatch(/from 1 to 64/)
+    expect(firstDraftError(draftErrors(d({ steps: 0 })))).toMatch(/Steps/)
+  })
+})

@@ -1,0 +1,121 @@
+/**
+ * One library image shown large with everything it was made with, and what can be done with it:
+ * favourite, "use these settings", compare as A or B, delete (asks first). Esc or Close shuts it.
+ */
+import { useEffect } from 'react'
+import type { StudioClient } from '../../api'
+import { useCompareStore } from '../../store/compare'
+import { librarySelectors, useLibraryStore } from '../../store/library'
+import { closeEntry, compareAs, deleteEntry, entryLabel, loadIntoGenerate, setFavourite } from './actions'
+
+export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.Element | null {
+  const openId = useLibraryStore((s) => s.openId)
+  const listed = useLibraryStore(librarySelectors.open)
+  const detail = useLibraryStore((s) => s.detail)
+  const url = useLibraryStore((s) => s.detailUrl)
+  const confirm = useLibraryStore((s) => s.confirmDelete)
+  const notice = useLibraryStore((s) => s.notice)
+  const pickedA = useCompareStore((s) => s.a?.url ?? null)
+  const pickedB = useCompareStore((s) => s.b?.url ?? null)
+  useEffect(() => {
+    if (!openId) return
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Escape') closeEntry()
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [openId])
+  if (!openId) return null
+  const entry = detail?.entry ?? listed
+  const p = entry?.params
+  const prompt = p?.prompt || '(no prompt)'
+  const cell = entry?.group?.cell
+  return (
+    <div className="library-overlay" role="dialog" aria-modal="true" aria-label={`Library image: ${prompt}`} onClick={closeEntry}>
+      <div className="library-detail" onClick={(e) => e.stopPropagation()}>
+        <div className="large">{url ? <img src={url} alt={`Large: ${prompt}`} /> : <span className="placeholder">{detail ? 'The image file is missing.' : 'Loading…'}</span>}</div>
+        <div className="info">
+          <h3>{prompt}</h3>
+          {p?.negativePrompt && (
+            <p className="negative">
+              <span>Negative:</span> {p.negativePrompt}
+            </p>
+          )}
+          {entry && p && (
+            <dl className="params">
+              <dt>Model</dt>
+              <dd>{entry.model || '(default)'}</dd>
+              <dt>Settings</dt>
+              <dd>{entryLabel(entry)}</dd>
+              <dt>Size</dt>
+              <dd>
+                {p.width}×{p.height}
+                {p.batchSize > 1 ? ` · batch ${p.batchSize}` : ''}
+              </dd>
+              {p.guidance.rescale > 0 && (
+                <>
+                  <dt>Rescale</dt>
+                  <dd>{p.guidance.rescale}</dd>
+                </>
+              )}
+              <dt>Made</dt>
+              <dd>{new Date(entry.createdAt).toLocaleString()}</dd>
+              {cell && (
+                <>
+                  <dt>Grid cell</dt>
+                  <dd>{Object.entries(cell).map(([k, v]) => `${k} ${v}`).join(' · ')}</dd>
+                </>
+              )}
+            </dl>
+          )}
+          {detail?.infotext && (
+            <details>
+              <summary>A1111 infotext</summary>
+              <pre aria-label="Infotext">{detail.infotext}</pre>
+            </details>
+          )}
+          {detail && <p className="file" title={detail.file}>{detail.file}</p>}
+          <div className="actions">
+            {entry && (
+              <>
+                <button type="button" onClick={() => loadIntoGenerate(entry)}>
+                  Use these settings
+                </button>
+                <button type="button" aria-pressed={entry.favourite} onClick={() => void setFavourite(client, entry.id, !entry.favourite)}>
+                  {entry.favourite ? '★ Favourite' : '☆ Favourite'}
+                </button>
+                <button type="button" disabled={!url} aria-pressed={!!url && pickedA === url} onClick={() => compareAs('a')}>
+                  Compare as A
+                </button>
+                <button type="button" disabled={!url} aria-pressed={!!url && pickedB === url} onClick={() => compareAs('b')}>
+                  Compare as B
+                </button>
+              </>
+            )}
+            {!confirm ? (
+              <button type="button" className="danger" onClick={() => useLibraryStore.setState({ confirmDelete: true })}>
+                Delete…
+              </button>
+            ) : (
+              <span className="confirm" role="group" aria-label="Confirm delete">
+                Delete this image from disk?
+                <button type="button" className="danger" onClick={() => void deleteEntry(client, openId)}>
+                  Delete
+                </button>
+                <button type="button" onClick={() => useLibraryStore.setState({ confirmDelete: false })}>
+                  Keep
+                </button>
+              </span>
+            )}
+            <button type="button" onClick={closeEntry}>
+              Close
+            </button>
+          </div>
+          <p className="notice-line" role="status">
+            {notice ?? ''}
+          </p>
+        </div>
+      </div>
+    </div>
+  )
+}

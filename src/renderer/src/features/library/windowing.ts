@@ -1,0 +1,40 @@
+/**
+ * The arithmetic of a virtualised grid of equal tiles: how many columns fit, and which tiles a scroll
+ * position shows (plus a margin of rows above and below, so fast scrolling does not flash blanks).
+ */
+export interface GridMetrics {
+  tileWidth: number
+  tileHeight: number
+  gap: number
+}
+
+export interface Window {
+  columns: number
+  rows: number
+  /** Total height of all rows (the scroll area's content). */
+  height: number
+  /** Tiles [first, end) are mounted. */
+  first: number
+  end: number
+}
+
+export function visibleWindow(count: number, viewport: { width: number; height: number; scrollTop: number }, m: GridMetrics, overscanRows = 2): Window {
+  const columns = Math.max(1, Math.floor((viewport.width + m.gap) / (m.tileWidth + m.gap)))
+  const rows = Math.ceil(count / columns)
+  const rowHeight = m.tileHeight + m.gap
+  const height = rows > 0 ? rows * rowHeight - m.gap : 0
+  if (count === 0) return { columns, rows, height, first: 0, end: 0 }
+  // A scroll position past the end (the list just shrank) shows the last rows.
+  const firstRow = Math.max(0, Math.min(rows - 1, Math.floor(viewport.scrollTop / rowHeight)) - overscanRows)
+  const lastRow = Math.min(rows - 1, Math.ceil((viewport.scrollTop + viewport.height) / rowHeight) + overscanRows)
+  return { columns, rows, height, first: firstRow * columns, end: Math.min(count, (lastRow + 1) * columns) }
+}
+
+/**
+ * A tile's position in the scroll area. With the viewport's width the columns spread to fill it (the
+ * leftover of the last partial column goes into the gaps), so the grid has no ragged right margin.
+ */
+export function tilePosition(index: number, columns: number, m: GridMetrics, width?: number): { left: number; top: number } {
+  const step = width !== undefined && columns > 1 ? Math.max(m.tileWidth + m.gap, (width - m.tileWidth) / (columns - 1)) : m.tileWidth + m.gap
+  return { left: Math.round((index % columns) * step), top: Math.floor(index / columns) * (m.tileHeight + m.gap) }
+}

@@ -1,0 +1,63 @@
+/**
+ * From the sweep draft to the one grid job it stands for: both axes parsed, the base params built, and
+ * the whole request checked with the contract's own validator, so the form shows the same error the
+ * studio would give (naming the field) before anything is queued. Pure: no store, no client.
+ */
+import { MAX_GRID_CELLS, RequestError, VALIDATORS, type GenerateRequest } from '../../../../shared/api'
+import { DEFAULT_PARAMS, type GenerationParams } from '../../../../shared/params'
+import { formatSweepValue, SWEEP_PARAMS, type SweepParam, type SweepValue } from '../../../../shared/sweep'
+import { AXIS_NAMES, parseDraftAxis, type ShownAxis, type SweepDraft } from '../../store/sweep'
+
+export type SweepPlan =
+  | { ok: true; request: GenerateRequest; x: ShownAxis; y: ShownAxis; cells: number }
+  | { ok: false; error: string; cells: number | null }
+
+/** An axis as shown on the grid: its parameter's label and one label per value. */
+export function shownAxis(param: SweepParam | '', values: SweepValue[]): ShownAxis {
+  if (param === '') return { param, label: '', values: [''], labels: [''] }
+  return { param, label: SWEEP_PARAMS[param].label, values, labels: values.map((v) => formatSweepValue(param, v)) }
+}
+
+export function baseParams(d: SweepDraft): GenerationParams {
+  return {
+    ...DEFAULT_PARAMS,
+    model: d.model,
+    prompt: d.prompt,
+    negativePrompt: d.negativePrompt,
+    sampler: d.sampler,
+    schedule: d.schedule,
+    steps: d.steps,
+    cfg: d.cfg,
+    seed: d.seed,
+    width: d.width,
+    height: d.height
+  }
+}
+
+export function planSweep(d: SweepDraft): SweepPlan {
+  if (d.x.param === '') return { ok: false, error: 'X axis: choose a parameter to sweep.', cells: null }
+  if (d.y.param === d.x.param) return { ok: false, error: `Y axis: ${SWEEP_PARAMS[d.x.param].label} is already the X axis; choose another parameter or none.`, cells: null }
+  const x = parseDraftAxis(d.x, 'x')!
+  const y = parseDraftAxis(d.y, 'y')
+  if (!x.ok) return { ok: false, error: x.error, cells: null }
+  if (y && !y.ok) return { ok: false, error: y.error, cells: null }
+  const cells = x.values.length * (y ? y.values.length : 1)
+  if (cells > MAX_GRID_CELLS) return { ok: false, error: `The grid makes ${cells} cells; the limit is ${MAX_GRID_CELLS}. Remove some values from an axis.`, cells }
+  // Y is the outer axis (rows) and X the inner one (columns), so cell index = row * columns + column.
+  const axes = [...(y ? [{ param: d.y.param as SweepParam, values: y.values }] : []), { param: d.x.param, values: x.values }]
+  const raw = { params: baseParams(d), preview: { mode: 'auto', every: 1 }, grid: { axes } }
+  try {
+    const request = VALIDATORS['studio:generate'](raw)
+    return { ok: true, request, x: shownAxis(d.x.param, x.values), y: shownAxis(y ? d.y.param : '', y ? y.values : []), cells }
+  } catch (e) {
+    if (e instanceof RequestError) return { ok: false, error: readable(e, y !== null), cells }
+    throw e
+  }
+}
+
+/** Names the form field a contract error is about ("grid.axes[1]" is the X axis when there is a Y axis). */
+function readable(e: RequestError, hasY: boolean): string {
+  const m = /^grid\.axes\[(\d)\]/.exec(e.field)
+  if (!m) return e.message.replace(/^params\./, '')
+  return `${hasY && m[1] === '0' ? AXIS_NAMES.y : AXIS_NAMES.x}: ${e.message.slice(e.field.length + 2)}`
+}
