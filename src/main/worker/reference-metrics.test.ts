@@ -4,7 +4,8 @@
  * through the real service, whose analytic model makes the reference cheap.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import type { ResultEvent } from '../../shared/api'
+import type { ProgressEvent, ResultEvent } from '../../shared/api'
+import { DEFAULT_REFERENCE, referenceCalls } from '../engine/reference/reference'
 import { validateGenerationParams } from '../../shared/params'
 import { GenerationService, type FinishedJobInfo } from '../service/service'
 import { cellComparability, measureCell, ReferenceCache, referenceKey, type ReferenceSolution } from './reference-metrics'
@@ -61,7 +62,8 @@ describe('reference metrics with the fake runner (real worker)', () => {
 
   it('measures a grid: more euler steps land closer; ancestral cells are not comparable', async () => {
     const results: ResultEvent[] = []
-    const off = service.on('studio:result', (r) => results.push(r))
+    const progress: ProgressEvent[] = []
+    const offs = [service.on('studio:result', (r) => results.push(r)), service.on('studio:progress', (p) => progress.push(p))]
     const { jobId } = service.generate({
       params: validateGenerationParams({ model: 'fake', prompt: 'a red fox', width: 64, height: 64, cfg: 3 }),
       preview: { mode: 'off', every: 1 },
@@ -70,8 +72,12 @@ describe('reference metrics with the fake runner (real worker)', () => {
     const info = await new Promise<FinishedJobInfo>((ok) => {
       const stop = service.onJobFinished((i) => i.jobId === jobId && (stop(), ok(i)))
     })
-    off()
+    offs.forEach((off) => off())
     expect(info.state).toBe('completed')
+    // The reference solve reports its own progress, ending with all its calls made.
+    const ref = progress.filter((p) => p.reference)
+    expect(ref.length).toBeGreaterThan(0)
+    expect(ref.at(-1)!.reference).toEqual({ calls: referenceCalls(DEFAULT_REFERENCE), totalCalls: referenceCalls(DEFAULT_REFERENCE) })
     const rmse = (steps: number): number => {
       const m = results.find((r) => r.params.sampler === 'euler' && r.params.steps === steps)!.metrics
       return m?.comparable ? m.rmseLatent : NaN

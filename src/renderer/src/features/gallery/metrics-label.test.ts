@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { metricsLabel, scoreOptimalLabel } from './metrics-label'
+import { metricsLabel, referenceState, scoreOptimalLabel } from './metrics-label'
 
 describe('gallery cell metric lines', () => {
   it('shows RMSE and PSNR for a measured cell, marking a start mismatch', () => {
@@ -15,6 +15,11 @@ describe('gallery cell metric lines', () => {
     expect(l.text).toBe('not comparable (stochastic)')
     expect(l.title).toContain('ancestral')
     expect(metricsLabel({ comparable: false, reason: 'img2img starts from an encoded image' }).text).toBe('not comparable')
+  })
+
+  it('shows how far a reference solve is', () => {
+    expect(referenceState({ calls: 100, totalCalls: 399 })).toBe('reference 25%')
+    expect(referenceState({ calls: 0, totalCalls: 0 })).toBe('reference 0%')
   })
 
   it('names the score_optimal profile', () => {
