@@ -8,7 +8,7 @@
  * the WebSocket transport encodes it with {@link encodeWire}/{@link decodeWire}.
  */
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID } from './catalogue'
-import { LIMITS, ParamsError, parseSeed, validateGenerationParams, type GenerationParams } from './params'
+import { batchSeeds, LIMITS, ParamsError, parseSeed, validateGenerationParams, type GenerationParams } from './params'
 import { validateCalibrateRequest, type CalibrateRequest, type CalibrationEvent, type ProfileInfo, type ScoreOptimalUse } from './calibration'
 import { validateInitImage } from './init-image'
 import { applySweepValue, checkSweepCells, validateSweepAxes, validateSweepExportRequest, type SweepAxis, type SweepExportRequest, type SweepExportResult } from './sweep'
@@ -400,10 +400,20 @@ export function gridCellCount(g: GridSpec | null): number {
 }
 
 /**
+ * The cells of a job, in axis order (seeds fastest, then `axes` inside them, the last fastest), with a
+ * batch of N split into N cells seeded seed, seed+1, … (how batch images are seeded here and in A1111):
+ * each image then has its own result and library entry, and the worker still stacks their UNet runs
+ * into one batched call at the session.
+ */
+export function expandGrid(base: GenerationParams, g: GridSpec | null): GenerationParams[] {
+  return expandAxes(base, g).flatMap((c) => (c.batchSize > 1 ? batchSeeds(c.seed, c.batchSize).map((seed) => ({ ...c, seed, batchSize: 1 })) : [c]))
+}
+
+/**
  * The cells of a grid job, in axis order (seeds fastest, then `axes` inside them, the last fastest). A
  * sampler change from the fixed fields drops its options; one from `axes` keeps those it still takes.
  */
-export function expandGrid(base: GenerationParams, g: GridSpec | null): GenerationParams[] {
+function expandAxes(base: GenerationParams, g: GridSpec | null): GenerationParams[] {
   if (!g) return [base]
   const axis = <T>(a: T[] | undefined, d: T): T[] => (a && a.length > 0 ? a : [d])
   const out: GenerationParams[] = []
@@ -455,6 +465,8 @@ export const VALIDATORS: { [K in InvokeName]: (raw: unknown) => InvokePayload<K>
     const params = generationParams(o.params ?? {})
     const initImage = fieldChecked(() => validateInitImage(o.initImage, params.img2img !== null))
     const grid = validateGridSpec(o.grid)
+    const cells = gridCellCount(grid) * params.batchSize
+    if (cells > MAX_GRID_CELLS) throw new RequestError('params.batchSize', `makes ${cells} images with the grid; the limit is ${MAX_GRID_CELLS}; lower the batch size or remove grid values`)
     // Swept values must suit every cell (eta needs a sampler that takes it, …): refuse before queueing.
     if (grid?.axes?.length) fieldChecked(() => checkSweepCells(expandGrid(params, grid), grid.axes!))
     return { params, preview: validatePreviewSettings(o.preview), grid, ...(initImage ? { initImage } : {}) }

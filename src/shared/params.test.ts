@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_PARAMS, ParamsError, parseSeed, validateGenerationParams } from './params'
+import { batchSeeds, DEFAULT_PARAMS, ParamsError, parseSeed, validateGenerationParams } from './params'
 
 function err(raw: unknown): ParamsError {
   try {
@@ -46,5 +46,12 @@ describe('generation parameters', () => {
   it('accepts sampler options the sampler takes', () => {
     const p = validateGenerationParams({ sampler: 'dpmpp_2m_sde', samplerOptions: { eta: 0.5, solver_type: 'heun' } })
     expect(p.samplerOptions).toEqual({ eta: 0.5, solver_type: 'heun' })
+  })
+})
+
+describe('batch seeds', () => {
+  it('counts up from the seed and wraps below 2^64', () => {
+    expect(batchSeeds('41', 3)).toEqual(['41', '42', '43'])
+    expect(batchSeeds('18446744073709551615', 2)).toEqual(['18446744073709551615', '0'])
   })
 })

@@ -27,7 +27,10 @@ export interface NoiseModifiers {
 }
 
 export interface Img2ImgSettings {
-  /** Path of the init image (main side) or a library entry id. */
+  /**
+   * Names the init image; never opened by the service. The CLI records the file's path; the service
+   * records `sha256:<hex>` of the bytes the request carried in `initImage` (src/shared/init-image.ts).
+   */
   image: string
   /** 0..1: how much of the schedule is run (1 = ignore the image's content). */
   strength: number
@@ -228,4 +231,16 @@ export function validateGenerationParams(raw: unknown): GenerationParams {
     noise,
     img2img
   }
+}
+
+const SEED_SPACE = 1n << 64n
+
+/** `seed + n`, wrapping below 2^64 (seeds are 64-bit, as PyTorch's). `seed` must be valid (see parseSeed). */
+export function addToSeed(seed: string, n: number): string {
+  return ((BigInt(seed) + BigInt(n)) % SEED_SPACE).toString()
+}
+
+/** Seeds of a batch: seed, seed+1, … — how batch images are seeded here, in A1111 and in diffusers-based tools. */
+export function batchSeeds(seed: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => addToSeed(seed, i))
 }

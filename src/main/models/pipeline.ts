@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID, resolveSamplerName, resolveScheduleName } from '../../shared/catalogue'
-import { DEFAULT_PARAMS, LIMITS, ParamsError, parseSeed, type GenerationParams, type GuidanceSettings as SharedGuidance, type NoiseModifiers } from '../../shared/params'
+import { batchSeeds, DEFAULT_PARAMS, LIMITS, ParamsError, parseSeed, type GenerationParams, type GuidanceSettings as SharedGuidance, type NoiseModifiers } from '../../shared/params'
 import { composeGuidance, temperatureNoise, temperedStart, type GuidanceSettings } from '../engine/guidance'
 import { TorchGenerator } from '../engine/rng'
 import { SAMPLERS } from '../engine/samplers/index'
@@ -232,11 +232,6 @@ export function resolveRequest(model: LoadedModel, req: PipelineRequest): Resolv
   }
 }
 
-/** Seeds of a batch: seed, seed+1, … wrapping at 2^64. */
-export function batchSeeds(seed: string, count: number): string[] {
-  const base = BigInt(seed)
-  return Array.from({ length: count }, (_, i) => ((base + BigInt(i)) % (1n << 64n)).toString())
-}
 
 /** Per-image generators behind one noise source: each draw is every image's next randn, in image order. */
 class BatchNoise implements NoiseSource {
