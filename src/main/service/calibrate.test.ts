@@ -14,7 +14,9 @@ import { validateGenerationParams } from '../../shared/params'
 import { validateProfile } from '../engine/score-optimal/profile'
 import { main as studioCli } from '../cli/studio'
 import { sourceWorkerFactory } from '../worker/spawn'
+import { dispatch } from './dispatch'
 import { GenerationService, type FinishedJobInfo } from './service'
+import { Studio } from './studio'
 
 const FIXTURES = resolve(__dirname, '../../../tools/fixtures/models')
 let dir: string
@@ -161,5 +163,24 @@ describe('score-optimal calibration from the service (real worker, sd1-tiny)', (
     expect(w.calibration.at(-1)!.calls).toBeLessThan(w.calibration.at(-1)!.totalCalls)
     expect(cacheFiles()).toEqual(filesBefore)
     expect((await generate('karras')).width).toBe(64)
+  })
+})
+
+describe('the composition root', () => {
+  it("caches calibrations in the library's score-optimal folder", async () => {
+    const lib = join(dir, 'studio-library')
+    const studio = await Studio.start({ libraryDir: lib, workerFactory: sourceWorkerFactory, runner: 'onnx', modelsDir: dir, defaultModel: 'sd1-tiny' })
+    try {
+      const r = await dispatch(studio.handlers, 'studio:calibrate', { trajectories: 1, intervals: 4 })
+      if (!r.ok) throw new Error(r.error.message)
+      const { jobId } = r.value as { jobId: string }
+      const info = await new Promise<FinishedJobInfo>((ok) => {
+        const off = studio.service.onJobFinished((i) => i.jobId === jobId && (off(), ok(i)))
+      })
+      expect(info.state).toBe('completed')
+      expect(readdirSync(join(lib, 'score-optimal')).filter((n) => n.endsWith('.json'))).toHaveLength(1)
+    } finally {
+      await studio.close()
+    }
   })
 })

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RequestError, VALIDATORS, type ErrorEvent, type ProgressEvent, type ResultEvent } from '../../shared/api'
+import { decodeWire, encodeWire, RequestError, VALIDATORS, type ErrorEvent, type ProgressEvent, type ResultEvent } from '../../shared/api'
 import { encodePngRgb } from '../png/encode'
 import { sourceWorkerFactory } from '../worker/spawn'
 import { MemoryResultSink } from './result-sink'
@@ -73,6 +73,13 @@ describe('img2img through the service (real worker, sd1-tiny)', () => {
     expect(fieldOf(() => VALIDATORS['studio:generate'](payload(new TextEncoder().encode('/etc/passwd'))))).toBe('initImage')
     expect(fieldOf(() => VALIDATORS['studio:generate'](payload('/etc/passwd' as unknown as Uint8Array)))).toBe('initImage')
     expect(fieldOf(() => VALIDATORS['studio:generate'](payload(red)))).toBeUndefined()
+  })
+
+  it('carries the init image over the web host wire as bytes', () => {
+    const wire = decodeWire(encodeWire({ id: 1, call: 'studio:generate', payload: payload(checker) })) as { payload: unknown }
+    const req = VALIDATORS['studio:generate'](wire.payload)
+    expect(req.initImage).toBeInstanceOf(Uint8Array)
+    expect(Buffer.from(req.initImage!).equals(Buffer.from(checker))).toBe(true)
   })
 
   it('starts from the init image bytes: runs the tail of the schedule, and the image steers the result', async () => {

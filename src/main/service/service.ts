@@ -48,9 +48,10 @@ export interface ServiceOptions {
   /**
    * Where calibrated score-optimal profiles are cached (the composition root passes
    * `<libraryDir>/score-optimal`, which `studio evaluate schedules` uses too). Without it, calibrations
-   * still run but are not kept, and `score_optimal` always uses its built-in fallback.
+   * still run but are not kept, and `score_optimal` always uses its built-in fallback. A function is
+   * asked each time, so the cache follows a library that is switched while the app runs.
    */
-  cacheDir?: string
+  cacheDir?: string | (() => string | undefined)
 }
 
 interface Job {
@@ -140,7 +141,7 @@ export class GenerationService {
   readonly handlers = {
     'studio:generate': async (p) => this.generate(p),
     'studio:calibrate': async (p) => this.calibrate(p),
-    'studio:calibration:list': async (p) => ({ profiles: await cachedProfiles(this.opts.cacheDir, this.opts.modelsDir, this.modelOrDefault(p.model, 'model')) }),
+    'studio:calibration:list': async (p) => ({ profiles: await cachedProfiles(this.cacheDir(), this.opts.modelsDir, this.modelOrDefault(p.model, 'model')) }),
     'studio:cancel': async (p) => ({ cancelled: this.cancel(p.jobId) }),
     'studio:queue:get': async () => this.queue(),
     'studio:queue:reorder': async (p) => this.reorder(p.jobIds),
@@ -178,11 +179,7 @@ export class GenerationService {
       cancelRequestedAt: null,
       saves: []
     }
-    this.waiting.push(job)
-    this.emit('studio:job', { jobId, state: 'waiting' })
-    this.emitQueue()
-    this.pump()
-    return { jobId }
+    return this.enqueue(job)
   }
 
   /** Queues a score-optimal calibration of a model; it runs in the worker like any job and can be cancelled. */
@@ -204,11 +201,21 @@ export class GenerationService {
       saves: [],
       calibration: { request: req, calls: 0, totalCalls: 0, trajectory: 0, trajectories: req.trajectories }
     }
+    return this.enqueue(job)
+  }
+
+  private enqueue(job: Job): { jobId: string } {
+    const { jobId } = job.summary
     this.waiting.push(job)
     this.emit('studio:job', { jobId, state: 'waiting' })
     this.emitQueue()
     this.pump()
     return { jobId }
+  }
+
+  private cacheDir(): string | undefined {
+    const d = this.opts.cacheDir
+    return typeof d === 'function' ? d() : d
   }
 
   private modelOrDefault(model: string, field: string): string {
@@ -345,7 +352,7 @@ export class GenerationService {
         batchCells: job.cells.length > 1,
         ...(r.initImage ? { initImage: r.initImage } : {}),
         ...(r.grid?.reference ? { reference: true } : {}),
-        scoreOptimal: await scoreOptimalForJob(this.opts.cacheDir, this.opts.modelsDir, job.cells)
+        scoreOptimal: await scoreOptimalForJob(this.cacheDir(), this.opts.modelsDir, job.cells)
       }
     }
   }
@@ -440,11 +447,12 @@ export class GenerationService {
       case 'calibrated': {
         const c = job.calibration
         if (!c) return
-        if (!this.opts.cacheDir) return
+        const dir = this.cacheDir()
+        if (!dir) return
         try {
-          c.profile = storeCalibration(this.opts.cacheDir, m.key, m.profile)
+          c.profile = storeCalibration(dir, m.key, m.profile)
         } catch (e) {
-          this.emitError({ jobId, cell: null, code: 'internal', message: `the calibrated profile could not be stored in ${this.opts.cacheDir}: ${(e as Error).message}` })
+          this.emitError({ jobId, cell: null, code: 'internal', message: `the calibrated profile could not be stored in ${dir}: ${(e as Error).message}` })
         }
         return
       }

@@ -68,8 +68,9 @@ export class Studio implements StudioApi {
     }
     const libraries = new LibraryHolder(library, opts.modelsDir)
     const sink = library ? libraries : undefined
-    // Calibrated score-optimal profiles live beside the images, where `studio evaluate schedules` keeps them.
-    const cacheDir = serviceOpts.cacheDir ?? (libraryDir !== null ? join(libraryDir, 'score-optimal') : undefined)
+    // Calibrated score-optimal profiles live beside the images (where `studio evaluate schedules` keeps
+    // them), in whichever library is in use now.
+    const cacheDir = serviceOpts.cacheDir ?? ((): string | undefined => (libraries.library ? join(libraries.library.dir, 'score-optimal') : undefined))
     const settings: SettingsContext = settingsOpt ?? { file: null, source: libraryDir !== null ? 'option' : 'off', override: null }
     return new Studio(new GenerationService({ ...serviceOpts, sink, cacheDir }), libraries, report, settings)
   }

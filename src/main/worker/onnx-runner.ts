@@ -10,6 +10,10 @@
  *   one timestep per row — the timestep), so rows at different sigmas share a call with no change to
  *   the denoiser adapter. Models with a fixed batch or a single shared timestep run cells one by one.
  * - the model folder's own latent→RGB factors (latent_rgb_factors.json) and tiny decoder feed previews.
+ * - img2img decodes the job's init image bytes (never a path; see src/shared/init-image.ts); score_optimal
+ *   cells get the service's calibrated profile; with GridSpec.reference each cell is measured against a
+ *   reference solve (models/quality.ts) shared through the job's ReferenceCache; calibration jobs run the
+ *   score-optimal estimator on the hooked model.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
@@ -280,9 +284,9 @@ class OnnxLoadedModel implements LoadedModel {
     return out
   }
 
-  async calibrate(run: CalibrationRun): Promise<CalibrationOutput> {
-    const { request: r } = run
-    return calibrateScoreOptimal(withHooks(this.model, run.hooks), r, run.modelHash, { signal: run.signal, onProgress: run.onProgress })
+  /** Calibration calls go through the job's hooks, so they are cancellable and timed like sampling. */
+  calibrate(run: CalibrationRun): Promise<CalibrationOutput> {
+    return calibrateScoreOptimal(withHooks(this.model, run.hooks), run.request, run.modelHash, { signal: run.signal, onProgress: run.onProgress })
   }
 
   generate(req: CellRequest): Promise<CellImage> {
