@@ -46,14 +46,16 @@ export class Studio implements StudioApi {
     readonly reconcile: ReconcileReport | null,
     settings: SettingsContext
   ) {
-    const library = libraries.library
     this.handlers = {
       ...service.handlers,
       ...libraryHandlers(libraries),
       ...presetHandlers(libraries),
       ...settingsHandlers(libraries, settings),
       ...promptHandlers(new PromptTokenCounter(service.models)),
-      ...sweepHandlers({ readResult: (id) => service.sink.read(id), exportsDir: library ? join(library.dir, 'exports') : null })
+      ...sweepHandlers({
+        readResult: (id) => service.sink.read(id),
+        exportsDir: () => (libraries.library ? join(libraries.library.dir, 'exports') : null)
+      })
     } satisfies InvokeHandlers
   }
 

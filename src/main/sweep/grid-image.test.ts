@@ -136,7 +136,7 @@ describe('exportSweep', () => {
     const store = new Map([['r1', cell]])
     const out = await exportSweep(
       { title: 'a fox', x: { label: 'CFG', values: ['1', '4', '7', '9'] }, y: { label: 'Steps', values: ['2'] }, cells: ['r1', 'gone', { missing: 'cancelled' }, null] },
-      { readResult: async (id) => store.get(id), exportsDir: join(dir, 'exports') }
+      { readResult: async (id) => store.get(id), exportsDir: () => join(dir, 'exports') }
     )
     expect(out.path).toBe(join(dir, 'exports', out.fileName))
     expect(out.fileName).toMatch(/^sweep-\d{8}-\d{6}-[0-9a-f]{4}\.png$/)
@@ -146,7 +146,7 @@ describe('exportSweep', () => {
     const meta = await sharp(out.data).metadata()
     expect([meta.width, meta.height]).toEqual([out.width, out.height])
     // Without a library there is nowhere to save: bytes only.
-    const mem = await exportSweep({ x: { label: 'CFG', values: ['1'] }, y: { label: 'Steps', values: ['2'] }, cells: ['r1'] }, { readResult: async (id) => store.get(id), exportsDir: null })
+    const mem = await exportSweep({ x: { label: 'CFG', values: ['1'] }, y: { label: 'Steps', values: ['2'] }, cells: ['r1'] }, { readResult: async (id) => store.get(id), exportsDir: () => null })
     expect(mem.path).toBeNull()
     // What each missing cell's box says.
     expect(await resolveCells(['r1', 'gone', { missing: 'cancelled' }, null], async (id) => store.get(id))).toEqual([cell, 'missing', 'cancelled', 'failed'])

@@ -15,8 +15,11 @@ import { composeGridImage } from './grid-image'
 export interface SweepHandlerOptions {
   /** The PNG bytes of a stored result, or undefined when the id is unknown. */
   readResult(resultId: string): Promise<Uint8Array | undefined>
-  /** Where exported grids are saved; null = return the bytes only (no library). */
-  exportsDir: string | null
+  /**
+   * Where exported grids are saved now; null = return the bytes only (no library). Asked at each export
+   * because the library folder can be switched while the studio runs.
+   */
+  exportsDir(): string | null
 }
 
 /** "sweep-20261124-213012-3fa2.png": sortable by time, unique within a second. */
@@ -42,9 +45,10 @@ export async function exportSweep(p: SweepExportRequest, opts: SweepHandlerOptio
   const { png, width, height } = await composeGridImage({ title: p.title, x: p.x, y: p.y, cells })
   const fileName = exportFileName()
   let path: string | null = null
-  if (opts.exportsDir) {
-    mkdirSync(opts.exportsDir, { recursive: true })
-    path = join(opts.exportsDir, fileName)
+  const dir = opts.exportsDir()
+  if (dir) {
+    mkdirSync(dir, { recursive: true })
+    path = join(dir, fileName)
     writeFileAtomic(path, png)
   }
   // A plain Uint8Array view: JSON transports would apply Buffer#toJSON before seeing the bytes.

@@ -76,7 +76,7 @@ describe('a guidance sweep through the service', () => {
 
     const out = await exportSweep(
       { title: 'a red fox', x: { label: 'CFG scale', values: ['1', '4', '7'] }, y: { label: 'Guidance rescale', values: ['0', '0.7'] }, cells: byCell.map((r) => r.resultId) },
-      { readResult: (id) => service.sink.read(id), exportsDir: join(dir, 'exports') }
+      { readResult: (id) => service.sink.read(id), exportsDir: () => join(dir, 'exports') }
     )
     const meta = await sharp(out.data).metadata()
     expect([meta.width, meta.height]).toEqual([out.width, out.height])
