@@ -131,8 +131,18 @@ export interface PromptTokens {
 export interface CellTimings {
   /** Wall time of this cell (for a batched grid, the cells overlap). */
   wallMs: number
-  /** Sum of ONNX/model run times attributed to this cell. */
+  /**
+   * This cell's share of model (UNet) time: for each run it took part in, its rows / all rows in the
+   * run × the run's time (a batched grid run is split between its cells; a run of its own counts whole).
+   */
   modelMs: number
+  /**
+   * Model (UNet) runs this cell's sampler asked for: one per run its rows were in, however many rows
+   * it had there (cond and uncond of one step in one run count once) and whichever other cells shared
+   * the run, so a cell reports the same count in a batched grid as alone (euler 8 steps: 8; heun 8
+   * steps: 15, two per step but one on the last). Not included: its reference solve (GridSpec.reference),
+   * which is shared by cells and counted in the job's totals only.
+   */
   modelCalls: number
   previewMs: number
 }

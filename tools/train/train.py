@@ -264,6 +264,10 @@ def train_unet(a):
         ac = acp[t][:, None, None, None]
         zt = ac.sqrt() * z0 + (1 - ac).sqrt() * eps
         lr = base_lr * min(1.0, (step + 1) / 200, (step - warm_from + 1) / 100 if warm_from else 1.0)
+        if a.lr_decay_minutes > 0:  # cosine decay to 5 % over the last --lr-decay-minutes of this run
+            left = a.minutes - (time.time() - t0) / 60
+            if left < a.lr_decay_minutes:
+                lr *= 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (1 - max(left, 0.0) / a.lr_decay_minutes)))
         for g in opt.param_groups:
             g["lr"] = lr * g.get("mult", 1.0)
         ctx, _ = te(ids)
@@ -302,6 +306,8 @@ def main():
     p.add_argument("--resume", action="store_true")
     p.add_argument("--high-t-boost", type=float, default=10.0, help="cap of the (1 + 1/SNR) factor; 1 = off")
     p.add_argument("--text-lr-mult", type=float, default=3.0, help="text encoder lr multiplier")
+    p.add_argument("--lr-decay-minutes", type=float, default=0,
+                   help="cosine-decay the learning rate to 5 %% over the last N minutes of this run (0 = constant)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--subset", choices=["curated", "all"], default="curated", help="training images (data.subset)")
     p.add_argument("--init-from", default=None, help="warm start from this checkpoint (fresh optimizer state)")

@@ -8,6 +8,7 @@ import type { ScoreOptimalUse } from '../../shared/calibration'
 import { CANCEL_SLOT, type FromWorker, type JobTimings, type WorkerCalibration, type WorkerJob } from '../../shared/worker-protocol'
 import { validateProfile, type ScoreOptimalProfile } from '../engine/score-optimal/profile'
 import { encodePngRgb } from '../png/encode'
+import { CallLedger } from './call-ledger'
 import { Previewer, type PreviewFrame } from './preview'
 import { ReferenceCache } from './reference-metrics'
 import {
@@ -17,7 +18,6 @@ import {
   type CellRequest,
   type JobRunner,
   type LoadedModel,
-  type ModelCallHooks,
   type StepReport
 } from './runner'
 
@@ -81,8 +81,11 @@ export class JobExecutor {
       this.post({ type: 'started', jobId: job.jobId, model: model.info.name })
       const previewer = new Previewer(model.info, job.preview)
       const cellTimes = job.cells.map(zeroCell)
-
-      const hooksFor = (cell: number): ModelCallHooks => this.hooks(jt, cancelled, cellTimes[cell])
+      // Each cell is charged its own calls and its rows' share of batched runs (see call-ledger.ts);
+      // reference solves are shared between cells, so they are charged to the job only.
+      const ledger = new CallLedger(jt, cancelled)
+      const cellHooks = cellTimes.map((t) => ledger.hooks(t))
+      const referenceHooks = ledger.hooks(null)
 
       let previewChain: Promise<void> = Promise.resolve()
       const onStep = (cell: number) => (r: StepReport) => {
@@ -146,10 +149,11 @@ export class JobExecutor {
           this.post({ type: 'reference-progress', jobId: job.jobId, cell, calls, totalCalls })
         }
       }
-      const request = (cell: number, hooks: ModelCallHooks): CellRequest => ({
+      const request = (cell: number): CellRequest => ({
         params: job.cells[cell],
         signal: abort.signal,
-        hooks,
+        hooks: cellHooks[cell],
+        referenceHooks,
         onStep: onStep(cell),
         initImage: job.initImage,
         scoreOptimal,
@@ -159,19 +163,20 @@ export class JobExecutor {
 
       if (job.batchCells && job.cells.length > 1 && model.generateMany && model.info.batchable) {
         const started = now()
-        const shared = hooksFor(0)
-        const images = await model.generateMany(job.cells.map((_, i) => request(i, shared)))
-        await previewChain
-        // One batched run: spread the model time evenly over its cells.
-        const total = cellTimes[0]
-        job.cells.forEach((_, i) => {
-          cellTimes[i] = { ...cellTimes[i], modelMs: total.modelMs / job.cells.length, modelCalls: total.modelCalls }
-        })
-        images.forEach((img, i) => finish(i, img, started))
+        // Each cell's result goes out when that cell is done (after the preview frames queued so far,
+        // so a cell's last preview never lands after its result); a failed cell fails the job, but
+        // the cells already finished keep their results.
+        await Promise.all(
+          model.generateMany(job.cells.map((_, i) => request(i))).map(async (pending, i) => {
+            const img = await pending
+            await previewChain
+            finish(i, img, started)
+          })
+        )
       } else {
         for (let i = 0; i < job.cells.length; i++) {
           const started = now()
-          const img = await model.generate(request(i, hooksFor(i)))
+          const img = await model.generate(request(i))
           await previewChain
           finish(i, img, started)
         }
@@ -208,7 +213,7 @@ export class JobExecutor {
         request: job.request,
         modelHash: job.modelHash,
         signal: abort.signal,
-        hooks: this.hooks(jt, cancelled, zeroCell()),
+        hooks: new CallLedger(jt, cancelled).hooks(null),
         onProgress: (p) => {
           // Every call would flood the channel on a fast model; a few per second is plenty for a bar.
           const t = now()
@@ -230,36 +235,6 @@ export class JobExecutor {
     jt.wallMs = now() - t0
     jt.samplerMs = Math.max(0, jt.wallMs - jt.modelMs - jt.auxMs - jt.loadMs)
     this.post({ type: 'done', jobId: job.jobId, status, timings: jt })
-  }
-
-  /** Hooks that check for cancellation before every call and add its time to the job (and cell). */
-  private hooks(jt: JobTimings, cancelled: () => boolean, cell: CellTimings): ModelCallHooks {
-    return {
-      async modelCall(rows, run) {
-        if (cancelled()) throw new CancelledError()
-        const t = now()
-        try {
-          return await run()
-        } finally {
-          const dt = now() - t
-          jt.modelMs += dt
-          jt.modelCalls++
-          jt.modelCallMs.push(dt)
-          jt.modelRows += rows
-          cell.modelMs += dt
-          cell.modelCalls++
-        }
-      },
-      async auxCall(run) {
-        if (cancelled()) throw new CancelledError()
-        const t = now()
-        try {
-          return await run()
-        } finally {
-          jt.auxMs += now() - t
-        }
-      }
-    }
   }
 
   private postError(jobId: string, e: unknown): void {

@@ -54,6 +54,8 @@ function uncondMixture(layout: LatentLayout): GaussianMixture {
 }
 
 interface Row {
+  /** Who asked for the row: the cell's sampler or a reference solve (see call-ledger.ts). */
+  hooks: ModelCallHooks
   x: Tensor
   sigmas: readonly number[]
   mixture: GaussianMixture
@@ -75,10 +77,9 @@ class FakeModel implements LoadedModel {
     return { channels: 4, height: req.params.height / 8, width: req.params.width / 8 }
   }
 
-  /** One "model call" over stacked requests, each row with its own sigma. */
-  private async evaluate(hooks: ModelCallHooks, rows: Row[]): Promise<Tensor[]> {
-    const total = rows.reduce((n, r) => n + r.sigmas.length, 0)
-    return hooks.modelCall(total, async () => {
+  /** One "model call" over stacked requests, each row with its own sigma, charged to each requester. */
+  private async evaluate(rows: Row[]): Promise<Tensor[]> {
+    return rows[0].hooks.batchCall(rows.map((r) => ({ hooks: r.hooks, rows: r.sigmas.length })), async () => {
       this.counter.calls++
       const { failOnCall, crashOnCall } = this.opts
       if (crashOnCall && crashOnCall.model === this.info.name && crashOnCall.call === this.counter.calls) {
@@ -106,7 +107,11 @@ class FakeModel implements LoadedModel {
     const layout = this.layout(req)
     const cond = promptMixture(req.params.prompt, layout)
     const uncond = req.params.negativePrompt ? promptMixture(req.params.negativePrompt, layout) : uncondMixture(layout)
-    const model: RowModel = (x, sigmas, branch) => call({ x, sigmas, mixture: branch === 'cond' ? cond : uncond })
+    const rowModel =
+      (hooks: ModelCallHooks): RowModel =>
+      (x, sigmas, branch) =>
+        call({ hooks, x, sigmas, mixture: branch === 'cond' ? cond : uncond })
+    const model = rowModel(req.hooks)
     const p = req.params
     const scoreOptimal = p.schedule === 'score_optimal'
     const ctx = scoreOptimal && req.scoreOptimal ? { profile: req.scoreOptimal.profile } : undefined
@@ -116,21 +121,25 @@ class FakeModel implements LoadedModel {
     if (req.reference) {
       const rowLength = layout.channels * layout.height * layout.width
       img.metrics = await measureCell(p, { latent: latent.subarray(0, rowLength), rgb: img.rgb, sigma0: cellSigmas(p, SIGMAS, ctx)[0] }, req.reference, async () => {
-        const ref = await referenceForCell(p, layout, SIGMAS, cellConditional(model, 1), req.signal, req.onReferenceProgress)
+        const ref = await referenceForCell(p, layout, SIGMAS, cellConditional(rowModel(req.referenceHooks ?? req.hooks), 1), req.signal, req.onReferenceProgress)
         return { latent: ref.x, rgb: decodeFake(ref.x, layout).rgb, sigma0: ref.sigmas[0] }
       })
     }
     return img
   }
 
+  /**
+   * The cond and uncond rows of a step are asked for together, and like a dynamic-batch ONNX UNet the
+   * fake evaluates them in one call, so a cell alone reports the calls it would report batched.
+   */
   generate(req: CellRequest): Promise<CellImage> {
-    return this.runCell(req, async (row) => (await this.evaluate(req.hooks, [row]))[0])
+    const co = createCoalescer<Row, Tensor>((rows) => this.evaluate(rows))
+    return this.runCell(req, (row) => co.call(row))
   }
 
-  generateMany(reqs: CellRequest[]): Promise<CellImage[]> {
-    if (reqs.length === 0) return Promise.resolve([])
-    const co = createCoalescer<Row, Tensor>((rows) => this.evaluate(reqs[0].hooks, rows))
-    return Promise.all(reqs.map((r) => this.runCell(r, (row) => co.call(row))))
+  generateMany(reqs: CellRequest[]): Promise<CellImage>[] {
+    const co = createCoalescer<Row, Tensor>((rows) => this.evaluate(rows))
+    return reqs.map((r) => this.runCell(r, (row) => co.call(row)))
   }
 
   async dispose(): Promise<void> {}

@@ -77,6 +77,8 @@ function withHooks(model: OnnxModel, hooks: ModelCallHooks, unet?: RunnableSessi
 }
 
 interface UnetRun {
+  /** Who asked: a cell's sampler or a reference solve; the run's calls and time are charged to it. */
+  hooks: ModelCallHooks
   feeds: Record<string, HostTensor>
   names?: readonly string[]
 }
@@ -91,11 +93,12 @@ function shapeKey(feeds: Record<string, HostTensor>): string {
 
 /**
  * One UNet session shared by several cells: concurrent runs are stacked on the batch axis (at most
- * `maxBatch` rows per ORT run) and their outputs split back.
+ * `maxBatch` rows per ORT run) and their outputs split back. Each requester gets its own view of the
+ * session (`forRequester`), so every stacked run is charged to the requesters whose rows are in it.
  */
-function coalescingUnet(unet: RunnableSession, maxBatch: number, hooks: ModelCallHooks): RunnableSession {
+function coalescingUnet(unet: RunnableSession, maxBatch: number): { forRequester(hooks: ModelCallHooks): RunnableSession } {
   const runGroup = async (group: UnetRun[]): Promise<RunResult[]> => {
-    if (group.length === 1) return [await hooks.modelCall(rowsOf(group[0].feeds), () => unet.run(group[0].feeds, group[0].names))]
+    if (group.length === 1) return [await group[0].hooks.modelCall(rowsOf(group[0].feeds), () => unet.run(group[0].feeds, group[0].names))]
     const feeds: Record<string, HostTensor> = {}
     for (const name of Object.keys(group[0].feeds)) {
       const parts = group.map((g) => g.feeds[name])
@@ -109,8 +112,8 @@ function coalescingUnet(unet: RunnableSession, maxBatch: number, hooks: ModelCal
       feeds[name] = { data, dims: [parts.reduce((n, p) => n + p.dims[0], 0), ...parts[0].dims.slice(1)] }
     }
     const rows = group.map((g) => rowsOf(g.feeds))
-    const out = await hooks.modelCall(
-      rows.reduce((a, b) => a + b, 0),
+    const out = await group[0].hooks.batchCall(
+      group.map((g, i) => ({ hooks: g.hooks, rows: rows[i] })),
       () => unet.run(feeds, group[0].names)
     )
     const total = rows.reduce((a, b) => a + b, 0)
@@ -153,7 +156,9 @@ function coalescingUnet(unet: RunnableSession, maxBatch: number, hooks: ModelCal
     }
     return results
   })
-  return { component: unet.component, inputs: unet.inputs, outputs: unet.outputs, run: (feeds, names) => co.call({ feeds, names }) }
+  return {
+    forRequester: (hooks) => ({ component: unet.component, inputs: unet.inputs, outputs: unet.outputs, run: (feeds, names) => co.call({ hooks, feeds, names }) })
+  }
 
   function rowsOf(feeds: Record<string, HostTensor>): number {
     return feeds.sample?.dims[0] ?? 1
@@ -260,7 +265,9 @@ class OnnxLoadedModel implements LoadedModel {
     return { channels: this.model.unet.latentChannels, height: p.height / f, width: p.width / f }
   }
 
-  private async run(req: CellRequest, model: OnnxModel): Promise<CellImage> {
+  /** `hooked` gives the model as seen through one requester's hooks (the cell's, or its reference solve's). */
+  private async run(req: CellRequest, hooked: (hooks: ModelCallHooks) => OnnxModel): Promise<CellImage> {
+    const model = hooked(req.hooks)
     const layout = this.layout(req.params)
     const request = toPipelineRequest(req.params, await initFor(req))
     const scoreOptimal = req.params.schedule === 'score_optimal'
@@ -278,7 +285,7 @@ class OnnxLoadedModel implements LoadedModel {
         req.params,
         { latent: result.latents.subarray(0, rowLength), rgb: img.data, sigma0: result.sigmas[0] },
         req.reference,
-        () => solveReference(model, request, req.signal, req.onReferenceProgress)
+        () => solveReference(hooked(req.referenceHooks ?? req.hooks), request, req.signal, req.onReferenceProgress)
       )
     }
     return out
@@ -290,12 +297,12 @@ class OnnxLoadedModel implements LoadedModel {
   }
 
   generate(req: CellRequest): Promise<CellImage> {
-    return this.run(req, withHooks(this.model, req.hooks))
+    return this.run(req, (hooks) => withHooks(this.model, hooks))
   }
 
-  generateMany(reqs: CellRequest[]): Promise<CellImage[]> {
-    const unet = coalescingUnet(this.model.sessions.unet, Math.min(this.model.unet.maxBatch, GRID_BATCH_ROWS), reqs[0].hooks)
-    return Promise.all(reqs.map((r) => this.run(r, withHooks(this.model, r.hooks, unet))))
+  generateMany(reqs: CellRequest[]): Promise<CellImage>[] {
+    const unet = coalescingUnet(this.model.sessions.unet, Math.min(this.model.unet.maxBatch, GRID_BATCH_ROWS))
+    return reqs.map((r) => this.run(r, (hooks) => withHooks(this.model, hooks, unet.forRequester(hooks))))
   }
 
   async dispose(): Promise<void> {

@@ -62,16 +62,36 @@ export interface ModelCallHooks {
    */
   modelCall<T>(rows: number, run: () => Promise<T>): Promise<T>
   /**
+   * One model run that stacks rows for several requesters (the cells of a batched grid, or a cell and a
+   * reference solve), each named by its own hooks: cancellation is checked once, the run counts once for
+   * the job, and once for each distinct requester, which is also charged its share of the run's time
+   * (its rows / all rows). Call it on any one requester's hooks; they all belong to one job.
+   */
+  batchCall<T>(shares: readonly RowShare[], run: () => Promise<T>): Promise<T>
+  /**
    * Runs any other ONNX call (text encoder, VAE): checks for cancellation and adds its time to the
    * job's ONNX time, but it is not a denoising model call.
    */
   auxCall<T>(run: () => Promise<T>): Promise<T>
 }
 
+/** A requester's rows in a batched model run. */
+export interface RowShare {
+  hooks: ModelCallHooks
+  rows: number
+}
+
 export interface CellRequest {
   params: GenerationParams
   signal: AbortSignal
+  /** The cell's own sampling calls: counted and timed for the job and for this cell. */
   hooks: ModelCallHooks
+  /**
+   * For the reference solve (with `reference`): counted and timed for the job only. A reference is
+   * shared by every cell with the same prompt, seed and CFG, and which cell happens to solve it is an
+   * accident of scheduling, so its calls are no cell's own.
+   */
+  referenceHooks?: ModelCallHooks
   onStep(report: StepReport): void
   /** img2img: the init image's encoded bytes (present when params.img2img is set). */
   initImage?: Uint8Array
@@ -113,10 +133,11 @@ export interface LoadedModel {
   generate(req: CellRequest): Promise<CellImage>
   /**
    * Runs several cells side by side, batching model calls that arrive together into one call (rows
-   * stacked, one sigma per row). Optional: without it, or when `info.batchable` is false, the worker
-   * runs grid cells one after another.
+   * stacked, one sigma per row). One promise per cell, so each cell's result can go out (and its wall
+   * time end) as soon as it is done, not when the slowest cell is. Optional: without it, or when
+   * `info.batchable` is false, the worker runs grid cells one after another.
    */
-  generateMany?(reqs: CellRequest[]): Promise<CellImage[]>
+  generateMany?(reqs: CellRequest[]): Promise<CellImage>[]
   /** Estimates the model's score-optimal profile. Optional: runners without it report a clear error. */
   calibrate?(run: CalibrationRun): Promise<CalibrationOutput>
   dispose(): Promise<void>

@@ -7,7 +7,7 @@
  */
 import { defineSlice } from './root'
 import type { CellMetrics, PreviewEvent } from '../../../shared/api'
-import type { ScoreOptimalUse } from '../../../shared/calibration'
+import type { CalibrationEvent, ScoreOptimalUse } from '../../../shared/calibration'
 
 export interface GalleryDraft {
   model: string
@@ -47,6 +47,23 @@ export interface GalleryCell {
   reference: { calls: number; totalCalls: number } | null
 }
 
+/**
+ * The gallery's score_optimal calibration. Kept in the store, not in the control, so that leaving the
+ * Gallery view and coming back still shows a calibration under way (and does not offer to start a
+ * second one).
+ */
+export interface GalleryCalibration {
+  /** True from the click until 'studio:calibrate' answers. */
+  starting: boolean
+  /** The calibration job queued or running, or null. */
+  jobId: string | null
+  progress: CalibrationEvent | null
+  /** How the last calibration ended, or why it could not start. */
+  message: string | null
+  /** Counts finished calibrations, so the control reads the model's profiles again. */
+  finished: number
+}
+
 export type GalleryStatus = 'idle' | 'starting' | 'running' | 'completed' | 'cancelled' | 'failed'
 
 export interface GalleryState {
@@ -58,12 +75,15 @@ export interface GalleryState {
   /** Axes of the job being shown: rows = samplers, columns = schedules x steps. */
   rows: string[]
   columns: { schedule: string; steps: number }[]
+  /** The job shown was asked to measure cells against a reference (its cells keep a line for it). */
+  measured: boolean
   cells: GalleryCell[]
   /** The latest preview frame of the shown job (drawn by subscriptions, not rendered). */
   preview: PreviewEvent | null
   /** Cell shown large, or null. */
   enlarged: number | null
   error: string | null
+  calibration: GalleryCalibration
 }
 
 export const initialGalleryState: GalleryState = {
@@ -85,10 +105,12 @@ export const initialGalleryState: GalleryState = {
   status: 'idle',
   rows: [],
   columns: [],
+  measured: false,
   cells: [],
   preview: null,
   enlarged: null,
-  error: null
+  error: null,
+  calibration: { starting: false, jobId: null, progress: null, message: null, finished: 0 }
 }
 
 declare module './root' {

@@ -67,3 +67,56 @@ describe('the status line', () => {
     expect(generateSelectors.progressLine({ ...s, status: 'cancelled' })).toBe('Cancelled at step 5/20, sigma 3.142, 1.2 s')
   })
 })
+
+describe('img2img in the draft', () => {
+  const init = { bytes: new Uint8Array([1]), name: 'cat.png', format: 'png' as const, width: 64, height: 64, label: 'sha256:aaaa', url: 'blob:cat' }
+  const i2i = (image: string, strength: number): GenerationParams => ({ ...sample, img2img: { image, strength } })
+
+  it('is off without an init image, and sends the image label and strength with one', () => {
+    useGenerateStore.setState({ draft: initialGenerateState.draft, init: null })
+    expect(useGenerateStore.getState().draft.strength).toBe(0.75)
+    expect(draftParams().img2img).toBeNull()
+    useGenerateStore.setState({ init })
+    setDraft({ strength: 0.4 })
+    expect(draftParams().img2img).toEqual({ image: 'sha256:aaaa', strength: 0.4 })
+    expect(validateGenerationParams(draftParams()).img2img).toEqual({ image: 'sha256:aaaa', strength: 0.4 })
+  })
+
+  it('loading params of the same image keeps it, quietly, and takes their strength', () => {
+    useGenerateStore.setState({ init, initNote: 'old note' })
+    loadParamsIntoDraft(i2i('sha256:aaaa', 0.3))
+    expect(useGenerateStore.getState()).toMatchObject({ init, initNote: null })
+    expect(draftParams().img2img).toEqual({ image: 'sha256:aaaa', strength: 0.3 })
+  })
+
+  it('loading params of another image keeps the current one, with a note', () => {
+    useGenerateStore.setState({ init })
+    loadParamsIntoDraft(i2i('sha256:bbbb', 0.6))
+    expect(useGenerateStore.getState().init).toBe(init)
+    expect(useGenerateStore.getState().initNote).toMatch(/another init image \(sha256:bbbb\); the current one is kept/)
+    expect(draftParams().img2img).toEqual({ image: 'sha256:aaaa', strength: 0.6 })
+  })
+
+  it('loading img2img params with no init image chosen leaves img2img off, says so, keeps the strength', () => {
+    useGenerateStore.setState({ init: null })
+    loadParamsIntoDraft(i2i('sha256:bbbb', 0.35))
+    expect(draftParams().img2img).toBeNull()
+    expect(useGenerateStore.getState().initNote).toMatch(/not loaded, so img2img is off\. Choose that image/)
+    expect(useGenerateStore.getState().draft.strength).toBe(0.35)
+    // A CLI-made image names a path: it is shown, never opened, and img2img stays off just the same.
+    loadParamsIntoDraft(i2i('/home/me/in.png', 0.5))
+    expect(draftParams().img2img).toBeNull()
+  })
+
+  it('loading text-to-image params keeps a chosen init image and the strength, noting how to reproduce them', () => {
+    useGenerateStore.setState({ init })
+    setDraft({ strength: 0.55 })
+    loadParamsIntoDraft(sample)
+    expect(useGenerateStore.getState().init).toBe(init)
+    expect(useGenerateStore.getState().initNote).toMatch(/text-to-image; the init image is still set\. Clear it/)
+    expect(draftParams().img2img).toEqual({ image: 'sha256:aaaa', strength: 0.55 })
+    useGenerateStore.setState({ init: null })
+    loadParamsIntoDraft(sample)
+    expect(useGenerateStore.getState().initNote).toBeNull()
+  })
+})

@@ -35,6 +35,29 @@ export interface Draft {
   noise: NoiseModifiers
   previewEvery: number
   previewsOn: boolean
+  /**
+   * img2img denoising strength, 0..1. Kept while no init image is chosen (img2img is on exactly when one
+   * is), so choosing an image picks up where the person left it.
+   */
+  strength: number
+}
+
+/** A1111's default denoising strength. */
+export const DEFAULT_STRENGTH = 0.75
+
+/** The img2img init image (kept out of the draft: it is bytes, and never goes into a preset). */
+export interface InitImage {
+  /** The encoded file, sent as the request's `initImage`. */
+  bytes: Uint8Array
+  /** Where it came from, for the person: a file name or "result seed 42". */
+  name: string
+  format: 'png' | 'jpeg' | 'webp'
+  width: number
+  height: number
+  /** `sha256:<32 hex>`, the label the service stores in params.img2img.image for these bytes. */
+  label: string
+  /** Object URL of the bytes, for the thumbnail (revoked when the image is replaced or cleared). */
+  url: string
 }
 
 /** One finished image of the shown job. */
@@ -66,6 +89,12 @@ export interface GenerateState {
   queue: QueueState | null
   /** The seed the last job this view sent actually used (what "reuse last seed" puts back). */
   lastSeed: string | null
+  /** The init image; img2img is on exactly when it is set. */
+  init: InitImage | null
+  /** Why the last chosen file was refused (shown next to the field; nothing was sent). */
+  initError: string | null
+  /** What loading settings did to img2img (e.g. turned it off because their init image is not here). */
+  initNote: string | null
 }
 
 export const initialGenerateState: GenerateState = {
@@ -87,9 +116,13 @@ export const initialGenerateState: GenerateState = {
     guidance: { ...DEFAULT_PARAMS.guidance },
     noise: { ...DEFAULT_PARAMS.noise },
     previewEvery: 1,
-    previewsOn: true
+    previewsOn: true,
+    strength: DEFAULT_STRENGTH
   },
   lastSeed: null,
+  init: null,
+  initError: null,
+  initNote: null,
   jobId: null,
   status: 'idle',
   progress: null,
@@ -148,7 +181,7 @@ export function setDraft(patch: Partial<Draft>): void {
  * saved from here keeps the last seed used rather than a seed nobody saw.
  */
 export function draftParams(): GenerationParams {
-  const d = useGenerateStore.getState().draft
+  const { draft: d, init } = useGenerateStore.getState()
   return {
     model: d.model,
     prompt: d.prompt,
@@ -165,36 +198,80 @@ export function draftParams(): GenerationParams {
     batchSize: d.batchSize,
     guidance: { ...d.guidance, interval: d.guidance.interval ? [d.guidance.interval[0], d.guidance.interval[1]] : null },
     noise: { ...d.noise },
-    // The form has no init-image field, so it never sends img2img.
-    img2img: null
+    // The image is named by its content hash (what the service stores); its bytes travel separately, in
+    // the request's initImage, and a preset saved from this keeps neither (presets drop img2img).
+    img2img: init ? { image: init.label, strength: d.strength } : null
   }
+}
+
+/**
+ * What loading parameters does to img2img. Their `img2img.image` is only a label (a content hash, or a
+ * CLI path that is never opened), so the image itself can only be the one already chosen here:
+ * - img2img params: the strength is taken; the current init image is kept (noted when it is not the one
+ *   the params name); with none chosen img2img stays off, with a note saying which image to choose;
+ * - txt2img params: a chosen init image is kept (choosing it again would be work lost), with a note that
+ *   clearing it reproduces the loaded settings.
+ */
+function loadedInit(s: GenerateState, p: GenerationParams): { strength: number; initNote: string | null } {
+  const i2i = p.img2img
+  if (!i2i) {
+    return { strength: s.draft.strength, initNote: s.init ? 'These settings are text-to-image; the init image is still set. Clear it to reproduce them.' : null }
+  }
+  const strength = i2i.strength
+  if (!s.init) return { strength, initNote: `These settings started from an init image (${i2i.image}) that is not loaded, so img2img is off. Choose that image to reproduce them.` }
+  if (s.init.label !== i2i.image) return { strength, initNote: `These settings started from another init image (${i2i.image}); the current one is kept.` }
+  return { strength, initNote: null }
 }
 
 /**
  * Puts a result's or preset's parameters back into the form. The seed mode becomes 'fixed' so the next
  * job reproduces exactly what was loaded; preview settings (a property of this view, not of an image)
- * are kept.
+ * are kept. For img2img see {@link loadedInit}.
  */
 export function loadParamsIntoDraft(p: GenerationParams): void {
-  useGenerateStore.setState((s) => ({
-    draft: {
-      ...s.draft,
-      model: p.model,
-      prompt: p.prompt,
-      negativePrompt: p.negativePrompt,
-      sampler: p.sampler,
-      samplerOptions: { ...p.samplerOptions },
-      schedule: p.schedule,
-      scheduleParams: { ...p.scheduleParams },
-      steps: p.steps,
-      cfg: p.cfg,
-      seed: p.seed,
-      seedMode: 'fixed',
-      width: p.width,
-      height: p.height,
-      batchSize: p.batchSize,
-      guidance: { ...DEFAULT_PARAMS.guidance, ...p.guidance },
-      noise: { ...DEFAULT_PARAMS.noise, ...p.noise }
+  useGenerateStore.setState((s) => {
+    const { strength, initNote } = loadedInit(s, p)
+    return {
+      initNote,
+      draft: {
+        ...s.draft,
+        model: p.model,
+        prompt: p.prompt,
+        negativePrompt: p.negativePrompt,
+        sampler: p.sampler,
+        samplerOptions: { ...p.samplerOptions },
+        schedule: p.schedule,
+        scheduleParams: { ...p.scheduleParams },
+        steps: p.steps,
+        cfg: p.cfg,
+        seed: p.seed,
+        seedMode: 'fixed',
+        width: p.width,
+        height: p.height,
+        batchSize: p.batchSize,
+        guidance: { ...DEFAULT_PARAMS.guidance, ...p.guidance },
+        noise: { ...DEFAULT_PARAMS.noise, ...p.noise },
+        strength
+      }
     }
-  }))
+  })
+}
+
+/** Makes `init` the init image (img2img on), releasing the previous one's thumbnail. */
+export function setInitImage(init: InitImage): void {
+  const old = useGenerateStore.getState().init
+  if (old && old.url !== init.url) URL.revokeObjectURL(old.url)
+  useGenerateStore.setState({ init, initError: null, initNote: null })
+}
+
+/** Clears the init image (img2img off); the strength stays for next time. */
+export function clearInitImage(): void {
+  const old = useGenerateStore.getState().init
+  if (old) URL.revokeObjectURL(old.url)
+  useGenerateStore.setState({ init: null, initError: null, initNote: null })
+}
+
+/** Shows why a chosen file was refused; the current init image (if any) stays. */
+export function setInitError(initError: string): void {
+  useGenerateStore.setState({ initError })
 }

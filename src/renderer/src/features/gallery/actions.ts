@@ -9,6 +9,7 @@ import { DEFAULT_PARAMS } from '../../../../shared/params'
 import { SAMPLER_BY_ID, SAMPLER_IDS, SCHEDULE_BY_ID, SCHEDULE_IDS } from '../../../../shared/catalogue'
 import type { Events } from '../../../../shared/api'
 import type { StudioClient } from '../../api'
+import { connectCalibrationEvents } from './calibration'
 import { compareSelectors, useCompareStore } from '../../store/compare'
 import { gallerySelectors, initialGalleryState, patchCell, useGalleryStore, type GalleryCell } from '../../store/gallery'
 
@@ -99,7 +100,8 @@ export function connectGalleryEvents(client: StudioClient): () => void {
     client.on('studio:preview', (payload) => handle(client, { name: 'studio:preview', payload })),
     client.on('studio:result', (payload) => handle(client, { name: 'studio:result', payload })),
     client.on('studio:job', (payload) => handle(client, { name: 'studio:job', payload })),
-    client.on('studio:error', (payload) => handle(client, { name: 'studio:error', payload }))
+    client.on('studio:error', (payload) => handle(client, { name: 'studio:error', payload })),
+    connectCalibrationEvents(client)
   ]
   return () => offs.forEach((off) => off())
 }
@@ -138,6 +140,9 @@ export async function runGallery(client: StudioClient): Promise<void> {
     status: 'starting',
     rows: samplers,
     columns: schedules.flatMap((schedule) => steps.map((n) => ({ schedule, steps: n }))),
+    measured: d.reference,
+    // A calibration under way belongs to no grid run.
+    calibration: s.calibration,
     cells
   })
   try {

@@ -1,10 +1,12 @@
 /**
  * The generate view's output column: live preview and result side by side in fixed-size frames (so
  * nothing moves while frames stream), the progress bar with step, sigma and time left, the images of the
- * shown job (a batch has several; click one to show it large), and the queue.
+ * shown job (a batch has several; click one to show it large) with "Use as init image" for the one shown
+ * (img2img from it, A1111's "Send to img2img"), and the queue.
  */
 import type { StudioClient } from '../../api'
 import { generateSelectors, useGenerateStore } from '../../store/generate'
+import { chooseInitFromResult } from './init-actions'
 import { PreviewCanvas } from './PreviewCanvas'
 import { QueueList } from './QueueList'
 
@@ -45,15 +47,25 @@ export function GenerateOutput({ client }: { client: StudioClient }): React.JSX.
       <p className={`progress${error ? ' failed' : ''}`} role="status" data-status={status}>
         {line}
       </p>
-      <ul className="batch" aria-label="Images of this job">
-        {results.map((r) => (
-          <li key={r.resultId}>
-            <button type="button" aria-pressed={r.url === resultUrl} title={`Seed ${r.seed}`} onClick={() => useGenerateStore.setState({ resultUrl: r.url })}>
-              <img src={r.url} alt={`Result seed ${r.seed}`} />
-            </button>
-          </li>
-        ))}
-      </ul>
+      <div className="batch-row">
+        <ul className="batch" aria-label="Images of this job">
+          {results.map((r) => (
+            <li key={r.resultId}>
+              <button type="button" aria-pressed={r.url === resultUrl} title={`Seed ${r.seed}`} onClick={() => useGenerateStore.setState({ resultUrl: r.url })}>
+                <img src={r.url} alt={`Result seed ${r.seed}`} />
+              </button>
+            </li>
+          ))}
+        </ul>
+        <button
+          type="button"
+          disabled={!shownResult}
+          title="Start an img2img job from the result shown (it becomes the init image)"
+          onClick={() => shownResult && void chooseInitFromResult(client, shownResult.resultId, shownResult.seed)}
+        >
+          Use as init image
+        </button>
+      </div>
       <QueueList client={client} />
     </div>
   )

@@ -1,8 +1,8 @@
 /**
  * The generate view: the form on the left (model, prompts with token counts, sampler and schedule with
  * their descriptions, steps, CFG, size, batch, seed), the output on the right (live preview and result in
- * fixed-size frames, progress bar, the batch's images, the queue). Ctrl/Cmd+Enter generates and Esc
- * cancels from anywhere in the view.
+ * fixed-size frames, progress bar, the batch's images, the queue). An init image under "Image to image"
+ * makes the job img2img. Ctrl/Cmd+Enter generates and Esc cancels from anywhere in the view.
  */
 import { useEffect, useRef } from 'react'
 import { LIMITS } from '../../../../shared/params'
@@ -17,6 +17,7 @@ import { generateSelectors, initialGenerateState, setDraft, useGenerateStore } f
 import { cancelGeneration, chooseModel, chooseSampler, chooseSchedule, ensureGenerateEvents, reuseLastSeed, startGeneration } from './actions'
 import { draftErrors } from './draft-errors'
 import { GenerateOutput } from './GenerateOutput'
+import { Img2ImgField } from './Img2ImgField'
 import { SHORTCUT_HINTS, useShortcuts } from './shortcuts'
 import './generate.css'
 
@@ -27,6 +28,7 @@ export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.E
   const draft = useGenerateStore((s) => s.draft)
   const busy = useGenerateStore(generateSelectors.busy)
   const lastSeed = useGenerateStore((s) => s.lastSeed)
+  const img2img = useGenerateStore((s) => s.init !== null)
   const { models, error: modelsError } = useModels(client)
   const root = useRef<HTMLElement>(null)
 
@@ -41,7 +43,7 @@ export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.E
 
   const model = resolveModel(models, draft.model)
   const step = model?.sizeStep ?? 8
-  const errors = draftErrors(draft, step)
+  const errors = draftErrors(draft, step, img2img)
   const generate = (): void => void startGeneration(client, models)
   const cancel = (): void => void cancelGeneration(client)
   useShortcuts(root, { generate, cancel })
@@ -68,6 +70,8 @@ export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.E
           value={draft.negativePrompt}
           onChange={(negativePrompt) => setDraft({ negativePrompt })}
         />
+        {/* Right under the prompts: like them, the init image is what the picture is made from. */}
+        <Img2ImgField client={client} sizeStep={step} error={errors.strength} />
         <div className="pair">
           <SamplerSelect value={draft.sampler} onChange={chooseSampler} />
           <ScheduleSelect value={draft.schedule} onChange={chooseSchedule} />

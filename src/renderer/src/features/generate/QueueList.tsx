@@ -12,7 +12,8 @@ export function QueueList({ client }: { client: StudioClient }): React.JSX.Eleme
       <ol>
         {waiting.map((j, i) => (
           <li key={j.jobId} data-job={j.jobId}>
-            <span className="prompt">{j.prompt || '(empty prompt)'}</span>
+            {/* A calibration job's prompt is only what it conditions on; say what the job is. */}
+            <span className="prompt">{j.kind === 'calibrate' ? `Calibrating score_optimal for ${j.model || 'the default model'}` : j.prompt || '(empty prompt)'}</span>
             {j.cells > 1 && <span className="cells"> · {j.cells} cells</span>}
             <button type="button" disabled={i === 0} onClick={() => void runNext(client, j.jobId)}>
               Run next

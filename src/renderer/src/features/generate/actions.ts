@@ -101,8 +101,8 @@ export function seedsForJob(d: Pick<Draft, 'seed' | 'seedMode' | 'batchSize'>, d
  * result and lands in the library, and the worker still batches the cells through the UNet together.
  */
 export async function startGeneration(client: StudioClient, models: readonly ModelEntry[] = []): Promise<void> {
-  const d = get().draft
-  const problem = firstDraftError(draftErrors(d, resolveModel(models, d.model)?.sizeStep))
+  const { draft: d, init } = get()
+  const problem = firstDraftError(draftErrors(d, resolveModel(models, d.model)?.sizeStep, init !== null))
   if (problem) {
     set({ error: problem })
     return
@@ -122,7 +122,9 @@ export async function startGeneration(client: StudioClient, models: readonly Mod
     const { jobId } = await client.call('studio:generate', {
       params,
       preview: { mode: d.previewsOn ? 'auto' : 'off', every: d.previewEvery },
-      grid
+      grid,
+      // img2img: the image itself travels with the job (never a path; see src/shared/init-image.ts).
+      ...(init && params.img2img ? { initImage: init.bytes } : {})
     })
     mine.add(jobId)
     set({ lastSeed: seed, error: null })

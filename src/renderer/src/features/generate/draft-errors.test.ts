@@ -21,4 +21,12 @@ describe('draftErrors', () => {
     expect(draftErrors(d({ batchSize: 65 })).batchSize).toMatch(/from 1 to 64/)
     expect(firstDraftError(draftErrors(d({ steps: 0 })))).toMatch(/Steps/)
   })
+
+  it('checks the denoising strength only while an init image is chosen', () => {
+    expect(draftErrors(d({ strength: Number.NaN })).strength).toBeUndefined()
+    expect(draftErrors(d({ strength: Number.NaN }), 8, true).strength).toMatch(/Denoising strength must be a number from 0 to 1/)
+    expect(draftErrors(d({ strength: 1.5 }), 8, true).strength).toMatch(/from 0 to 1/)
+    expect(draftErrors(d({ strength: 0 }), 8, true)).toEqual({})
+    expect(draftErrors(d({ strength: 1 }), 8, true)).toEqual({})
+  })
 })

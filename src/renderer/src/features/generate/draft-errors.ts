@@ -5,11 +5,14 @@
 import { LIMITS, parseSeed } from '../../../../shared/params'
 import type { Draft } from '../../store/generate'
 
-export type DraftField = 'seed' | 'size' | 'steps' | 'cfg' | 'batchSize'
+export type DraftField = 'seed' | 'size' | 'steps' | 'cfg' | 'batchSize' | 'strength'
 export type DraftErrors = Partial<Record<DraftField, string>>
 
-/** `sizeStep`: the chosen model's size step (8 when unknown: every SD VAE). */
-export function draftErrors(d: Draft, sizeStep = 8): DraftErrors {
+/**
+ * `sizeStep`: the chosen model's size step (8 when unknown: every SD VAE). `img2img`: an init image is
+ * chosen, so the denoising strength is sent and must be valid (otherwise it waits, unchecked).
+ */
+export function draftErrors(d: Draft, sizeStep = 8, img2img = false): DraftErrors {
   const e: DraftErrors = {}
   // In random mode the seed is drawn per job; what the field shows is only the last one.
   if (d.seedMode !== 'random') {
@@ -30,6 +33,7 @@ export function draftErrors(d: Draft, sizeStep = 8): DraftErrors {
   if (!Number.isInteger(d.steps) || d.steps < 1 || d.steps > LIMITS.maxSteps) e.steps = `Steps must be a whole number from 1 to ${LIMITS.maxSteps}.`
   if (!Number.isFinite(d.cfg) || d.cfg < 0 || d.cfg > LIMITS.maxCfg) e.cfg = `CFG must be a number from 0 to ${LIMITS.maxCfg}.`
   if (!Number.isInteger(d.batchSize) || d.batchSize < 1 || d.batchSize > LIMITS.maxBatch) e.batchSize = `Batch must be a whole number from 1 to ${LIMITS.maxBatch}.`
+  if (img2img && !(Number.isFinite(d.strength) && d.strength >= 0 && d.strength <= 1)) e.strength = 'Denoising strength must be a number from 0 to 1 (0.75 is usual).'
   return e
 }
 

@@ -6,6 +6,8 @@ import { useEffect } from 'react'
 import type { StudioClient } from '../../api'
 import { useCompareStore } from '../../store/compare'
 import { librarySelectors, useLibraryStore } from '../../store/library'
+import { showView } from '../../store/ui'
+import { chooseInitFromLibrary } from '../generate/init-actions'
 import { closeEntry, compareAs, deleteEntry, entryLabel, loadIntoGenerate, setFavourite } from './actions'
 
 export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.Element | null {
@@ -80,6 +82,10 @@ export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.El
               <>
                 <button type="button" onClick={() => loadIntoGenerate(entry)}>
                   Use these settings
+                </button>
+                {/* A1111's "Send to img2img": the image becomes Generate's init image (the settings stay). */}
+                <button type="button" disabled={!url} onClick={() => void chooseInitFromLibrary(client, entry.id, `Library: ${prompt.slice(0, 40)}`).then(() => (closeEntry(), showView('generate')))}>
+                  Use as init image
                 </button>
                 <button type="button" aria-pressed={entry.favourite} onClick={() => void setFavourite(client, entry.id, !entry.favourite)}>
                   {entry.favourite ? '★ Favourite' : '☆ Favourite'}
