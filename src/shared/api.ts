@@ -8,13 +8,18 @@
  * the WebSocket transport encodes it with {@link encodeWire}/{@link decodeWire}.
  */
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID } from './catalogue'
-import { batchSeeds, LIMITS, ParamsError, parseSeed, validateGenerationParams, type GenerationParams } from './params'
+import { batchSeeds, LIMITS, parseSeed, type GenerationParams } from './params'
 import { validateCalibrateRequest, type CalibrateRequest, type CalibrationEvent, type ProfileInfo, type ScoreOptimalUse } from './calibration'
 import { validateInitImage } from './init-image'
+import { libraryValidators, type LibraryInvoke } from './library-api'
 import { applySweepValue, checkSweepCells, validateSweepAxes, validateSweepExportRequest, type SweepAxis, type SweepExportRequest, type SweepExportResult } from './sweep'
+import { fieldChecked, generationParams, id, isObj, list, obj, RequestError } from './validate'
 
 export type { GenerationParams } from './params'
 export { ParamsError } from './params'
+export { RequestError } from './validate'
+// The library, preset and settings calls live in their own module; callers import them from here.
+export * from './library-api'
 
 //#region request shapes
 
@@ -303,39 +308,6 @@ export type InvokeResult<K extends InvokeName> = ReturnType<Invoke[K]>
 /** What the service side implements; check an implementation with `satisfies InvokeHandlers`. */
 export type InvokeHandlers = { [K in InvokeName]: (p: InvokePayload<K>) => Promise<InvokeResult<K>> }
 
-/** Thrown by validators; carries the field so the caller can report it. */
-export class RequestError extends Error {
-  constructor(
-    readonly field: string,
-    message: string
-  ) {
-    super(`${field}: ${message}`)
-    this.name = 'RequestError'
-  }
-}
-
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-function obj(raw: unknown, field: string, keys: readonly string[]): Obj {
-  if (raw === undefined || raw === null) raw = {}
-  if (!isObj(raw)) throw new RequestError(field, 'must be an object')
-  for (const k of Object.keys(raw)) if (!keys.includes(k)) throw new RequestError(k, `is not accepted here; expected ${keys.join(', ') || 'no fields'}`)
-  return raw
-}
-
-const ID_RE = /^[A-Za-z0-9_-]{1,64}$/
-function id(v: unknown, field: string): string {
-  if (typeof v !== 'string' || !ID_RE.test(v)) throw new RequestError(field, `must be an id (letters, digits, - and _), got ${JSON.stringify(v)}`)
-  return v
-}
-
-function list<T>(v: unknown, field: string, max: number, each: (x: unknown, f: string) => T): T[] {
-  if (!Array.isArray(v)) throw new RequestError(field, 'must be a list')
-  if (v.length > max) throw new RequestError(field, `has ${v.length} entries; the limit is ${max}`)
-  return v.map((x, i) => each(x, `${field}[${i}]`))
-}
-
 export function validatePreviewSettings(raw: unknown): PreviewSettings {
   const o = obj(raw, 'preview', ['mode', 'every'])
   const mode = o.mode ?? DEFAULT_PREVIEW.mode
@@ -448,25 +420,6 @@ function expandAxes(base: GenerationParams, g: GridSpec | null): GenerationParam
   return g.axes.reduce((cells, a) => cells.flatMap((c) => a.values.map((v) => applySweepValue(c, a.param, v))), out)
 }
 
-/** Runs a validator that throws ParamsError and reports its field as a RequestError. */
-function fieldChecked<T>(run: () => T): T {
-  try {
-    return run()
-  } catch (e) {
-    if (e instanceof ParamsError) throw new RequestError(e.field, e.message.slice(e.field.length + 2))
-    throw e
-  }
-}
-
-function generationParams(raw: unknown): GenerationParams {
-  try {
-    return validateGenerationParams(raw)
-  } catch (e) {
-    if (e instanceof ParamsError) throw new RequestError(`params.${e.field}`, e.message.slice(e.field.length + 2))
-    throw e
-  }
-}
-
 /** One runtime validator per call: untrusted payload in, typed payload out, or a RequestError. */
 export const VALIDATORS: { [K in InvokeName]: (raw: unknown) => InvokePayload<K> } = {
   ...libraryValidators(),
@@ -533,313 +486,6 @@ export interface PreloadApi {
   invoke: { [K in InvokeName]: (p: InvokePayload<K>) => Promise<Envelope<InvokeResult<K>>> }
   events: { [E in EventName]: (cb: (payload: Events[E]) => void) => () => void }
 }
-
-//#endregion
-
-//#region library, presets and settings (calls' shapes and validators)
-
-/** A page of the library: newest first; `text` searches the prompts (every word must match; "word*" = prefix). */
-export interface LibraryQuery {
-  offset?: number
-  /** 1..MAX_LIBRARY_PAGE; default 60. */
-  limit?: number
-  text?: string
-  model?: string
-  sampler?: string
-  schedule?: string
-  /** true = favourites only. */
-  favourite?: boolean
-  /** Inclusive bounds as ISO dates or times ("2026-11-24" for `to` means the whole of that day, UTC). */
-  from?: string
-  to?: string
-}
-export const MAX_LIBRARY_PAGE = 200
-
-/** One library image as the renderer sees it (no file paths except in LibraryDetail). */
-export interface LibraryItem {
-  id: string
-  /** ISO 8601. */
-  createdAt: string
-  model: string
-  modelHash: string | null
-  params: GenerationParams
-  favourite: boolean
-  tags: string[]
-  /** Membership of a gallery or sweep, with this cell's axis values. */
-  group: { id: string; cellIndex: number | null; cell: Record<string, string | number> | null } | null
-  /** The PNG has gone from disk (found by the start-up check); only its row is left. */
-  missing: boolean
-}
-
-export interface LibraryPage {
-  items: LibraryItem[]
-  total: number
-  offset: number
-  limit: number
-}
-
-export interface LibraryDetail {
-  entry: LibraryItem
-  /** Where the PNG is on the studio's disk. */
-  file: string
-  /** The A1111 `parameters` text the PNG carries (null when the file is missing or has none). */
-  infotext: string | null
-}
-
-/** Generation parameters a preset may set (never the model or an img2img input: those are per machine). */
-export type PresetParamsDoc = Partial<Omit<GenerationParams, 'model' | 'img2img'>>
-
-/** A preset as stored (our versioned JSON; see src/main/presets/schema.ts). */
-export interface PresetDoc {
-  format: 'sigma-studio-preset'
-  schemaVersion: number
-  name: string
-  params: PresetParamsDoc
-  createdAt: string
-  notes?: string
-}
-
-export type PresetExportFormat = 'json' | 'a1111' | 'comfy'
-export const PRESET_EXPORT_FORMATS: readonly PresetExportFormat[] = ['json', 'a1111', 'comfy']
-/** What to do when an imported or saved preset's name is taken: refuse, keep both ("Name (2)"), or replace. */
-export type PresetConflictMode = 'error' | 'rename' | 'overwrite'
-
-/** An exported preset file, for the renderer to offer as a download. */
-export interface PresetFile {
-  filename: string
-  mime: string
-  text: string
-  /** Settings the target format cannot carry, said in words. */
-  warnings: string[]
-}
-
-/** One thing wrong in an imported file: the field path inside it (null = the file as a whole) and why. */
-export interface PresetProblem {
-  field: string | null
-  message: string
-}
-
-export interface PresetImportRequest {
-  /** Our JSON (a preset or a bundle) or A1111 infotext … */
-  text?: string
-  /** … or a file's bytes (JSON, infotext, or a PNG carrying settings). Exactly one of the two. */
-  bytes?: Uint8Array
-  /** The file's name, for messages and as the preset name of infotext/PNG imports. */
-  filename?: string
-  /** Name for a preset read from infotext or a PNG (they carry none). */
-  name?: string
-  mode?: PresetConflictMode
-}
-
-export interface PresetImportResult {
-  imported: Array<{ name: string; renamedFrom?: string; overwrote?: boolean }>
-  /** Names already taken (mode 'error'); nothing was imported when this is not empty. */
-  conflicts: Array<{ name: string; existing: string }>
-  warnings: string[]
-  /** Why the file cannot be imported, field by field; nothing was imported when this is not empty. */
-  problems: PresetProblem[]
-}
-
-/** Where the library folder in use came from. */
-export type LibrarySource = 'option' | 'env' | 'setting' | 'default' | 'off'
-
-export interface SettingsState {
-  /** The library folder in use; null = the library is off in this run (results in memory only). */
-  libraryDir: string | null
-  librarySource: LibrarySource
-  /** The folder the settings file holds (null = none chosen). */
-  savedLibraryDir: string | null
-  defaultLibraryDir: string
-  /** A command-line option or environment variable that wins over the setting at start, when one is in force. */
-  override: { kind: 'option' | 'env'; name: string; dir: string } | null
-  /** Where settings are saved; null = this run does not save settings. */
-  settingsFile: string | null
-}
-
-const MAX_PATH_CHARS = 4096
-const MAX_IMPORT_TEXT = 1 << 20
-const MAX_IMPORT_BYTES = 32 << 20
-
-function optString(v: unknown, field: string, max: number): string | undefined {
-  if (v === undefined) return undefined
-  if (typeof v !== 'string') throw new RequestError(field, `must be text, got ${JSON.stringify(v)}`)
-  if (v.length > max) throw new RequestError(field, `is ${v.length} characters long; the limit is ${max}`)
-  return v
-}
-
-function reqString(v: unknown, field: string, max: number, what: string): string {
-  const s = optString(v, field, max)
-  if (s === undefined || s.trim() === '') throw new RequestError(field, `is missing; give ${what}`)
-  return s
-}
-
-function optBool(v: unknown, field: string): boolean | undefined {
-  if (v === undefined) return undefined
-  if (typeof v !== 'boolean') throw new RequestError(field, `must be true or false, got ${JSON.stringify(v)}`)
-  return v
-}
-
-function optInt(v: unknown, field: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new RequestError(field, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`)
-  return v
-}
-
-function optDate(v: unknown, field: string): string | undefined {
-  const s = optString(v, field, 64)
-  if (s === undefined || s === '') return undefined
-  if (!Number.isFinite(Date.parse(s))) throw new RequestError(field, `${JSON.stringify(s)} is not a date; use an ISO date such as 2026-01-31 or 2026-01-31T12:00:00Z`)
-  return s
-}
-
-export function validateLibraryQuery(raw: unknown): LibraryQuery {
-  const o = obj(raw, '(request)', ['offset', 'limit', 'text', 'model', 'sampler', 'schedule', 'favourite', 'from', 'to'])
-  const q: LibraryQuery = {}
-  const offset = optInt(o.offset, 'offset', 0, 1_000_000_000)
-  if (offset !== undefined) q.offset = offset
-  const limit = optInt(o.limit, 'limit', 1, MAX_LIBRARY_PAGE)
-  if (limit !== undefined) q.limit = limit
-  const text = optString(o.text, 'text', LIMITS.maxPromptChars)
-  if (text !== undefined && text.trim() !== '') q.text = text
-  const model = optString(o.model, 'model', MAX_PATH_CHARS)
-  if (model) q.model = model
-  const sampler = optString(o.sampler, 'sampler', 64)
-  if (sampler) {
-    if (!SAMPLER_BY_ID.has(sampler)) throw new RequestError('sampler', `unknown sampler ${JSON.stringify(sampler)}; pick one from the list`)
-    q.sampler = sampler
-  }
-  const schedule = optString(o.schedule, 'schedule', 64)
-  if (schedule) {
-    if (!SCHEDULE_BY_ID.has(schedule)) throw new RequestError('schedule', `unknown schedule ${JSON.stringify(schedule)}; pick one from the list`)
-    q.schedule = schedule
-  }
-  const favourite = optBool(o.favourite, 'favourite')
-  if (favourite !== undefined) q.favourite = favourite
-  const from = optDate(o.from, 'from')
-  if (from !== undefined) q.from = from
-  const to = optDate(o.to, 'to')
-  if (to !== undefined) q.to = to
-  if (from !== undefined && to !== undefined && Date.parse(from) > Date.parse(to)) throw new RequestError('to', 'is before "from"; swap the two dates')
-  return q
-}
-
-const presetName = (v: unknown, field = 'name'): string => reqString(v, field, 256, 'the preset a name')
-
-function conflictMode(v: unknown): PresetConflictMode {
-  if (v === undefined) return 'error'
-  if (v !== 'error' && v !== 'rename' && v !== 'overwrite') throw new RequestError('mode', `must be error, rename or overwrite, got ${JSON.stringify(v)}`)
-  return v
-}
-
-export function validatePresetImport(raw: unknown): PresetImportRequest {
-  const o = obj(raw, '(request)', ['text', 'bytes', 'filename', 'name', 'mode'])
-  const r: PresetImportRequest = { mode: conflictMode(o.mode) }
-  if ((o.text === undefined) === (o.bytes === undefined)) throw new RequestError('text', 'give either the text to import or a file (bytes), not both or neither')
-  if (o.text !== undefined) {
-    const text = optString(o.text, 'text', MAX_IMPORT_TEXT)!
-    if (text.trim() === '') throw new RequestError('text', 'is empty; paste a preset (JSON) or A1111 infotext')
-    r.text = text
-  } else {
-    if (!(o.bytes instanceof Uint8Array)) throw new RequestError('bytes', 'must be the bytes of a file')
-    if (o.bytes.length === 0) throw new RequestError('bytes', 'the file is empty; choose another')
-    if (o.bytes.length > MAX_IMPORT_BYTES) throw new RequestError('bytes', `the file is ${o.bytes.length} bytes; the limit is ${MAX_IMPORT_BYTES >> 20} MiB`)
-    r.bytes = o.bytes
-  }
-  const filename = optString(o.filename, 'filename', 255)
-  if (filename) r.filename = filename
-  const name = optString(o.name, 'name', 256)
-  if (name !== undefined && name !== '') r.name = name
-  return r
-}
-
-export function validatePresetExport(raw: unknown): { name: string | null; format: PresetExportFormat; model?: string } {
-  const o = obj(raw, '(request)', ['name', 'format', 'model'])
-  const format = o.format ?? 'json'
-  if (typeof format !== 'string' || !(PRESET_EXPORT_FORMATS as readonly string[]).includes(format)) {
-    throw new RequestError('format', `must be json (ours), a1111 (infotext) or comfy (ComfyUI API workflow), got ${JSON.stringify(format)}`)
-  }
-  const name = o.name === null || o.name === undefined ? null : presetName(o.name)
-  if (name === null && format !== 'json') throw new RequestError('format', 'all presets export together only as our JSON bundle; export them one at a time for A1111 or ComfyUI')
-  const model = optString(o.model, 'model', MAX_PATH_CHARS)
-  return { name, format: format as PresetExportFormat, ...(model ? { model } : {}) }
-}
-
-export function validateSettingsSet(raw: unknown): { libraryDir: string } {
-  const o = obj(raw, '(request)', ['libraryDir'])
-  const dir = reqString(o.libraryDir, 'libraryDir', MAX_PATH_CHARS, 'the full path of a folder')
-  if (dir.includes('\u0000')) throw new RequestError('libraryDir', 'contains a NUL character; type a real folder path')
-  return { libraryDir: dir.trim() }
-}
-
-/** A function, not a const: VALIDATORS (above) spreads it while this module is still being evaluated. */
-function libraryValidators() {
-  return {
-  'studio:library:list': validateLibraryQuery,
-  'studio:library:models': (raw: unknown) => (obj(raw, '(request)', []), {}),
-  'studio:library:get': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
-  'studio:library:thumb': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
-  'studio:library:image': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
-  'studio:library:favourite': (raw: unknown) => {
-    const o = obj(raw, '(request)', ['id', 'favourite'])
-    const favourite = optBool(o.favourite, 'favourite')
-    if (favourite === undefined) throw new RequestError('favourite', 'is missing; say true or false')
-    return { id: id(o.id, 'id'), favourite }
-  },
-  'studio:library:delete': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
-  'studio:presets:list': (raw: unknown) => (obj(raw, '(request)', []), {}),
-  'studio:presets:save': (raw: unknown) => {
-    const o = obj(raw, '(request)', ['name', 'params', 'notes', 'overwrite'])
-    const name = presetName(o.name)
-    if (o.params === undefined) throw new RequestError('params', 'is missing; send the settings to save')
-    const notes = optString(o.notes, 'notes', 4000)
-    const overwrite = optBool(o.overwrite, 'overwrite')
-    return { name, params: generationParams(o.params), ...(notes ? { notes } : {}), ...(overwrite ? { overwrite } : {}) }
-  },
-  'studio:presets:apply': (raw: unknown) => {
-    const o = obj(raw, '(request)', ['name', 'base'])
-    return { name: presetName(o.name), base: o.base === undefined ? undefined : generationParams(o.base) }
-  },
-  'studio:presets:rename': (raw: unknown) => {
-    const o = obj(raw, '(request)', ['from', 'to'])
-    return { from: presetName(o.from, 'from'), to: presetName(o.to, 'to') }
-  },
-  'studio:presets:delete': (raw: unknown) => ({ name: presetName(obj(raw, '(request)', ['name']).name) }),
-  'studio:presets:export': validatePresetExport,
-  'studio:presets:import': validatePresetImport,
-  'studio:settings:get': (raw: unknown) => (obj(raw, '(request)', []), {}),
-  'studio:settings:set': validateSettingsSet
-  } satisfies { [K in LibraryCallName]: (raw: unknown) => InvokePayload<K> }
-}
-
-/** The library, preset and settings calls (merged into Invoke). */
-export interface LibraryInvoke {
-  /** A page of the library, newest first, filtered; with `text`, a full-text prompt search. */
-  'studio:library:list': (p: LibraryQuery) => LibraryPage
-  /** The models the library holds images of, for the filter picker. */
-  'studio:library:models': (p: Record<string, never>) => { models: string[] }
-  'studio:library:get': (p: { id: string }) => LibraryDetail
-  /** The entry's thumbnail (WebP; the PNG itself when no thumbnail could be made). */
-  'studio:library:thumb': (p: { id: string }) => { mime: 'image/webp' | 'image/png'; data: Uint8Array }
-  'studio:library:image': (p: { id: string }) => { mime: 'image/png'; data: Uint8Array }
-  'studio:library:favourite': (p: { id: string; favourite: boolean }) => { id: string; favourite: boolean }
-  /** Deletes the image file and its row together. */
-  'studio:library:delete': (p: { id: string }) => { deleted: string }
-  /** The saved presets by name, and files in the presets folder that are not valid presets. */
-  'studio:presets:list': (p: Record<string, never>) => { presets: PresetDoc[]; problems: Array<{ file: string; message: string }> }
-  /** Saves the preset part of `params` (all but the model and img2img) under `name`; a taken name is refused unless `overwrite`. */
-  'studio:presets:save': (p: { name: string; params: GenerationParams; notes?: string; overwrite?: boolean }) => { preset: PresetDoc; overwrote: boolean }
-  /** The preset's settings laid over `base` (the current form), validated. */
-  'studio:presets:apply': (p: { name: string; base?: GenerationParams }) => { preset: PresetDoc; params: GenerationParams }
-  'studio:presets:rename': (p: { from: string; to: string }) => { preset: PresetDoc }
-  'studio:presets:delete': (p: { name: string }) => { deleted: string }
-  /** One preset (or, with name null, all as one bundle) as a file; `model` names the checkpoint in A1111/ComfyUI exports. */
-  'studio:presets:export': (p: { name: string | null; format: PresetExportFormat; model?: string }) => PresetFile
-  'studio:presets:import': (p: PresetImportRequest) => PresetImportResult
-  'studio:settings:get': (p: Record<string, never>) => SettingsState
-  /** Switches the library to another folder now (opening and checking it) and saves the choice. */
-  'studio:settings:set': (p: { libraryDir: string }) => SettingsState
-}
-type LibraryCallName = keyof LibraryInvoke
 
 //#endregion
 
