@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumAvailable, launchChromium } from './chromium'
 import { startFixtureHost, type FixtureHost } from './fixture-host'
 import { outputPath } from './paths'
+import { openStudio } from './studio-page'
 
 const SAMPLERS = ['euler', 'dpmpp_2m', 'euler_ancestral']
 const SCHEDULES = ['karras', 'score_optimal']
@@ -31,14 +32,7 @@ describe('gallery reference metrics and score_optimal calibration in Chromium', 
   it.skipIf(!chromiumAvailable())('measures cells against a reference, calibrates score_optimal and uses the profile', async () => {
     const browser = await launchChromium()
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-      const errors: string[] = []
-      page.on('pageerror', (e) => errors.push(e.message))
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
-      await page.goto(fx.host.url)
-      await page.getByRole('button', { name: 'Gallery', exact: true }).click()
-      const gallery = page.getByRole('region', { name: 'Gallery' })
-      await gallery.waitFor()
+      const { page, errors, view: gallery } = await openStudio(browser, fx.host.url, { tab: 'Gallery' })
 
       const ticked = gallery.locator('input[data-sampler]:checked, input[data-schedule]:checked')
       while ((await ticked.count()) > 0) await ticked.first().uncheck()
@@ -115,10 +109,7 @@ describe('gallery reference metrics and score_optimal calibration in Chromium', 
   it.skipIf(!chromiumAvailable())('names a calibration waiting in the queue, which can be removed from there', async () => {
     const browser = await launchChromium()
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-      await page.goto(fx.host.url)
-      await page.getByRole('button', { name: 'Gallery', exact: true }).click()
-      const gallery = page.getByRole('region', { name: 'Gallery' })
+      const { page, view: gallery } = await openStudio(browser, fx.host.url, { tab: 'Gallery' })
       await gallery.locator('input[data-schedule="score_optimal"]').check()
       await gallery.getByLabel('Model').selectOption('sd1-tiny')
       // Long enough that the grid is still running while the calibration waits behind it.

@@ -9,6 +9,7 @@ import type { WebHost } from '../src/main/web/host'
 import { chromiumAvailable, launchChromium } from './chromium'
 import { startFixtureHost, type FixtureHost } from './fixture-host'
 import { outputPath } from './paths'
+import { openStudio } from './studio-page'
 
 const SAMPLERS = ['euler', 'dpmpp_2m']
 const SCHEDULES = ['karras', 'normal']
@@ -27,14 +28,7 @@ describe('gallery and compare in Chromium', () => {
   it.skipIf(!chromiumAvailable())('runs a sampler x schedule grid, opens a result large and compares two results', async () => {
     const browser = await launchChromium()
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-      const errors: string[] = []
-      page.on('pageerror', (e) => errors.push(e.message))
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
-      await page.goto(host.url)
-      await page.getByRole('button', { name: 'Gallery', exact: true }).click()
-      const gallery = page.getByRole('region', { name: 'Gallery' })
-      await gallery.waitFor()
+      const { page, errors, view: gallery } = await openStudio(browser, host.url, { tab: 'Gallery' })
 
       // Exactly the samplers and schedules under test.
       const ticked = gallery.locator('input[data-sampler]:checked, input[data-schedule]:checked')
@@ -99,10 +93,7 @@ describe('gallery and compare in Chromium', () => {
   it.skipIf(!chromiumAvailable())('cancels a running grid and marks the unfinished cells', async () => {
     const browser = await launchChromium()
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-      await page.goto(host.url)
-      await page.getByRole('button', { name: 'Gallery', exact: true }).click()
-      const gallery = page.getByRole('region', { name: 'Gallery' })
+      const { view: gallery } = await openStudio(browser, host.url, { tab: 'Gallery' })
       for (const id of ['euler', 'heun', 'dpmpp_2m']) await gallery.locator(`input[data-sampler="${id}"]`).check()
       for (const id of ['karras', 'normal', 'exponential']) await gallery.locator(`input[data-schedule="${id}"]`).check()
       // Large and long enough that the tiny fixture model is still busy when Cancel is clicked.

@@ -14,6 +14,7 @@ import { VALIDATORS, type JobState } from '../src/shared/api'
 import { chromiumAvailable, launchChromium } from './chromium'
 import { startFixtureHost, type FixtureHost } from './fixture-host'
 import { outputPath } from './paths'
+import { openStudio } from './studio-page'
 
 const FOX = 'a red fox in the snow'
 const WHALE = 'a blue whale at sea'
@@ -54,13 +55,7 @@ describe('library in Chromium', () => {
     await generate(WHALE, 'dpmpp_2m', '22')
     const browser = await launchChromium()
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-      const errors: string[] = []
-      page.on('pageerror', (e) => errors.push(e.message))
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
-      await page.goto(fx.host.url)
-      await page.getByRole('button', { name: 'Library', exact: true }).click()
-      const library = page.getByRole('region', { name: 'Library' })
+      const { page, errors, view: library } = await openStudio(browser, fx.host.url, { tab: 'Library' })
       const tiles = library.getByRole('list', { name: 'Library images' }).getByRole('listitem')
       await expect.poll(() => tiles.count()).toBe(2)
 
@@ -115,6 +110,11 @@ describe('library in Chromium', () => {
       const whaleEntry = fx.library!.list({}).items.find((e) => e.params.prompt === WHALE)!
       await whale.getByRole('button', { name: /^Open:/ }).click()
       const whaleDialog = page.getByRole('dialog', { name: `Library image: ${WHALE}` })
+      // Esc shuts the large view; open it again.
+      await whaleDialog.waitFor()
+      await page.keyboard.press('Escape')
+      await whaleDialog.waitFor({ state: 'detached' })
+      await whale.getByRole('button', { name: /^Open:/ }).click()
       await whaleDialog.getByRole('button', { name: 'Delete…' }).click()
       await whaleDialog.getByRole('group', { name: 'Confirm delete' }).getByRole('button', { name: 'Delete', exact: true }).click()
       await whaleDialog.waitFor({ state: 'detached' })
@@ -134,10 +134,7 @@ describe('library in Chromium', () => {
     const total = lib.count()
     const browser = await launchChromium()
     try {
-      const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
-      await page.goto(fx.host.url)
-      await page.getByRole('button', { name: 'Library', exact: true }).click()
-      const library = page.getByRole('region', { name: 'Library' })
+      const { page, view: library } = await openStudio(browser, fx.host.url, { viewport: { width: 1920, height: 1080 }, tab: 'Library' })
       await expect.poll(() => library.getByRole('status').textContent()).toMatch(new RegExp(`^${total} images \\(\\d+ loaded\\)$`))
       const tiles = library.getByRole('list', { name: 'Library images' }).getByRole('listitem')
       const mounted = await tiles.count()
@@ -164,10 +161,7 @@ describe('library in Chromium', () => {
     const browser = await launchChromium()
     const elsewhere = mkdtempSync(join(tmpdir(), 'e2e-library-2-'))
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-      await page.goto(fx.host.url)
-      await page.getByRole('button', { name: 'Settings', exact: true }).click()
-      const settings = page.getByRole('region', { name: 'Settings' })
+      const { page, view: settings } = await openStudio(browser, fx.host.url, { tab: 'Settings' })
       const before = fx.studio.library!.dir
       await expect.poll(() => settings.getByTestId('library-dir').textContent()).toBe(before)
       const folder = settings.getByLabel('Folder', { exact: true })

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumAvailable, launchChromium } from './chromium'
 import { startFixtureHost, type FixtureHost } from './fixture-host'
 import { outputPath } from './paths'
+import { openStudio } from './studio-page'
 
 async function download(page: Page, click: () => Promise<void>, dir: string): Promise<{ name: string; path: string; text: string }> {
   const [d] = await Promise.all([page.waitForEvent('download'), click()])
@@ -37,11 +38,7 @@ describe('presets in Chromium', () => {
   it.skipIf(!chromiumAvailable())('saves, exports, deletes, re-imports and applies a preset; shows field errors', async () => {
     const browser = await launchChromium()
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-      const errors: string[] = []
-      page.on('pageerror', (e) => errors.push(e.message))
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
-      await page.goto(fx.host.url)
+      const { page, errors } = await openStudio(browser, fx.host.url)
       const gen = page.getByRole('region', { name: 'Generate' })
       await gen.getByLabel('Model').selectOption('sd1-tiny')
       await gen.getByLabel('Prompt', { exact: true }).fill('a lighthouse at dusk')

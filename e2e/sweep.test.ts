@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumAvailable, launchChromium } from './chromium'
 import { startFixtureHost, type FixtureHost } from './fixture-host'
 import { outputPath } from './paths'
+import { openStudio } from './studio-page'
 
 const CFG = [1, 4, 7]
 const STEPS = [2, 4, 6]
@@ -28,14 +29,7 @@ describe('guidance sweep in Chromium', () => {
   it.skipIf(!chromiumAvailable())('runs a 3x3 CFG x steps sweep, exports the grid PNG and keeps the cells as one library group', async () => {
     const browser = await launchChromium()
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-      const errors: string[] = []
-      page.on('pageerror', (e) => errors.push(e.message))
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
-      await page.goto(fx.host.url)
-      await page.getByRole('button', { name: 'Sweep', exact: true }).click()
-      const sweep = page.getByRole('region', { name: 'Sweep' })
-      await sweep.waitFor()
+      const { page, errors, view: sweep } = await openStudio(browser, fx.host.url, { tab: 'Sweep' })
 
       await sweep.getByLabel('X axis parameter').selectOption('cfg')
       await sweep.getByLabel('X axis values').fill('1, 4, 7')
@@ -132,10 +126,7 @@ describe('guidance sweep in Chromium', () => {
   it.skipIf(!chromiumAvailable())('cancels a running sweep and marks the unfinished cells', async () => {
     const browser = await launchChromium()
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-      await page.goto(fx.host.url)
-      await page.getByRole('button', { name: 'Sweep', exact: true }).click()
-      const sweep = page.getByRole('region', { name: 'Sweep' })
+      const { view: sweep } = await openStudio(browser, fx.host.url, { tab: 'Sweep' })
       await sweep.getByLabel('X axis parameter').selectOption('seed')
       await sweep.getByLabel('X axis values').fill('1-3')
       await sweep.getByLabel('Y axis parameter').selectOption('')

@@ -8,13 +8,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WebHost } from '../src/main/web/host'
 import { serveStatic } from '../src/main/web/static-files'
 import { chromiumAvailable, launchChromium } from './chromium'
 import { startFixtureHost, type FixtureHost } from './fixture-host'
 import { outputPath } from './paths'
+import { openStudio } from './studio-page'
 
 const STEPS = 16
 
@@ -30,23 +30,14 @@ describe('web host in Chromium', () => {
   it.skipIf(!chromiumAvailable())('generates with live previews and shows the result', async () => {
     const browser = await launchChromium()
     try {
-      let page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-      const errors: string[] = []
-      const watch = (p: Page): void => {
-        p.on('pageerror', (e) => errors.push(e.message))
-        p.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
-      }
-      watch(page)
-
+      const viewport = { width: 1280, height: 900 }
       // Without the token the page is not connected and says how to get connected.
-      await page.goto(host.origin + '/')
-      await page.getByRole('button', { name: 'Generate' }).click()
-      await page.getByRole('alert').filter({ hasText: 'not connected' }).waitFor()
+      const { page: unconnected, errors } = await openStudio(browser, host.origin + '/', { viewport })
+      await unconnected.getByRole('button', { name: 'Generate' }).click()
+      await unconnected.getByRole('alert').filter({ hasText: 'not connected' }).waitFor()
 
-      await page.close()
-      page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-      watch(page)
-      await page.goto(host.url)
+      await unconnected.close()
+      const { page } = await openStudio(browser, host.url, { viewport, errors })
       const panel = page.getByRole('region', { name: 'Generate' })
       await panel.waitFor()
       expect(page.url()).not.toContain('token=') // the token left the address bar

@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { runCase } from './index'
+import { itPassesEachPublicCase } from './public-cases.test-support'
 import { runRandnCase } from './randn-case'
-import { publicCases } from './shared-files'
 import type { RawCase } from './types'
 
 describe('randn conformance cases', () => {
-  const cases = publicCases('randn')
-
-  it('the public file has randn cases', () => {
-    expect(cases.length).toBeGreaterThan(0)
-  })
-
-  for (const c of cases) {
-    it(`passes ${String(c.id)}`, async () => {
-      const r = await runCase('diffusion-conformance/1', c as RawCase, 0)
-      expect(r.message).toBeUndefined()
-      expect(r.passed).toBe(true)
-    })
-  }
+  itPassesEachPublicCase('randn')
 
   it('produces actual values even without expected ones, and fails on a wrong expectation', async () => {
     const c: RawCase = { id: 'x', kind: 'randn', seed: 0, shape: [2, 2], calls: 2 }

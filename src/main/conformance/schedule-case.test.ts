@@ -1,25 +1,13 @@
 import { describe, expect, it } from 'vitest'
+import { itPassesEachPublicCase } from './public-cases.test-support'
 import { runCase } from './index'
 import { runModelSigmasCase, runScheduleCase } from './schedule-case'
-import { publicCases } from './shared-files'
-import type { RawCase } from './types'
 
 const SD = { beta_schedule: 'scaled_linear', num_train_timesteps: 1000, beta_start: 0.00085, beta_end: 0.012 }
 
 describe('model_sigmas and schedule conformance cases', () => {
-  for (const kind of ['model_sigmas', 'schedule']) {
-    const cases = publicCases(kind)
-    it(`the public file has ${kind} cases`, () => {
-      expect(cases.length).toBeGreaterThan(0)
-    })
-    for (const c of cases) {
-      it(`passes ${String(c.id)}`, async () => {
-        const r = await runCase('diffusion-conformance/1', c as RawCase, 0)
-        expect(r.message).toBeUndefined()
-        expect(r.passed).toBe(true)
-      })
-    }
-  }
+  itPassesEachPublicCase('model_sigmas')
+  itPassesEachPublicCase('schedule')
 
   it('produces actual values without expected ones, from a model or a bare sigma range', async () => {
     const r = await runScheduleCase({ schedule: 'karras', steps: 2, model: SD, params: { rho: 7 } }, 'a')

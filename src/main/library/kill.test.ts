@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Library } from './library'
 import { isCompletePng } from '../png/chunks'
+import { mulberry32 } from './test-support/mulberry32'
 
 const SEED = Number(process.env.KILL_TEST_SEED ?? 20261124)
 const ROUNDS = Number(process.env.KILL_TEST_ROUNDS ?? 18)
@@ -24,17 +25,6 @@ const ROUNDS = Number(process.env.KILL_TEST_ROUNDS ?? 18)
 // the wrapper does not reach.
 const TSX_LOADER = ['--import', 'tsx']
 const CHILD = resolve(__dirname, 'test-support/burst-child.ts')
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface RoundLog {
   saved: string[]

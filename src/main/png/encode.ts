@@ -5,6 +5,7 @@
  */
 import { deflateSync } from 'node:zlib'
 import { crc32 } from './chunks'
+import { concatBytes } from '../../shared/bytes'
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length)
@@ -33,11 +34,5 @@ export function encodePngRgb(rgb: Uint8Array, width: number, height: number, lev
   }
   const idat = deflateSync(raw, { level })
   const parts = [new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
+  return concatBytes(parts)
 }

@@ -67,16 +67,37 @@ export class JobExecutor {
     this.model = null
   }
 
-  async run(job: WorkerJob): Promise<void> {
+  /**
+   * What every job shares around its body: the running slot (so cancel reaches it), its timings, the
+   * cancelled check; a throw ends it 'failed' with an error message unless it was a cancel; then `done`
+   * with the timings, samplerMs being the time not spent in model calls, previews, auxiliary work,
+   * loading or encoding.
+   */
+  private async lifecycle(job: WorkerJob | WorkerCalibration, body: (jt: JobTimings, signal: AbortSignal, cancelled: () => boolean) => Promise<void>): Promise<void> {
     const abort = new AbortController()
     this.running = { serial: job.serial, abort }
     const t0 = now()
     const jt = emptyTimings()
-    let encodeMs = 0
     const cancelled = (): boolean => abort.signal.aborted || Atomics.load(this.control, CANCEL_SLOT) === job.serial
     let status: 'completed' | 'cancelled' | 'failed' = 'completed'
-
     try {
+      await body(jt, abort.signal, cancelled)
+    } catch (e) {
+      if (e instanceof CancelledError || cancelled()) status = 'cancelled'
+      else {
+        status = 'failed'
+        this.postError(job.jobId, e)
+      }
+    } finally {
+      this.running = null
+    }
+    jt.wallMs = now() - t0
+    jt.samplerMs = Math.max(0, jt.wallMs - jt.modelMs - jt.previewMs - jt.auxMs - jt.loadMs - jt.encodeMs)
+    this.post({ type: 'done', jobId: job.jobId, status, timings: jt })
+  }
+
+  run(job: WorkerJob): Promise<void> {
+    return this.lifecycle(job, async (jt, signal, cancelled) => {
       const model = await this.loadModel(job.cells[0].model, jt)
       this.post({ type: 'started', jobId: job.jobId, model: model.info.name })
       const previewer = new Previewer(model.info, job.preview)
@@ -117,7 +138,7 @@ export class JobExecutor {
       const finish = (cell: number, img: CellImage, started: number): void => {
         const t = now()
         const png = encodePngRgb(img.rgb, img.width, img.height)
-        encodeMs += now() - t
+        jt.encodeMs += now() - t
         const timing = { ...cellTimes[cell], wallMs: now() - started }
         this.post(
           {
@@ -151,7 +172,7 @@ export class JobExecutor {
       }
       const request = (cell: number): CellRequest => ({
         params: job.cells[cell],
-        signal: abort.signal,
+        signal,
         hooks: cellHooks[cell],
         referenceHooks,
         onStep: onStep(cell),
@@ -181,30 +202,12 @@ export class JobExecutor {
           finish(i, img, started)
         }
       }
-    } catch (e) {
-      if (e instanceof CancelledError || cancelled()) status = 'cancelled'
-      else {
-        status = 'failed'
-        this.postError(job.jobId, e)
-      }
-    } finally {
-      this.running = null
-    }
-    jt.wallMs = now() - t0
-    jt.encodeMs = encodeMs
-    jt.samplerMs = Math.max(0, jt.wallMs - jt.modelMs - jt.previewMs - jt.auxMs - jt.loadMs - encodeMs)
-    this.post({ type: 'done', jobId: job.jobId, status, timings: jt })
+    })
   }
 
   /** A score-optimal calibration: progress per model call, the profile as a message, then `done`. */
-  async calibrate(job: WorkerCalibration): Promise<void> {
-    const abort = new AbortController()
-    this.running = { serial: job.serial, abort }
-    const t0 = now()
-    const jt = emptyTimings()
-    const cancelled = (): boolean => abort.signal.aborted || Atomics.load(this.control, CANCEL_SLOT) === job.serial
-    let status: 'completed' | 'cancelled' | 'failed' = 'completed'
-    try {
+  calibrate(job: WorkerCalibration): Promise<void> {
+    return this.lifecycle(job, async (jt, signal, cancelled) => {
       const model = await this.loadModel(job.request.model, jt)
       this.post({ type: 'started', jobId: job.jobId, model: model.info.name })
       if (!model.calibrate) throw new Error(`this runner cannot calibrate score_optimal; use an ONNX model`)
@@ -212,7 +215,7 @@ export class JobExecutor {
       const out = await model.calibrate({
         request: job.request,
         modelHash: job.modelHash,
-        signal: abort.signal,
+        signal,
         hooks: new CallLedger(jt, cancelled).hooks(null),
         onProgress: (p) => {
           // Every call would flood the channel on a fast model; a few per second is plenty for a bar.
@@ -223,18 +226,7 @@ export class JobExecutor {
         }
       })
       this.post({ type: 'calibrated', jobId: job.jobId, key: out.key, profile: out.profile, resolved: out.resolved })
-    } catch (e) {
-      if (e instanceof CancelledError || cancelled()) status = 'cancelled'
-      else {
-        status = 'failed'
-        this.postError(job.jobId, e)
-      }
-    } finally {
-      this.running = null
-    }
-    jt.wallMs = now() - t0
-    jt.samplerMs = Math.max(0, jt.wallMs - jt.modelMs - jt.auxMs - jt.loadMs)
-    this.post({ type: 'done', jobId: job.jobId, status, timings: jt })
+    })
   }
 
   private postError(jobId: string, e: unknown): void {

@@ -22,17 +22,23 @@ const gaussNoise = (rows: number, v: number, sigmaMax: number) => (k: number) =>
   return Float64Array.from(new TorchGenerator(100 + k).randn(rows), (z) => z * f)
 }
 
+/** The estimator on N(0,1) data, 4096 rows, M = 128 intervals, one trajectory, no smoothing. */
+function gaussianProfile(cost?: 'one-sided'): ReturnType<typeof estimateScoreOptimalProfile> {
+  const rows = 4096
+  return estimateScoreOptimalProfile(gmmDenoiser({ dim: 1, weights: [1], means: [0], variances: [1] }), {
+    ...SD,
+    intervals: 128,
+    trajectories: 1,
+    rows,
+    smooth: 0,
+    ...(cost ? { cost } : {}),
+    startNoise: gaussNoise(rows, 1, SD.sigmaMax)
+  })
+}
+
 describe('score-optimal estimator vs the closed form', () => {
   it('Gaussian N(0,1), 4096 samples, M = 128: interval costs within 8%, Λ within 3%, schedule within 0.5% (symmetrised)', async () => {
-    const rows = 4096
-    const p = await estimateScoreOptimalProfile(gmmDenoiser({ dim: 1, weights: [1], means: [0], variances: [1] }), {
-      ...SD,
-      intervals: 128,
-      trajectories: 1,
-      rows,
-      smooth: 0,
-      startNoise: gaussNoise(rows, 1, SD.sigmaMax)
-    })
+    const p = await gaussianProfile()
     const g = p.sigmaAsc
     let exactTotal = 0
     for (let i = 0; i < 128; i++) {
@@ -47,16 +53,7 @@ describe('score-optimal estimator vs the closed form', () => {
   })
 
   it('the one-sided (paper) estimator carries its O(1/M) bias: ≈0.65% at M = 128 on the Gaussian', async () => {
-    const rows = 4096
-    const p = await estimateScoreOptimalProfile(gmmDenoiser({ dim: 1, weights: [1], means: [0], variances: [1] }), {
-      ...SD,
-      intervals: 128,
-      trajectories: 1,
-      rows,
-      smooth: 0,
-      cost: 'one-sided',
-      startNoise: gaussNoise(rows, 1, SD.sigmaMax)
-    })
+    const p = await gaussianProfile('one-sided')
     const s = scoreOptimalSigmas(p, 11)
     const exact = gaussianOptimalSigmas(1, SD.sigmaMin, SD.sigmaMax, 10)
     const worst = Math.max(...Array.from(exact, (e, i) => rel(s[i], e)))

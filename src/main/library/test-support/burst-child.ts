@@ -7,17 +7,7 @@
  * usage: tsx burst-child.ts LIBRARY_DIR SEED
  */
 import { Library } from '../library'
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 } from './mulberry32'
 
 const [dir, seedText] = process.argv.slice(2)
 const rand = mulberry32(Number(seedText))

@@ -66,6 +66,12 @@ describe('the status line', () => {
     expect(generateSelectors.progressLine(s)).toBe('Step 5/20, sigma 3.142, 1.2 s, about 3.4 s left')
     expect(generateSelectors.progressLine({ ...s, status: 'cancelled' })).toBe('Cancelled at step 5/20, sigma 3.142, 1.2 s')
   })
+
+  it('names a batch’s images as images, not grid cells', () => {
+    const progress = { jobId: 'a', cell: 1, cells: 4, step: 8, steps: 8, sigma: 0.029, elapsedMs: 700, remainingMs: null, jobStep: 16, jobSteps: 32 }
+    const s = { ...initialGenerateState, jobId: 'a', status: 'completed' as const, progress }
+    expect(generateSelectors.progressLine(s)).toBe('Done: 8/8 (image 2/4), sigma 0.029, 0.7 s')
+  })
 })
 
 describe('img2img in the draft', () => {

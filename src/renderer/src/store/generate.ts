@@ -165,7 +165,8 @@ export const generateSelectors = {
     }
     if (!p) return s.status === 'running' ? 'Loading the model…' : s.status
     const eta = p.remainingMs === null ? '' : `, about ${(p.remainingMs / 1000).toFixed(1)} s left`
-    const cell = p.cells > 1 ? ` (cell ${p.cell + 1}/${p.cells})` : ''
+    // A batch runs as a grid of seeds; to the person it is "image 2 of 4", not a grid cell.
+    const cell = p.cells > 1 ? ` (image ${p.cell + 1}/${p.cells})` : ''
     const head = s.status === 'running' ? 'Step' : s.status === 'completed' ? 'Done:' : `${s.status[0].toUpperCase()}${s.status.slice(1)} at step`
     return `${head} ${p.step}/${p.steps}${cell}, sigma ${p.sigma.toFixed(3)}, ${(p.elapsedMs / 1000).toFixed(1)} s${s.status === 'running' ? eta : ''}`
   }

@@ -1,11 +1,11 @@
 /**
- * One grid cell: a fixed-size frame that shows the cell's live preview while it runs (drawn onto a
- * canvas from a transient store subscription, never through React state), then the final image, with
- * its label, time and model-call count, and "A" / "B" buttons that pick it for the compare view.
+ * One gallery cell: the shared grid cell (live preview, image, time and calls, A / B picks) labelled by
+ * sampler, schedule and steps, with the gallery's own lines under it: the error against the reference
+ * and, for score_optimal cells, which profile was used.
  */
-import { memo, useEffect, useRef } from 'react'
-import { pick, useCompareStore } from '../../store/compare'
+import { memo } from 'react'
 import { useGalleryStore } from '../../store/gallery'
+import { GridCellView } from '../grid-job/GridCellView'
 import { cellLabel } from './actions'
 import { metricsLabel, referenceState, scoreOptimalLabel } from './metrics-label'
 
@@ -20,56 +20,23 @@ function metaTitle(calls: number | null, measured: boolean): string {
 export const GalleryCellView = memo(function GalleryCellView({ index }: { index: number }): React.JSX.Element | null {
   const cell = useGalleryStore((s) => s.cells[index])
   const measured = useGalleryStore((s) => s.measured)
-  const isA = useCompareStore((s) => s.a?.url !== undefined && s.a.url === cell?.url)
-  const isB = useCompareStore((s) => s.b?.url !== undefined && s.b.url === cell?.url)
-  const canvas = useRef<HTMLCanvasElement>(null)
-
-  useEffect(() => {
-    let seq = 0
-    return useGalleryStore.subscribe((s, prev) => {
-      const frame = s.preview
-      const el = canvas.current
-      if (!el || !frame || frame === prev.preview || frame.cell !== index) return
-      const mine = ++seq
-      void createImageBitmap(new Blob([frame.data as BlobPart], { type: frame.mime })).then((bmp) => {
-        // A slow decode must not paint over a newer frame.
-        if (mine !== seq) return bmp.close()
-        el.getContext('2d')?.drawImage(bmp, 0, 0, el.width, el.height)
-        bmp.close()
-        el.dataset.step = String(frame.step)
-      })
-    })
-  }, [index])
-
   if (!cell) return null
   const label = cellLabel(cell)
-  const url = cell.url
   const metrics = cell.metrics ? metricsLabel(cell.metrics) : null
   const profile = cell.scoreOptimal ? scoreOptimalLabel(cell.scoreOptimal) : null
   return (
-    <figure className={`gallery-cell ${cell.status}`} data-cell={index} data-status={cell.status} data-sampler={cell.sampler} data-schedule={cell.schedule} data-steps={cell.steps} aria-label={label} title={label}>
-      <div className="frame">
-        <canvas ref={canvas} width={160} height={160} aria-hidden="true" />
-        {url && (
-          <button type="button" className="open" title="Show large" aria-label={`Show large: ${label}`} onClick={() => useGalleryStore.setState({ enlarged: index })}>
-            <img src={url} alt={`Result: ${label}`} width={160} height={160} />
-          </button>
-        )}
-        {!url && <span className="state">{cell.status !== 'running' ? cell.status : cell.reference ? referenceState(cell.reference) : `${cell.step}/${cell.steps}`}</span>}
-      </div>
-      <figcaption>
-        <span className="meta" title={url && cell.wallMs !== null ? metaTitle(cell.modelCalls, measured) : undefined}>
-          {url && cell.wallMs !== null ? `${(cell.wallMs / 1000).toFixed(2)} s · ${cell.modelCalls} calls` : '\u00a0'}
-        </span>
-        <span className="picks">
-          <button type="button" disabled={!url} aria-pressed={isA} title="Compare as A" onClick={() => url && pick('a', { url, label, cell: index })}>
-            A
-          </button>
-          <button type="button" disabled={!url} aria-pressed={isB} title="Compare as B" onClick={() => url && pick('b', { url, label, cell: index })}>
-            B
-          </button>
-        </span>
-      </figcaption>
+    <GridCellView
+      index={index}
+      cell={cell}
+      className="gallery-cell"
+      label={label}
+      stateText={cell.status !== 'running' ? cell.status : cell.reference ? referenceState(cell.reference) : `${cell.step}/${cell.steps}`}
+      openTitle="Show large"
+      metaTitle={metaTitle(cell.modelCalls, measured)}
+      data={{ 'data-sampler': cell.sampler, 'data-schedule': cell.schedule, 'data-steps': cell.steps }}
+      previews={useGalleryStore}
+      onOpen={() => useGalleryStore.setState({ enlarged: index })}
+    >
       {/* The lines a result will fill are there from the start, so cells (and the rows below them)
           do not grow as results arrive. */}
       {metrics ? (
@@ -86,6 +53,6 @@ export const GalleryCellView = memo(function GalleryCellView({ index }: { index:
       ) : (
         cell.schedule === 'score_optimal' && <p className="profile pending">{'\u00a0'}</p>
       )}
-    </figure>
+    </GridCellView>
   )
 })

@@ -7,6 +7,7 @@ import { SAMPLERS, SCHEDULES } from '../../../../shared/catalogue'
 import { gridCellCount, MAX_GRID_CELLS, type ModelEntry } from '../../../../shared/api'
 import type { StudioClient } from '../../api'
 import { gallerySelectors, setGalleryDraft, useGalleryStore } from '../../store/gallery'
+import { gridProgressLine } from '../grid-job/job'
 import { cancelGallery, connectGalleryEvents, runGallery, samplerName, scheduleName } from './actions'
 import { CalibrateControl } from './CalibrateControl'
 import { GalleryCellView } from './GalleryCell'
@@ -143,7 +144,7 @@ export function GalleryPanel({ client }: { client: StudioClient }): React.JSX.El
         </div>
       </form>
       <p className="progress" role="status" data-status={status}>
-        {error ?? (status === 'idle' ? 'Pick samplers and schedules, then run.' : `${status === 'starting' ? 'Starting' : status[0].toUpperCase() + status.slice(1)}: ${done}/${total} cells done`)}
+        {error ?? (status === 'idle' ? 'Pick samplers and schedules, then run.' : gridProgressLine(status, done, total))}
       </p>
       <GalleryGrid />
       <GalleryOverlay />

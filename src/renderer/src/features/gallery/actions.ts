@@ -1,25 +1,17 @@
 /**
  * The gallery's actions (module-level, zustand's "no store actions" style): run a grid as ONE job,
- * cancel it, and wire the client's events into the gallery store.
- *
- * Events can arrive before 'studio:generate' answers with the job id, so events seen while a run is
- * starting are held and replayed for the id the call returns.
+ * cancel it, and wire the client's events into the gallery store (the event handling shared with the
+ * sweep lives in ../grid-job/job.ts).
  */
 import { DEFAULT_PARAMS } from '../../../../shared/params'
 import { SAMPLER_BY_ID, SAMPLER_IDS, SCHEDULE_BY_ID, SCHEDULE_IDS } from '../../../../shared/catalogue'
-import type { Events } from '../../../../shared/api'
 import type { StudioClient } from '../../api'
 import { connectCalibrationEvents } from './calibration'
-import { compareSelectors, useCompareStore } from '../../store/compare'
+import { createGridJob, releaseCellImages } from '../grid-job/job'
 import { gallerySelectors, initialGalleryState, patchCell, useGalleryStore, type GalleryCell } from '../../store/gallery'
 
 const set = useGalleryStore.setState
 const get = useGalleryStore.getState
-
-type Held = { [E in 'studio:progress' | 'studio:preview' | 'studio:result' | 'studio:job' | 'studio:error']: { name: E; payload: Events[E] } }[
-  'studio:progress' | 'studio:preview' | 'studio:result' | 'studio:job' | 'studio:error'
-]
-let held: Held[] = []
 
 /** Display name of a sampler or schedule id. */
 export const samplerName = (id: string): string => SAMPLER_BY_ID.get(id)?.displayName ?? id
@@ -29,87 +21,18 @@ export function cellLabel(c: Pick<GalleryCell, 'sampler' | 'schedule' | 'steps'>
   return `${samplerName(c.sampler)} / ${scheduleName(c.schedule)} / ${c.steps} steps`
 }
 
-function handle(client: StudioClient, ev: Held): void {
-  const s = get()
-  if (s.status === 'starting') {
-    held.push(ev)
-    return
-  }
-  const jobId = ev.payload.jobId
-  if (jobId === null || jobId !== s.jobId) return
-  switch (ev.name) {
-    case 'studio:progress': {
-      const p = ev.payload
-      const c = s.cells[p.cell]
-      if (c && c.status !== 'done') patchCell(p.cell, { status: 'running', step: p.step, reference: p.reference ?? null })
-      return
-    }
-    case 'studio:preview': {
-      const c = s.cells[ev.payload.cell]
-      if (c && c.status !== 'done') set({ preview: ev.payload })
-      return
-    }
-    case 'studio:result': {
-      const r = ev.payload
-      void client.call('studio:result:image', { resultId: r.resultId }).then(
-        (img) => {
-          if (get().jobId !== r.jobId) return
-          const url = URL.createObjectURL(new Blob([img.data as BlobPart], { type: img.mime }))
-          patchCell(r.cell, {
-            status: 'done',
-            url,
-            step: r.params.steps,
-            wallMs: r.timings.wallMs,
-            modelCalls: r.timings.modelCalls,
-            metrics: r.metrics ?? null,
-            scoreOptimal: r.scoreOptimal ?? null,
-            reference: null
-          })
-        },
-        (e: Error) => {
-          patchCell(r.cell, { status: 'failed' })
-          set({ error: e.message })
-        }
-      )
-      return
-    }
-    case 'studio:job': {
-      const j = ev.payload
-      if (j.state === 'completed' || j.state === 'cancelled' || j.state === 'failed') {
-        set((st) => ({
-          status: j.state as 'completed' | 'cancelled' | 'failed',
-          // Results still being fetched keep their state; cells that never finished say why.
-          cells: j.state === 'completed' ? st.cells : st.cells.map((c) => (c.status === 'waiting' || c.status === 'running' ? { ...c, status: j.state === 'cancelled' ? 'cancelled' : 'failed' } : c))
-        }))
-      } else if (j.state === 'running') set({ status: 'running' })
-      return
-    }
-    case 'studio:error': {
-      const e = ev.payload
-      if (e.cell !== null) patchCell(e.cell, { status: 'failed' })
-      set({ error: e.message })
-      return
-    }
-  }
-}
+const job = createGridJob<GalleryCell>({
+  store: useGalleryStore,
+  patchCell,
+  // While a cell's reference solution is being solved, progress says how far that is.
+  progress: (p) => ({ reference: p.reference ?? null }),
+  resultFields: (r) => ({ metrics: r.metrics ?? null, scoreOptimal: r.scoreOptimal ?? null, reference: null })
+})
 
 /** Subscribes the gallery store to the client's events; returns the unsubscribe. */
 export function connectGalleryEvents(client: StudioClient): () => void {
-  const offs = [
-    client.on('studio:progress', (payload) => handle(client, { name: 'studio:progress', payload })),
-    client.on('studio:preview', (payload) => handle(client, { name: 'studio:preview', payload })),
-    client.on('studio:result', (payload) => handle(client, { name: 'studio:result', payload })),
-    client.on('studio:job', (payload) => handle(client, { name: 'studio:job', payload })),
-    client.on('studio:error', (payload) => handle(client, { name: 'studio:error', payload })),
-    connectCalibrationEvents(client)
-  ]
+  const offs = [job.connect(client), connectCalibrationEvents(client)]
   return () => offs.forEach((off) => off())
-}
-
-/** Frees the previous run's images, except those the compare view still shows. */
-function releaseImages(cells: GalleryCell[]): void {
-  const pinned = compareSelectors.pinnedUrls(useCompareStore.getState())
-  for (const c of cells) if (c.url && !pinned.includes(c.url)) URL.revokeObjectURL(c.url)
 }
 
 /** Sends the draft as one grid job: rows = samplers, columns = schedules x steps. */
@@ -131,8 +54,7 @@ export async function runGallery(client: StudioClient): Promise<void> {
       for (const n of steps) {
         cells.push({ index: cells.length, sampler, schedule, steps: n, status: 'waiting', step: 0, url: null, wallMs: null, modelCalls: null, metrics: null, scoreOptimal: null, reference: null })
       }
-  releaseImages(s.cells)
-  held = []
+  releaseCellImages(s.cells)
   set({
     ...initialGalleryState,
     draft: d,
@@ -145,35 +67,25 @@ export async function runGallery(client: StudioClient): Promise<void> {
     calibration: s.calibration,
     cells
   })
-  try {
-    const { jobId } = await client.call('studio:generate', {
-      params: {
-        ...DEFAULT_PARAMS,
-        model: d.model,
-        prompt: d.prompt,
-        negativePrompt: d.negativePrompt,
-        sampler: samplers[0],
-        schedule: schedules[0],
-        steps: steps[0],
-        cfg: d.cfg,
-        seed: d.seed,
-        width: d.width,
-        height: d.height
-      },
-      preview: { mode: 'auto', every: 1 },
-      grid: { samplers, schedules, steps, ...(d.reference ? { reference: true } : {}) }
-    })
-    set({ jobId, status: 'running' })
-    const replay = held
-    held = []
-    for (const ev of replay) handle(client, ev)
-  } catch (e) {
-    held = []
-    set({ status: 'failed', error: (e as Error).message })
-  }
+  await job.submit(client, {
+    params: {
+      ...DEFAULT_PARAMS,
+      model: d.model,
+      prompt: d.prompt,
+      negativePrompt: d.negativePrompt,
+      sampler: samplers[0],
+      schedule: schedules[0],
+      steps: steps[0],
+      cfg: d.cfg,
+      seed: d.seed,
+      width: d.width,
+      height: d.height
+    },
+    preview: { mode: 'auto', every: 1 },
+    grid: { samplers, schedules, steps, ...(d.reference ? { reference: true } : {}) }
+  })
 }
 
 export async function cancelGallery(client: StudioClient): Promise<void> {
-  const id = get().jobId
-  if (id) await client.call('studio:cancel', { jobId: id })
+  await job.cancel(client)
 }

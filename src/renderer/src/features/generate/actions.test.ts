@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ModelEntry } from '../../../../shared/api'
-import { initialGenerateState, useGenerateStore } from '../../store/generate'
-import { chooseModel, chooseSampler, seedsForJob } from './actions'
+import { initialGenerateState, useGenerateStore, type ResultThumb } from '../../store/generate'
+import { chooseModel, chooseSampler, seedsForJob, withResult } from './actions'
 
 describe('seedsForJob', () => {
   it('fixed keeps the seed; increment moves past the whole batch; random draws and shows a new one', () => {
@@ -43,5 +43,22 @@ describe('form choices', () => {
     expect(useGenerateStore.getState().draft.samplerOptions).toEqual({ eta: 0.5 })
     chooseSampler('dpmpp_2m')
     expect(useGenerateStore.getState().draft).toMatchObject({ sampler: 'dpmpp_2m', samplerOptions: {} })
+  })
+})
+
+describe('withResult', () => {
+  const thumb = (n: number): ResultThumb => ({ resultId: `r${n}`, url: `blob:${n}`, seed: String(n), width: 64, height: 64, wallMs: 1 })
+
+  it('lists and shows the new image, and frees the previous job’s image kept on screen', () => {
+    const first = withResult({ results: [], resultUrl: 'blob:old' }, thumb(1))
+    expect(first).toEqual({ results: [thumb(1)], resultUrl: 'blob:1', release: ['blob:old'] })
+    const second = withResult({ results: first.results, resultUrl: first.resultUrl }, thumb(2))
+    expect(second).toEqual({ results: [thumb(1), thumb(2)], resultUrl: 'blob:2', release: [] })
+  })
+
+  it('keeps a shown image that is still listed (the user clicked an earlier one of the batch)', () => {
+    const r = withResult({ results: [thumb(1), thumb(2)], resultUrl: 'blob:1' }, thumb(3))
+    expect(r.release).toEqual([])
+    expect(r.resultUrl).toBe('blob:3')
   })
 })

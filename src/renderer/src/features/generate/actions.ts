@@ -11,7 +11,7 @@ import { validateGenerationParams } from '../../../../shared/params'
 import type { StudioClient } from '../../api'
 import { resolveModel } from '../../components/ModelSelect'
 import { addToSeed, batchSeeds, randomSeed } from '../../components/seed'
-import { draftParams, setDraft, useGenerateStore, type Draft } from '../../store/generate'
+import { draftParams, setDraft, useGenerateStore, type Draft, type GenerateState, type ResultThumb } from '../../store/generate'
 import { draftErrors, firstDraftError } from './draft-errors'
 
 const set = useGenerateStore.setState
@@ -22,7 +22,10 @@ const mine = new Set<string>()
 
 /** Shows a job from its start: progress, preview and the list of finished images begin afresh. */
 function adopt(jobId: string): void {
-  // The previous image stays visible (resultUrl) until the new one arrives, so the view does not blank.
+  // The previous image stays visible (resultUrl) until the new one arrives, so the view does not blank;
+  // the rest of the previous job's images are no longer listed and are freed.
+  const { results, resultUrl } = get()
+  for (const t of results) if (t.url !== resultUrl) URL.revokeObjectURL(t.url)
   set({ jobId, status: 'running', progress: null, preview: null, previewFrames: 0, results: [], error: null })
 }
 
@@ -36,6 +39,21 @@ function followQueue(q: QueueState): void {
     return
   }
   if (s.jobId && s.status === 'starting' && q.waiting.some((j) => j.jobId === s.jobId)) set({ status: 'waiting' })
+}
+
+/**
+ * The shown job's image list after one more of its images arrived: the new one is listed and shown, and
+ * `release` names the object URLs no longer listed (the previous job's last image, kept on screen until
+ * this one came so the view does not blank).
+ */
+export function withResult(
+  s: Pick<GenerateState, 'results' | 'resultUrl'>,
+  thumb: ResultThumb
+): { results: ResultThumb[]; resultUrl: string; release: string[] } {
+  const results = [...s.results, thumb]
+  const kept = new Set(results.map((t) => t.url))
+  const release = s.resultUrl && !kept.has(s.resultUrl) ? [s.resultUrl] : []
+  return { results, resultUrl: thumb.url, release }
 }
 
 /** Subscribes the store to the client's events; returns the unsubscribe. */
@@ -54,14 +72,15 @@ export function connectGenerateEvents(client: StudioClient): () => void {
     client.on('studio:result', (r) => {
       if (!mine.has(r.jobId)) return
       void client.call('studio:result:image', { resultId: r.resultId }).then((img) => {
+        // The image arrives after a round trip: by then the next queued job may be shown, and a late
+        // image of the previous one must not replace its list (it is in the library all the same).
+        if (!shown(r.jobId)) return
         const url = URL.createObjectURL(new Blob([img.data as BlobPart], { type: img.mime }))
         const thumb = { resultId: r.resultId, url, seed: r.params.seed, width: r.width, height: r.height, wallMs: r.timings.wallMs }
         const s = get()
-        // Object URLs of images no longer listed are released; the newest result stays shown.
-        const keep = shown(r.jobId) ? [...s.results, thumb] : [thumb]
-        const kept = new Set(keep.map((t) => t.url))
-        for (const old of [s.resultUrl, ...s.results.map((t) => t.url)]) if (old && !kept.has(old)) URL.revokeObjectURL(old)
-        set({ resultUrl: url, results: keep })
+        const { results, resultUrl, release } = withResult(s, thumb)
+        for (const old of release) URL.revokeObjectURL(old)
+        set({ resultUrl, results })
       })
     }),
     client.on('studio:error', (e) => {

@@ -2,8 +2,8 @@
  * One library image shown large with everything it was made with, and what can be done with it:
  * favourite, "use these settings", compare as A or B, delete (asks first). Esc or Close shuts it.
  */
-import { useEffect } from 'react'
 import type { StudioClient } from '../../api'
+import { useEscapeKey } from '../../hooks/use-escape-key'
 import { useCompareStore } from '../../store/compare'
 import { librarySelectors, useLibraryStore } from '../../store/library'
 import { showView } from '../../store/ui'
@@ -19,14 +19,7 @@ export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.El
   const notice = useLibraryStore((s) => s.notice)
   const pickedA = useCompareStore((s) => s.a?.url ?? null)
   const pickedB = useCompareStore((s) => s.b?.url ?? null)
-  useEffect(() => {
-    if (!openId) return
-    const onKey = (e: KeyboardEvent): void => {
-      if (e.key === 'Escape') closeEntry()
-    }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [openId])
+  useEscapeKey(!!openId, closeEntry)
   if (!openId) return null
   const entry = detail?.entry ?? listed
   const p = entry?.params

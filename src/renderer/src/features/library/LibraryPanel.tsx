@@ -16,6 +16,27 @@ import './library.css'
 
 const METRICS = { tileWidth: 168, tileHeight: 200, gap: 10 }
 
+type Option = { value: string; text: string }
+const SAMPLER_OPTIONS: Option[] = SAMPLERS.map((s) => ({ value: s.id, text: s.displayName }))
+const SCHEDULE_OPTIONS: Option[] = SCHEDULES.map((s) => ({ value: s.id, text: s.displayName }))
+
+/** A filter on one field: "any" (no filter, the empty value) or one of the options. */
+function AnyOf({ label, value, options, onChange }: { label: string; value: string; options: Option[]; onChange(value: string): void }): React.JSX.Element {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">any</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.text}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
+}
+
 export function LibraryPanel({ client }: { client: StudioClient }): React.JSX.Element {
   const filters = useLibraryStore((s) => s.filters)
   const items = useLibraryStore((s) => s.items)
@@ -38,39 +59,9 @@ export function LibraryPanel({ client }: { client: StudioClient }): React.JSX.El
           Search prompts
           <input type="search" value={filters.text} placeholder="words in the prompt; word* matches a prefix" onChange={(e) => setFilter(client, { text: e.target.value })} />
         </label>
-        <label>
-          Model
-          <select value={filters.model} onChange={(e) => setFilter(client, { model: e.target.value })}>
-            <option value="">any</option>
-            {models.map((m) => (
-              <option key={m} value={m}>
-                {m || '(default)'}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Sampler
-          <select value={filters.sampler} onChange={(e) => setFilter(client, { sampler: e.target.value })}>
-            <option value="">any</option>
-            {SAMPLERS.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.displayName}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Schedule
-          <select value={filters.schedule} onChange={(e) => setFilter(client, { schedule: e.target.value })}>
-            <option value="">any</option>
-            {SCHEDULES.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.displayName}
-              </option>
-            ))}
-          </select>
-        </label>
+        <AnyOf label="Model" value={filters.model} options={models.map((m) => ({ value: m, text: m || '(default)' }))} onChange={(model) => setFilter(client, { model })} />
+        <AnyOf label="Sampler" value={filters.sampler} options={SAMPLER_OPTIONS} onChange={(sampler) => setFilter(client, { sampler })} />
+        <AnyOf label="Schedule" value={filters.schedule} options={SCHEDULE_OPTIONS} onChange={(schedule) => setFilter(client, { schedule })} />
         <label>
           From
           <input type="date" value={filters.from} max={filters.to || undefined} onChange={(e) => setFilter(client, { from: e.target.value })} />

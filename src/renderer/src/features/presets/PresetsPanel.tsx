@@ -5,7 +5,7 @@
  * wrong inside an imported file is listed field by field.
  */
 import { useEffect, useId, useRef } from 'react'
-import { PRESET_EXPORT_FORMATS, type PresetDoc } from '../../../../shared/api'
+import { PRESET_EXPORT_FORMATS, type PresetDoc, type PresetProblem } from '../../../../shared/api'
 import type { StudioClient } from '../../api'
 import { presetSummary, usePresetsStore, type FieldError } from '../../store/presets'
 import {
@@ -31,6 +31,25 @@ function FieldMessage({ id, error }: { id: string; error: FieldError | null }): 
     <span id={id} className="field-error" role="alert">
       {error.field.includes('.') ? <code>{error.field}</code> : null} {error.message}
     </span>
+  )
+}
+
+/** Why an import was refused, field by field (shown under the file input or the pasted text, whichever was used). */
+function ImportProblems({ source, problems }: { source: string; problems: PresetProblem[] }): React.JSX.Element | null {
+  if (problems.length === 0) return null
+  return (
+    <div className="problems" role="alert">
+      <p>
+        Nothing was imported: {source} has {problems.length === 1 ? 'a problem' : `${problems.length} problems`}:
+      </p>
+      <ul aria-label="Problems in the imported preset">
+        {problems.map((p, i) => (
+          <li key={i} data-field={p.field ?? ''}>
+            {p.field ? <code>{p.field}</code> : null} {p.message}
+          </li>
+        ))}
+      </ul>
+    </div>
   )
 }
 
@@ -180,20 +199,7 @@ function ImportForm({ client }: { client: StudioClient }): React.JSX.Element {
           onChange={(e) => void chooseImportFile(e.target.files?.[0] ?? null)}
         />
       </label>
-      {file && result && result.problems.length > 0 && (
-        <div className="problems" role="alert">
-          <p>
-            Nothing was imported: {`“${file.name}”`} has {result.problems.length === 1 ? 'a problem' : `${result.problems.length} problems`}:
-          </p>
-          <ul aria-label="Problems in the imported preset">
-            {result.problems.map((p, i) => (
-              <li key={i} data-field={p.field ?? ''}>
-                {p.field ? <code>{p.field}</code> : null} {p.message}
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
+      {file && result && <ImportProblems source={`“${file.name}”`} problems={result.problems} />}
       <label>
         Or paste infotext or preset JSON
         <textarea
@@ -207,20 +213,7 @@ function ImportForm({ client }: { client: StudioClient }): React.JSX.Element {
         />
       </label>
       <FieldMessage id={textErr} error={onText} />
-      {!file && result && result.problems.length > 0 && (
-        <div className="problems" role="alert">
-          <p>
-            Nothing was imported: the text has {result.problems.length === 1 ? 'a problem' : `${result.problems.length} problems`}:
-          </p>
-          <ul aria-label="Problems in the imported preset">
-            {result.problems.map((p, i) => (
-              <li key={i} data-field={p.field ?? ''}>
-                {p.field ? <code>{p.field}</code> : null} {p.message}
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
+      {!file && result && <ImportProblems source="the text" problems={result.problems} />}
       <label>
         Name (for infotext and PNGs, which carry none)
         <input value={name} aria-invalid={!!onName} aria-describedby={onName ? nameErr : undefined} onChange={(e) => set({ importName: e.target.value, importError: null })} />

@@ -5,6 +5,8 @@
  * copied whole, so every CRC stays right. Anything that is not a well-formed PNG is returned unchanged
  * for the studio to judge (and explain).
  */
+import { concatBytes } from '../../../../shared/bytes'
+
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10]
 const KEEP = new Set(['IHDR', 'tEXt', 'iTXt', 'zTXt', 'IEND'])
 
@@ -36,11 +38,5 @@ export function pngMetadataOnly(b: Uint8Array): Uint8Array {
     }
   }
   if (!ended) return b
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
+  return concatBytes(parts)
 }

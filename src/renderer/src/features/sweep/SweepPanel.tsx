@@ -11,6 +11,7 @@ import { PromptField } from '../../components/PromptField'
 import { SamplerSelect, ScheduleSelect } from '../../components/SamplerSelect'
 import { SizeField } from '../../components/SizeField'
 import { setSweepDraft, sweepSelectors, useSweepStore } from '../../store/sweep'
+import { gridProgressLine } from '../grid-job/job'
 import { cancelSweep, connectSweepEvents, exportSweepGrid, runSweep } from './actions'
 import { AxisField } from './AxisField'
 import { planSweep } from './plan'
@@ -90,7 +91,7 @@ export function SweepPanel({ client }: { client: StudioClient }): React.JSX.Elem
       </form>
       <div className="sweep-result">
         <p className="progress" role="status" data-status={status}>
-          {error ?? (status === 'idle' ? 'Choose two axes, then run the sweep.' : `${status === 'starting' ? 'Starting' : status[0].toUpperCase() + status.slice(1)}: ${done}/${total} cells done`)}
+          {error ?? (status === 'idle' ? 'Choose two axes, then run the sweep.' : gridProgressLine(status, done, total))}
         </p>
         {/* Above the grid, so it stays in view however large the grid is. */}
         <ExportBar client={client} />

@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a tiny seeded uniform generator in [0, 1). The kill test and its child process draw from
+ * it so that a failing round can be replayed from its seed (KILL_TEST_SEED).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
