@@ -97,7 +97,8 @@ describe('settings calls', () => {
     try {
       writeFileSync(join(root, 'plain-file'), 'x')
       const cases: Array<[unknown, RegExp]> = [
-        [{ libraryDir: join(root, 'plain-file', 'lib') }, /cannot create .*choose a folder you can write to/],
+        [{ libraryDir: join(root, 'plain-file', 'lib') }, /cannot create .*\(a file is in the way.*\); choose a folder you can write to/],
+        [{ libraryDir: join(root, 'plain-file') }, /cannot create .*\(a file is in the way.*\); choose a folder you can write to/],
         [{ libraryDir: 'relative/lib' }, /not a full path/],
         [{ libraryDir: '' }, /missing; give the full path/],
         [{ libraryDir: 7 }, /must be text/]

@@ -34,18 +34,28 @@ export function expandLibraryDir(raw: string): string {
   return resolve(home)
 }
 
+/** Why a folder could not be made or written, in words (an artist does not read errno codes). */
+export function folderProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code
+  if (code === 'EEXIST' || code === 'ENOTDIR') return 'a file is in the way: that path, or a folder on it, is a file'
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
+  if (code === 'EROFS') return 'the disk is read-only'
+  if (code === 'ENOSPC') return 'the disk is full'
+  return code ?? (e as Error).message
+}
+
 /** Creates the folder if needed and proves a file can be written in it (then removes the proof). */
 export function checkWritableFolder(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true })
   } catch (e) {
-    throw new RequestError('libraryDir', `cannot create ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a folder you can write to`)
+    throw new RequestError('libraryDir', `cannot create ${dir} (${folderProblem(e)}); choose a folder you can write to`)
   }
   const probe = join(dir, `.sigma-studio-write-test-${process.pid}`)
   try {
     writeFileAtomic(probe, 'ok')
   } catch (e) {
-    throw new RequestError('libraryDir', `cannot write in ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a folder you can write to`)
+    throw new RequestError('libraryDir', `cannot write in ${dir} (${folderProblem(e)}); choose a folder you can write to`)
   } finally {
     rmSync(probe, { force: true })
   }

@@ -28,8 +28,10 @@ export function App(): React.JSX.Element {
   return (
     <main className="shell">
       <header>
-        <h1>Sigma Studio</h1>
-        <p className="tagline">Offline diffusion studio: compare samplers and schedules on the same seed.</p>
+        <div className="brand">
+          <h1>Sigma Studio</h1>
+          <p className="tagline">Offline diffusion studio: compare samplers and schedules on the same seed.</p>
+        </div>
         <nav className="tabs" aria-label="Views">
           <button type="button" aria-pressed={view === 'generate'} onClick={() => setView('generate')}>
             Generate

@@ -4,7 +4,7 @@
  * validation and are shown under the field.
  */
 import { useId } from 'react'
-import { sizePresets } from './size-presets'
+import { sizeHint, sizePresets } from './size-presets'
 import './fields.css'
 
 export interface SizeFieldProps {
@@ -23,6 +23,7 @@ export function SizeField({ width, height, step, native, onChange, error }: Size
   const presets = sizePresets(native ? Math.min(native.width, native.height) : 512, step)
   const current = `${width}x${height}`
   const isPreset = presets.some((p) => `${p.width}x${p.height}` === current)
+  const hint = sizeHint(width, height, step, native)
   return (
     <fieldset className="field size-field" aria-describedby={`${id}-hint`}>
       <legend>Size</legend>
@@ -48,8 +49,8 @@ export function SizeField({ width, height, step, native, onChange, error }: Size
         </button>
         <input aria-label="Height" type="number" min={step} step={step} value={height} onChange={(e) => onChange({ width, height: e.target.valueAsNumber || 0 })} />
       </div>
-      <p className={`field-desc${error ? ' warn' : ''}`} id={`${id}-hint`}>
-        {error ?? `Multiples of ${step} px${native ? `; the model was trained at ${native.width}×${native.height}` : ''}.`}
+      <p className={`field-desc${error || hint.warn ? ' warn' : ''}`} id={`${id}-hint`} title={error ?? hint.text}>
+        {error ?? hint.text}
       </p>
     </fieldset>
   )

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { sizePresets } from './size-presets'
+import { sizeHint, sizePresets } from './size-presets'
 
 const sizes = (native: number, step: number): string[] => sizePresets(native, step).map((p) => `${p.width}x${p.height}`)
 
@@ -20,5 +20,17 @@ describe('size presets', () => {
       expect(p.height % 8).toBe(0)
     }
     expect(sizes(64, 4)[0]).toBe('64x64')
+  })
+})
+
+describe('sizeHint', () => {
+  const native = { width: 512, height: 512 }
+  it('states the step and native size, and warns (without refusing) far above the native size', () => {
+    expect(sizeHint(512, 768, 8, native)).toEqual({ text: 'Multiples of 8 px; the model was trained at 512×512.', warn: false })
+    expect(sizeHint(1024, 1024, 8, native).warn).toBe(false)
+    const big = sizeHint(2048, 2048, 8, native)
+    expect(big.warn).toBe(true)
+    expect(big.text).toMatch(/^16× the pixels of the native 512×512: expect repeated subjects/)
+    expect(sizeHint(4096, 4096, 8, null)).toEqual({ text: 'Multiples of 8 px.', warn: false })
   })
 })

@@ -54,3 +54,19 @@ export function sizePresets(native: number, step: number): SizePreset[] {
   add(snap(native * 2, step), snap(native * 2, step), 'double')
   return out
 }
+
+/**
+ * The line under the size field: the step and native size, or a warning (not an error: it may be wanted)
+ * when the image is far larger than the model was trained at, where SD models repeat the subject and a
+ * run takes many times longer.
+ */
+export function sizeHint(width: number, height: number, step: number, native: { width: number; height: number } | null): { text: string; warn: boolean } {
+  const base = `Multiples of ${step} px${native ? `; the model was trained at ${native.width}×${native.height}` : ''}.`
+  if (!native || !(width > 0 && height > 0)) return { text: base, warn: false }
+  const ratio = (width * height) / (native.width * native.height)
+  if (ratio <= 4) return { text: base, warn: false }
+  return {
+    text: `${Math.round(ratio)}× the pixels of the native ${native.width}×${native.height}: expect repeated subjects and a long run; img2img from a native-size image upscales better.`,
+    warn: true
+  }
+}

@@ -67,6 +67,12 @@ describe('the status line', () => {
     expect(generateSelectors.progressLine({ ...s, status: 'cancelled' })).toBe('Cancelled at step 5/20, sigma 3.142, 1.2 s')
   })
 
+  it('says in words how a job ended before its first step', () => {
+    const s = { ...initialGenerateState, jobId: 'a', progress: null }
+    expect(generateSelectors.progressLine({ ...s, status: 'cancelled' })).toBe('Cancelled before it started.')
+    expect(generateSelectors.progressLine({ ...s, status: 'running' })).toBe('Loading the model…')
+  })
+
   it('names a batch’s images as images, not grid cells', () => {
     const progress = { jobId: 'a', cell: 1, cells: 4, step: 8, steps: 8, sigma: 0.029, elapsedMs: 700, remainingMs: null, jobStep: 16, jobSteps: 32 }
     const s = { ...initialGenerateState, jobId: 'a', status: 'completed' as const, progress }

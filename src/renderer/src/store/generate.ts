@@ -69,6 +69,8 @@ export interface ResultThumb {
   height: number
   /** Wall time of this image, ms. */
   wallMs: number
+  /** What the compare view calls it (prompt, sampler / schedule, steps, CFG, seed). */
+  label: string
 }
 
 export interface GenerateState {
@@ -163,7 +165,11 @@ export const generateSelectors = {
       const ahead = generateSelectors.ahead(s)
       return ahead === null ? 'Waiting for the worker…' : ahead === 0 ? 'Waiting (next)' : `Waiting (${ahead} ahead)`
     }
-    if (!p) return s.status === 'running' ? 'Loading the model…' : s.status
+    if (!p) {
+      // No step was reported: the job ended (or is loading) before its first step.
+      const before: Record<string, string> = { running: 'Loading the model…', cancelled: 'Cancelled before it started.', failed: 'Failed before it started.', completed: 'Done.' }
+      return before[s.status] ?? s.status
+    }
     const eta = p.remainingMs === null ? '' : `, about ${(p.remainingMs / 1000).toFixed(1)} s left`
     // A batch runs as a grid of seeds; to the person it is "image 2 of 4", not a grid cell.
     const cell = p.cells > 1 ? ` (image ${p.cell + 1}/${p.cells})` : ''

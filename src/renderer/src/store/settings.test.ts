@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { SettingsState } from '../../../shared/api'
-import { overrideLine, sourceLine } from './settings'
+import { libraryDirError, overrideLine, sourceLine } from './settings'
 
 const base: SettingsState = { libraryDir: '/lib', librarySource: 'setting', savedLibraryDir: '/lib', defaultLibraryDir: '/home/me/.local/share/sigma-studio', override: null, settingsFile: '/s.json' }
 
@@ -16,5 +16,15 @@ describe('settings view wording', () => {
     expect(overrideLine(base)).toBeNull()
     expect(overrideLine({ ...base, override: { kind: 'env', name: 'SIGMA_STUDIO_LIBRARY', dir: '/env' } })).toMatch(/^The environment variable SIGMA_STUDIO_LIBRARY is in force \(\/env\): it wins/)
     expect(overrideLine({ ...base, override: { kind: 'option', name: '--library', dir: '/x' } })).toMatch(/^The --library option is in force/)
+  })
+})
+
+describe('libraryDirError', () => {
+  it('catches an empty folder before asking the studio, and names the field in the studio’s refusals', () => {
+    expect(libraryDirError('   ')).toMatch(/^Library folder is empty: type the full path/)
+    expect(libraryDirError('/tmp/x')).toBeNull()
+    expect(libraryDirError('x', 'cannot create /etc/passwd (a file is in the way); choose a folder you can write to')).toBe(
+      'Library folder: cannot create /etc/passwd (a file is in the way); choose a folder you can write to'
+    )
   })
 })

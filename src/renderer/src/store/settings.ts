@@ -42,3 +42,14 @@ export function overrideLine(s: SettingsState): string | null {
   const what = s.override.kind === 'env' ? `The environment variable ${s.override.name}` : `The ${s.override.name} option`
   return `${what} is in force (${s.override.dir}): it wins over this setting whenever the studio starts with it. A folder applied here is used now and saved for starts without it.`
 }
+
+/**
+ * The library folder field's error as a sentence that names the field: an empty field is caught here
+ * (before asking the studio), and the studio's own refusals ("cannot create …") get the field's name.
+ */
+export function libraryDirError(typed: string, serverMessage?: string): string | null {
+  if (serverMessage === undefined) {
+    return typed.trim() === '' ? 'Library folder is empty: type the full path of a folder, such as /home/me/Pictures/sigma-studio.' : null
+  }
+  return `Library folder: ${serverMessage}`
+}

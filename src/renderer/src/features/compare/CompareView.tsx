@@ -1,13 +1,17 @@
 /**
- * A/B compare of two gallery results: side by side, a slider overlay (a draggable vertical divider
- * revealing A over B), a flicker toggle, and a difference heat map with the mean absolute difference
- * (0–255). Both images are drawn at A's size; B is scaled to it if the sizes differ.
+ * A/B compare of two results picked in Generate, the gallery, a sweep or the library: a toolbar (what is picked,
+ * swap, clear, flicker), then one row of A, B, the slider overlay (a draggable vertical divider revealing
+ * A over B; flicker alternates them instead) and the difference heat map with the mean absolute
+ * difference (0–255). Both are compared at A's size; B is scaled to it if the sizes differ. One row so
+ * everything, toolbar included, fits a 1280x800 window without scrolling.
  */
 import { useEffect, useRef, useState } from 'react'
-import { useCompareStore, type ComparePick } from '../../store/compare'
+import { clearPicks, swapPicks, useCompareStore, type ComparePick } from '../../store/compare'
+import { showView } from '../../store/ui'
 import { diffImages } from './diff'
 import './compare.css'
 
+/** Intrinsic size hint for the frames; CSS sizes them to a quarter of the row. */
 const VIEW = 320
 
 /** Decodes an image URL through an <img> (CSP allows blob: images, not blob: fetches). */
@@ -34,17 +38,37 @@ export function CompareView(): React.JSX.Element {
   if (!a || !b) {
     return (
       <section className="compare" aria-label="Compare">
-        <p className="notice">Pick two results in the Gallery with their “A” and “B” buttons to compare them here.</p>
+        <p className="notice">
+          Pick two results to compare: “Compare as A” / “Compare as B” under a Generate result or on an image opened in the Library, or the
+          “A” and “B” buttons under a Gallery or Sweep cell.
+        </p>
         <p className="picked">
           A: {a?.label ?? '—'} · B: {b?.label ?? '—'}
         </p>
+        <div className="compare-go">
+          <button type="button" onClick={() => showView('gallery')}>
+            Open Gallery
+          </button>
+          <button type="button" onClick={() => showView('sweep')}>
+            Open Sweep
+          </button>
+          <button type="button" onClick={() => showView('library')}>
+            Open Library
+          </button>
+          {(a ?? b) && (
+            <button type="button" onClick={clearPicks}>
+              Clear picks
+            </button>
+          )}
+        </div>
       </section>
     )
   }
   return (
     <section className="compare" aria-label="Compare">
-      <SideBySide a={a} b={b} />
-      <div className="compare-tools">
+      <CompareToolbar />
+      <div className="compare-row">
+        <SideBySide a={a} b={b} />
         <SliderOrFlicker a={a} b={b} />
         <DiffMap a={a} b={b} />
       </div>
@@ -52,9 +76,27 @@ export function CompareView(): React.JSX.Element {
   )
 }
 
+function CompareToolbar(): React.JSX.Element {
+  const flicker = useCompareStore((s) => s.flicker)
+  return (
+    <div className="compare-toolbar" role="toolbar" aria-label="Compare tools">
+      <button type="button" title="Exchange A and B" onClick={swapPicks}>
+        Swap A ⇄ B
+      </button>
+      <button type="button" title="Forget both picks" onClick={clearPicks}>
+        Clear picks
+      </button>
+      <label className="check" title="Alternate A and B in one frame twice a second: small changes jump out">
+        <input type="checkbox" checked={flicker} onChange={(e) => useCompareStore.setState({ flicker: e.target.checked })} /> Flicker A/B
+      </label>
+      <span className="hint">Drag the divider, or focus it and use ← →.</span>
+    </div>
+  )
+}
+
 function SideBySide({ a, b }: { a: ComparePick; b: ComparePick }): React.JSX.Element {
   return (
-    <div className="side-by-side">
+    <>
       {[
         ['A', a],
         ['B', b]
@@ -69,7 +111,7 @@ function SideBySide({ a, b }: { a: ComparePick; b: ComparePick }): React.JSX.Ele
           </figure>
         )
       })}
-    </div>
+    </>
   )
 }
 
@@ -121,19 +163,17 @@ function SliderOrFlicker({ a, b }: { a: ComparePick; b: ComparePick }): React.JS
             aria-valuenow={Math.round(split * 100)}
             style={{ left: `${split * 100}%` }}
             onKeyDown={(e) => {
-              const d = e.key === 'ArrowLeft' ? -0.05 : e.key === 'ArrowRight' ? 0.05 : 0
-              if (d) useCompareStore.setState({ split: Math.min(1, Math.max(0, split + d)) })
+              const to = e.key === 'Home' ? 0 : e.key === 'End' ? 1 : e.key === 'ArrowLeft' ? split - 0.05 : e.key === 'ArrowRight' ? split + 0.05 : null
+              if (to === null) return
+              e.preventDefault()
+              useCompareStore.setState({ split: Math.min(1, Math.max(0, to)) })
             }}
           />
           <span className="tag left">A</span>
           <span className="tag right">B</span>
         </div>
       )}
-      <figcaption>
-        <label className="check">
-          <input type="checkbox" checked={flicker} onChange={(e) => useCompareStore.setState({ flicker: e.target.checked })} /> Flicker A/B
-        </label>
-      </figcaption>
+      <figcaption>{flicker ? 'Flicker: A and B in turn' : 'Slider: A left, B right'}</figcaption>
     </figure>
   )
 }
@@ -142,11 +182,13 @@ function DiffMap({ a, b }: { a: ComparePick; b: ComparePick }): React.JSX.Elemen
   const canvas = useRef<HTMLCanvasElement>(null)
   const [mean, setMean] = useState<number | null>(null)
   const [error, setError] = useState<string | null>(null)
+  const [scaled, setScaled] = useState<string | null>(null)
 
   useEffect(() => {
     let live = true
     setMean(null)
     setError(null)
+    setScaled(null)
     void (async () => {
       const [ia, ib] = await Promise.all([load(a.url), load(b.url)])
       const [w, h] = [ia.naturalWidth, ia.naturalHeight]
@@ -157,7 +199,9 @@ function DiffMap({ a, b }: { a: ComparePick; b: ComparePick }): React.JSX.Elemen
       el.height = h
       el.getContext('2d')?.putImageData(new ImageData(r.heat, w, h), 0, 0)
       setMean(r.mean)
-    })().catch((e: Error) => live && setError(e.message))
+      // Scaling blurs B, which alone makes a difference: say so next to the number.
+      if (ib.naturalWidth !== w || ib.naturalHeight !== h) setScaled(`B scaled from ${ib.naturalWidth}×${ib.naturalHeight} to ${w}×${h}`)
+    })().catch((e: Error) => live && setError(`Could not read the images (${e.message}); pick A and B again.`))
     return () => {
       live = false
     }
@@ -171,7 +215,8 @@ function DiffMap({ a, b }: { a: ComparePick; b: ComparePick }): React.JSX.Elemen
         <output aria-label="Mean absolute difference" data-value={mean ?? ''}>
           {error ?? (mean === null ? '…' : mean.toFixed(2))}
         </output>{' '}
-        <span className="muted">(0–255)</span>
+        <span className="muted">(0–255, 0 = identical)</span>
+        {scaled && <span className="muted"> · {scaled}</span>}
       </figcaption>
     </figure>
   )

@@ -2,9 +2,10 @@
  * The generate view's output column: live preview and result side by side in fixed-size frames (so
  * nothing moves while frames stream), the progress bar with step, sigma and time left, the images of the
  * shown job (a batch has several; click one to show it large) with "Use as init image" for the one shown
- * (img2img from it, A1111's "Send to img2img"), and the queue.
+ * (img2img from it, A1111's "Send to img2img") and "Compare as A / B", and the queue.
  */
 import type { StudioClient } from '../../api'
+import { pick, useCompareStore } from '../../store/compare'
 import { generateSelectors, useGenerateStore } from '../../store/generate'
 import { chooseInitFromResult } from './init-actions'
 import { PreviewCanvas } from './PreviewCanvas'
@@ -18,6 +19,11 @@ export function GenerateOutput({ client }: { client: StudioClient }): React.JSX.
   const progress = useGenerateStore((s) => s.progress)
   const error = useGenerateStore((s) => s.error)
   const shownResult = results.find((r) => r.url === resultUrl)
+  const pickedA = useCompareStore((s) => s.a?.url ?? null)
+  const pickedB = useCompareStore((s) => s.b?.url ?? null)
+  const compareAs = (side: 'a' | 'b'): void => {
+    if (shownResult) pick(side, { url: shownResult.url, label: shownResult.label, cell: -1 })
+  }
   const done = progress ? progress.jobStep : 0
   const total = progress ? progress.jobSteps : 1
   const fraction = status === 'completed' ? 1 : Math.min(1, done / Math.max(1, total))
@@ -64,6 +70,13 @@ export function GenerateOutput({ client }: { client: StudioClient }): React.JSX.
           onClick={() => shownResult && void chooseInitFromResult(client, shownResult.resultId, shownResult.seed)}
         >
           Use as init image
+        </button>
+        {/* Two generations side by side: pick one as A, the next as B, then open Compare. */}
+        <button type="button" disabled={!shownResult} aria-pressed={!!shownResult && pickedA === shownResult.url} title="Show the result shown as A in the Compare view" onClick={() => compareAs('a')}>
+          Compare as A
+        </button>
+        <button type="button" disabled={!shownResult} aria-pressed={!!shownResult && pickedB === shownResult.url} title="Show the result shown as B in the Compare view" onClick={() => compareAs('b')}>
+          Compare as B
         </button>
       </div>
       <QueueList client={client} />

@@ -60,7 +60,15 @@ export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.E
         }}
       >
         <ModelSelect models={models} value={draft.model} error={modelsError} onChange={(name) => chooseModel(name, models)} />
-        <PromptField label="Prompt" client={client} model={draft.model} rows={4} value={draft.prompt} onChange={(prompt) => setDraft({ prompt })} />
+        <PromptField
+          label="Prompt"
+          client={client}
+          model={draft.model}
+          rows={4}
+          placeholder="What to make, e.g. a red fox in the snow, watercolour (left empty, the model draws whatever it likes)"
+          value={draft.prompt}
+          onChange={(prompt) => setDraft({ prompt })}
+        />
         <PromptField
           label="Negative prompt"
           client={client}

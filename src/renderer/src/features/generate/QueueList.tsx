@@ -1,20 +1,31 @@
-/** The jobs waiting behind the running one, with "run next" and "remove". */
+/**
+ * The queue as the generate view sees it: a job of another view (a gallery, a sweep, a calibration) that
+ * is running now, since a new job waits behind it, and the jobs waiting, with "run next" and "remove".
+ */
 import type { StudioClient } from '../../api'
 import { generateSelectors, useGenerateStore } from '../../store/generate'
 import { removeWaiting, runNext } from './actions'
+import { jobLine } from './queue-line'
 
 export function QueueList({ client }: { client: StudioClient }): React.JSX.Element | null {
   const waiting = useGenerateStore(generateSelectors.waiting)
-  if (waiting.length === 0) return null
+  const running = useGenerateStore((s) => s.queue?.running ?? null)
+  const shownId = useGenerateStore((s) => s.jobId)
+  // The shown job has its own progress bar; only another one needs saying.
+  const other = running && running.jobId !== shownId ? running : null
+  if (waiting.length === 0 && !other) return null
   return (
     <section className="queue" aria-label="Queue">
-      <h2>Waiting ({waiting.length})</h2>
+      {other && (
+        <p className="running-other" data-job={other.jobId}>
+          Running now: <span className="prompt">{jobLine(other)}</span>
+        </p>
+      )}
+      {waiting.length > 0 && <h2>Waiting ({waiting.length})</h2>}
       <ol>
         {waiting.map((j, i) => (
           <li key={j.jobId} data-job={j.jobId}>
-            {/* A calibration job's prompt is only what it conditions on; say what the job is. */}
-            <span className="prompt">{j.kind === 'calibrate' ? `Calibrating score_optimal for ${j.model || 'the default model'}` : j.prompt || '(empty prompt)'}</span>
-            {j.cells > 1 && <span className="cells"> · {j.cells} cells</span>}
+            <span className="prompt">{jobLine(j)}</span>
             <button type="button" disabled={i === 0} onClick={() => void runNext(client, j.jobId)}>
               Run next
             </button>

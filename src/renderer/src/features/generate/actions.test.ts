@@ -47,7 +47,7 @@ describe('form choices', () => {
 })
 
 describe('withResult', () => {
-  const thumb = (n: number): ResultThumb => ({ resultId: `r${n}`, url: `blob:${n}`, seed: String(n), width: 64, height: 64, wallMs: 1 })
+  const thumb = (n: number): ResultThumb => ({ resultId: `r${n}`, url: `blob:${n}`, seed: String(n), width: 64, height: 64, wallMs: 1, label: `image ${n}` })
 
   it('lists and shows the new image, and frees the previous job’s image kept on screen', () => {
     const first = withResult({ results: [], resultUrl: 'blob:old' }, thumb(1))

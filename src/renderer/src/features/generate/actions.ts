@@ -12,7 +12,9 @@ import type { StudioClient } from '../../api'
 import { resolveModel } from '../../components/ModelSelect'
 import { addToSeed, batchSeeds, randomSeed } from '../../components/seed'
 import { draftParams, setDraft, useGenerateStore, type Draft, type GenerateState, type ResultThumb } from '../../store/generate'
+import { releaseWhenUnpinned } from '../../store/compare'
 import { draftErrors, firstDraftError } from './draft-errors'
+import { resultLabel } from './result-label'
 
 const set = useGenerateStore.setState
 const get = useGenerateStore.getState
@@ -25,7 +27,7 @@ function adopt(jobId: string): void {
   // The previous image stays visible (resultUrl) until the new one arrives, so the view does not blank;
   // the rest of the previous job's images are no longer listed and are freed.
   const { results, resultUrl } = get()
-  for (const t of results) if (t.url !== resultUrl) URL.revokeObjectURL(t.url)
+  for (const t of results) if (t.url !== resultUrl) releaseWhenUnpinned(t.url)
   set({ jobId, status: 'running', progress: null, preview: null, previewFrames: 0, results: [], error: null })
 }
 
@@ -76,10 +78,11 @@ export function connectGenerateEvents(client: StudioClient): () => void {
         // image of the previous one must not replace its list (it is in the library all the same).
         if (!shown(r.jobId)) return
         const url = URL.createObjectURL(new Blob([img.data as BlobPart], { type: img.mime }))
-        const thumb = { resultId: r.resultId, url, seed: r.params.seed, width: r.width, height: r.height, wallMs: r.timings.wallMs }
+        const thumb = { resultId: r.resultId, url, seed: r.params.seed, width: r.width, height: r.height, wallMs: r.timings.wallMs, label: resultLabel(r.params) }
         const s = get()
         const { results, resultUrl, release } = withResult(s, thumb)
-        for (const old of release) URL.revokeObjectURL(old)
+        // An image picked for compare stays alive until the compare view lets it go.
+        for (const old of release) releaseWhenUnpinned(old)
         set({ resultUrl, results })
       })
     }),

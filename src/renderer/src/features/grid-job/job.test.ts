@@ -156,8 +156,10 @@ describe('releaseCellImages', () => {
       { ...cell(), url: null }
     ])
     expect(revoke.mock.calls).toEqual([['blob:free']])
-    revoke.mockRestore()
+    // The pinned one is freed once the compare view drops it.
     useCompareStore.setState({ a: null, b: null })
+    expect(revoke.mock.calls).toEqual([['blob:free'], ['blob:pinned']])
+    revoke.mockRestore()
   })
 })
 

@@ -9,7 +9,7 @@
  */
 import type { Events, GenerateRequest, ProgressEvent, ResultEvent } from '../../../../shared/api'
 import type { StudioClient } from '../../api'
-import { compareSelectors, useCompareStore } from '../../store/compare'
+import { releaseWhenUnpinned } from '../../store/compare'
 import type { SlicePatch } from '../../store/root'
 
 export type GridEventName = 'studio:progress' | 'studio:preview' | 'studio:result' | 'studio:job' | 'studio:error'
@@ -159,10 +159,9 @@ export function createGridJob<C extends GridJobCell>(slice: GridJobSlice<C>): Gr
   }
 }
 
-/** Frees a previous run's images, except those the compare view still shows. */
+/** Frees a previous run's images; one the compare view still shows is freed once it no longer does. */
 export function releaseCellImages(cells: readonly GridJobCell[]): void {
-  const pinned = compareSelectors.pinnedUrls(useCompareStore.getState())
-  for (const c of cells) if (c.url && !pinned.includes(c.url)) URL.revokeObjectURL(c.url)
+  for (const c of cells) if (c.url) releaseWhenUnpinned(c.url)
 }
 
 /** The run's progress line once it has started: "Running: 3/9 cells done". */

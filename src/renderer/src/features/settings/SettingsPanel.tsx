@@ -8,7 +8,7 @@ import type { StudioClient } from '../../api'
 import { dropIdleThumbs } from '../library/thumbs'
 import { initialLibraryState, useLibraryStore } from '../../store/library'
 import { fieldError } from '../../store/presets'
-import { overrideLine, sourceLine, useSettingsStore } from '../../store/settings'
+import { libraryDirError, overrideLine, sourceLine, useSettingsStore } from '../../store/settings'
 import './settings.css'
 
 const set = useSettingsStore.setState
@@ -25,6 +25,11 @@ async function loadSettings(client: StudioClient): Promise<void> {
 async function applyLibraryDir(client: StudioClient): Promise<void> {
   const s = get()
   const dir = (s.libraryDirInput ?? s.current?.libraryDir ?? '').trim()
+  const empty = libraryDirError(dir)
+  if (empty) {
+    set({ error: empty, notice: null })
+    return
+  }
   set({ busy: true, error: null, notice: null })
   try {
     const next = await client.call('studio:settings:set', { libraryDir: dir })
@@ -33,7 +38,7 @@ async function applyLibraryDir(client: StudioClient): Promise<void> {
     dropIdleThumbs()
     useLibraryStore.setState({ ...initialLibraryState, filters: useLibraryStore.getState().filters })
   } catch (e) {
-    set({ error: fieldError(e, 'libraryDir').message })
+    set({ error: libraryDirError(dir, fieldError(e, 'libraryDir').message) })
   } finally {
     set({ busy: false })
   }
