@@ -9,6 +9,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // A UI state awaited with expect.poll gets 10 s by default rather than 1 s: on a 2-core machine
+    // running several test files at once, a browser re-render can take longer than a second. A state
+    // that never comes still fails the test.
+    expect: { poll: { timeout: 10_000 } },
     reporters: ['default']
   }
 })
