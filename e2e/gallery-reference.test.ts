@@ -112,8 +112,10 @@ describe('gallery reference metrics and score_optimal calibration in Chromium', 
       const { page, view: gallery } = await openStudio(browser, fx.host.url, { tab: 'Gallery' })
       await gallery.locator('input[data-schedule="score_optimal"]').check()
       await gallery.getByLabel('Model').selectOption('sd1-tiny')
-      // Long enough that the grid is still running while the calibration waits behind it.
-      await gallery.getByLabel('Steps (list)').fill('150')
+      // Long enough that the grid is surely still running while the calibration waits behind it and is
+      // removed: sd1-tiny is so small that 6 cells of 1000 steps take only seconds on an idle machine.
+      // The test cancels the grid at the end, so its length costs nothing.
+      await gallery.getByLabel('Steps (list)').fill('1000, 999, 998, 997, 996, 995')
       await gallery.getByLabel('Size').selectOption('512x512')
       await gallery.getByRole('button', { name: 'Run gallery' }).click()
       await gallery.locator('figure.gallery-cell[data-status="running"]').first().waitFor({ timeout: 30_000 })
@@ -126,7 +128,9 @@ describe('gallery reference metrics and score_optimal calibration in Chromium', 
       const item = queue.getByRole('listitem').filter({ hasText: 'Calibrating score_optimal for sd1-tiny' })
       await item.waitFor({ timeout: 10_000 })
       await item.getByRole('button', { name: 'Remove' }).click()
-      await queue.waitFor({ state: 'detached' })
+      // The calibration leaves the queue; the queue itself stays, naming the gallery job running now.
+      await item.waitFor({ state: 'detached' })
+      await expect.poll(() => queue.locator('.running-other').textContent()).toMatch(/Running now: .* · 36 images/)
 
       // The gallery followed the calibration while another view was shown.
       await page.getByRole('button', { name: 'Gallery', exact: true }).click()

@@ -89,6 +89,8 @@ export interface JobSummary {
   queuedAt: number
   /** What the job does; absent = 'generate' (older clients). */
   kind?: 'generate' | 'calibrate'
+  /** For generate jobs: the base settings, so jobs with one prompt can be told apart ("Euler · 20 steps · seed 42"). */
+  settings?: string
 }
 
 export interface QueueState {

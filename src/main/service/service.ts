@@ -6,6 +6,7 @@
  * the next job.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { SAMPLER_BY_ID } from '../../shared/catalogue'
 import type { Worker } from 'node:worker_threads'
 import {
   EVENT_NAMES,
@@ -169,7 +170,7 @@ export class GenerationService {
     const cells = expandGrid(params, request.grid)
     const jobId = `j${randomBytes(9).toString('base64url')}`
     const job: Job = {
-      summary: { jobId, state: 'waiting', prompt: params.prompt, model: params.model, cells: cells.length, queuedAt: Date.now() },
+      summary: { jobId, state: 'waiting', prompt: params.prompt, model: params.model, cells: cells.length, queuedAt: Date.now(), settings: settingsLine(params) },
       serial: ++this.serial,
       cells,
       request: { ...request, params },
@@ -519,4 +520,10 @@ export class GenerationService {
   }
 
   //#endregion
+}
+
+/** The base settings of a job in a few words, for the queue list. */
+export function settingsLine(p: GenerationParams): string {
+  const sampler = SAMPLER_BY_ID.get(p.sampler)?.displayName ?? p.sampler
+  return `${sampler} · ${p.steps} steps · CFG ${p.cfg} · seed ${p.seed}`
 }

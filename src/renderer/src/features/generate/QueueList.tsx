@@ -19,6 +19,7 @@ export function QueueList({ client }: { client: StudioClient }): React.JSX.Eleme
       {other && (
         <p className="running-other" data-job={other.jobId}>
           Running now: <span className="prompt">{jobLine(other)}</span>
+          {other.settings && <span className="settings"> · {other.settings}</span>}
         </p>
       )}
       {waiting.length > 0 && <h2>Waiting ({waiting.length})</h2>}
@@ -26,6 +27,8 @@ export function QueueList({ client }: { client: StudioClient }): React.JSX.Eleme
         {waiting.map((j, i) => (
           <li key={j.jobId} data-job={j.jobId}>
             <span className="prompt">{jobLine(j)}</span>
+            {/* Tells apart jobs with one prompt (say, the same prompt at two seeds). */}
+            {j.settings && <span className="settings">{j.settings}</span>}
             <button type="button" disabled={i === 0} onClick={() => void runNext(client, j.jobId)}>
               Run next
             </button>

@@ -172,11 +172,14 @@ function ImportForm({ client }: { client: StudioClient }): React.JSX.Element {
   const error = usePresetsStore((s) => s.importError)
   const fileInput = useRef<HTMLInputElement>(null)
   const textErr = useId()
+  const fileErr = useId()
   const nameErr = useId()
   useEffect(() => {
     if (!file && fileInput.current) fileInput.current.value = ''
   }, [file])
-  const onText = error && (error.field === 'text' || error.field === 'bytes' || error.field === 'filename' || error.field === 'mode') ? error : null
+  // A problem with the chosen file shows under the file picker; one with pasted text under the text box.
+  const onFile = error && (error.field === 'file' || error.field === 'bytes' || error.field === 'filename') ? error : null
+  const onText = error && (error.field === 'text' || error.field === 'mode') ? error : null
   const onName = error && error.field === 'name' ? error : null
   return (
     <form
@@ -195,10 +198,12 @@ function ImportForm({ client }: { client: StudioClient }): React.JSX.Element {
           ref={fileInput}
           type="file"
           accept=".json,.txt,.png,application/json,text/plain,image/png"
-          aria-describedby={onText ? textErr : undefined}
+          aria-invalid={!!onFile}
+          aria-describedby={onFile ? fileErr : undefined}
           onChange={(e) => void chooseImportFile(e.target.files?.[0] ?? null)}
         />
       </label>
+      <FieldMessage id={fileErr} error={onFile} />
       {file && result && <ImportProblems source={`“${file.name}”`} problems={result.problems} />}
       <label>
         Or paste infotext or preset JSON

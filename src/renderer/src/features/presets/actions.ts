@@ -127,7 +127,10 @@ export async function importPresets(client: StudioClient, mode: PresetConflictMo
   // One message to the local web host is at most 1 MiB (bytes travel as base64); presets are a few KB.
   const size = importFile ? Math.ceil(importFile.bytes.length / 3) * 4 : new TextEncoder().encode(importText).length
   if (size > MAX_IMPORT_WIRE_BYTES) {
-    return set({ importError: { field: 'text', message: `${importFile ? `“${importFile.name}”` : 'the text'} is too large to be a preset (${Math.round(size / 1024)} KB); choose a preset JSON, infotext or PNG file` } })
+    // Said in the size the person sees on disk, not the base64 size that decides.
+    const shown = importFile ? importFile.bytes.length : size
+    const message = `${importFile ? `“${importFile.name}”` : 'the text'} is too large to be a preset (${Math.round(shown / 1024)} KB); choose a preset JSON, infotext or PNG file`
+    return set({ importError: { field: importFile ? 'file' : 'text', message } })
   }
   try {
     const r = await client.call('studio:presets:import', {
@@ -141,6 +144,6 @@ export async function importPresets(client: StudioClient, mode: PresetConflictMo
       await loadPresets(client)
     }
   } catch (e) {
-    set({ importError: fieldError(e, 'text') })
+    set({ importError: fieldError(e, importFile ? 'file' : 'text') })
   }
 }
