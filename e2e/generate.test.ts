@@ -140,8 +140,8 @@ describe.skipIf(!run)('generate view in Chromium', () => {
   it('says how many jobs are ahead while waiting, starts with Ctrl+Enter and cancels with Esc', async () => {
     const page = await open()
     try {
-      // Another client's long job occupies the worker (the fixture is fast: 1000 steps at 256x256 keep it busy).
-      const long = { steps: 1000, width: 256, height: 256 }
+      // Another client's long job occupies the worker (the fixture is fast: 1000 steps at 512x512 keep it busy for seconds).
+      const long = { steps: 1000, width: 512, height: 512 }
       const other = fx.service.generate({ params: { ...DEFAULT_PARAMS, ...long, model: 'sd1-tiny', prompt: 'other' }, preview: { mode: 'off', every: 1 }, grid: null })
       await expect.poll(() => fx.service.queue().running?.jobId).toBe(other.jobId)
 
@@ -173,16 +173,17 @@ describe.skipIf(!run)('generate view in Chromium', () => {
     const page = await open()
     try {
       results.length = 0
-      await page.getByLabel('Steps').fill('150')
+      // Long enough to be seen running: sd1-tiny makes 150 steps at 256x256 in 0.3 s on an idle machine.
+      await page.getByLabel('Steps').fill('1000')
       await page.getByLabel('Width').fill('256')
       await page.getByLabel('Height').fill('256')
       await page.getByRole('region', { name: 'Generate' }).getByRole('button', { name: 'Generate' }).click()
-      await expect.poll(() => status(page).textContent(), { timeout: 30_000 }).toMatch(/^Step \d+\/150/)
+      await expect.poll(() => status(page).textContent(), { timeout: 30_000 }).toMatch(/^Step \d+\/1000/)
       await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Catalogue' }).click()
       await expect.poll(() => results.length, { timeout: 60_000 }).toBe(1)
       await expect.poll(() => fx.service.queue().running).toBeNull()
       await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Generate' }).click()
-      await expect.poll(() => status(page).textContent()).toMatch(/^Done: 150\/150/)
+      await expect.poll(() => status(page).textContent()).toMatch(/^Done: 1000\/1000/)
       await page.getByRole('img', { name: 'Generated image' }).waitFor()
       // The last preview frame is drawn again on return.
       await expect.poll(async () => Number(await page.getByLabel('Preview of the image being generated').getAttribute('data-frames'))).toBe(1)

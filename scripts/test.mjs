@@ -35,7 +35,10 @@ let skipped = 0
 try {
   const j = JSON.parse(readFileSync(report, 'utf8'))
   passed = j.numPassedTests
-  failed = j.numFailedTests + (j.numFailedTestSuites ?? 0)
+  // Failed tests, plus files that failed without a failing test (an import or hook error), each once:
+  // vitest's numFailedTestSuites also counts every describe block around a failed test.
+  const brokenFiles = (j.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length
+  failed = j.numFailedTests + brokenFiles
   skipped = (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0)
 } catch {
   failed = Math.max(1, failed)
