@@ -130,8 +130,9 @@ describe('guidance sweep in Chromium', () => {
       await sweep.getByLabel('X axis parameter').selectOption('seed')
       await sweep.getByLabel('X axis values').fill('1-3')
       await sweep.getByLabel('Y axis parameter').selectOption('')
-      // Large and long enough that the tiny fixture model is still busy when Cancel is clicked.
-      await sweep.getByLabel('Steps', { exact: true }).fill('150')
+      // Large and long enough that the tiny fixture model is still busy when Cancel is clicked (it makes
+      // 150 steps at 512x512 in about a second on an idle machine).
+      await sweep.getByLabel('Steps', { exact: true }).fill('1000')
       await sweep.getByLabel('Width').fill('512')
       await sweep.getByLabel('Height').fill('512')
       await expect.poll(() => sweep.getByLabel('Planned cells').textContent()).toBe('3 cells')
