@@ -129,7 +129,8 @@ def grid(images, prompts, seeds, refs, path):
         for j, im in enumerate(row):
             x = bx + label_w + j * (cell + pad) + (pad if j == len(seeds) else 0)
             g.paste(Image.fromarray(im).resize((cell, cell), Image.BICUBIC), (x, by))
-    g.save(path, optimize=True)
+    # 256-colour palette keeps the model folder under its 30 MB budget (the full-colour grid is ~0.85 MB)
+    g.quantize(256, dither=Image.Dither.NONE if hasattr(Image, "Dither") else 0).save(path, optimize=True)
 
 
 def to_uint8(x):

@@ -148,6 +148,7 @@ exact commands in `tools/train/` (README there).
   weight decay and a 3x learning rate), gradient clipping 1.0, EMA 0.999 (exported), min-SNR-5 loss weighting
   times (1 + 1/SNR) capped at 10; {ev['train_step']} steps ({ev['train_step'] * 32:,} samples) in all.
   Last log line: `{unet_last or ''}`.
+
 {a.history}
 
 ## Evaluation (`tools/train/evaluate.py`)

@@ -2,7 +2,8 @@
 
   python3 train.py vae   --minutes 18 [--resume]   # autoencoder 64x64x3 <-> 16x16x4
   python3 train.py latents                          # encode the dataset with the trained VAE
-  python3 train.py unet  --minutes 75 [--resume]   # text encoder + UNet, jointly (eps-prediction)
+  python3 train.py unet  --minutes 180 [--resume]  # text encoder + UNet, jointly (eps-prediction), on the
+                                                    # curated subset, lr cosine-decayed over the last 35 min
 
 Checkpoints go to work/ckpt/ (weights, EMA, optimizer state, step, RNG state) every few minutes
 and at the end; --resume continues from them. Seeds are fixed (--seed, default 0).
@@ -306,13 +307,14 @@ def main():
     p.add_argument("--resume", action="store_true")
     p.add_argument("--high-t-boost", type=float, default=10.0, help="cap of the (1 + 1/SNR) factor; 1 = off")
     p.add_argument("--text-lr-mult", type=float, default=3.0, help="text encoder lr multiplier")
-    p.add_argument("--lr-decay-minutes", type=float, default=0,
-                   help="cosine-decay the learning rate to 5 %% over the last N minutes of this run (0 = constant)")
+    p.add_argument("--lr-decay-minutes", type=float, default=35,
+                   help="cosine-decay the learning rate to 5 %% over the last N minutes of this run (0 = constant; "
+                        "use 0 for a chunk that will be resumed)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--subset", choices=["curated", "all"], default="curated", help="training images (data.subset)")
     p.add_argument("--init-from", default=None, help="warm start from this checkpoint (fresh optimizer state)")
     p.add_argument("--ckpt-minutes", type=float, default=4)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1, help="torch threads; 2 was up to 10x slower on shared cores")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed); np.random.seed(a.seed); random.seed(a.seed)
