@@ -23,11 +23,21 @@ export interface FixtureHost {
   close(): Promise<void>
 }
 
-export async function startFixtureHost(opts: { library?: boolean } = {}): Promise<FixtureHost> {
+export interface FixtureHostOptions {
+  /** Keep results in a temporary library (the app's path) rather than in memory. */
+  library?: boolean
+  /** Another models folder and default model (default: the fixtures and sd1-tiny). */
+  modelsDir?: string
+  defaultModel?: string
+}
+
+export async function startFixtureHost(opts: FixtureHostOptions = {}): Promise<FixtureHost> {
+  const modelsDir = opts.modelsDir ?? FIXTURES
+  const defaultModel = opts.defaultModel ?? 'sd1-tiny'
   if (!existsSync(join(OUT, 'renderer/index.html'))) throw new Error('out/renderer is missing: run "npm run build" first')
-  if (!existsSync(join(FIXTURES, 'sd1-tiny/model_index.json'))) throw new Error(`the sd1-tiny fixture model is missing from ${FIXTURES}`)
+  if (!existsSync(join(modelsDir, defaultModel, 'model_index.json'))) throw new Error(`the ${defaultModel} model is missing from ${modelsDir}`)
   const libDir = opts.library ? mkdtempSync(join(tmpdir(), 'e2e-library-')) : null
-  const studio = await Studio.start({ libraryDir: libDir, workerFactory: sourceWorkerFactory, runner: 'onnx', modelsDir: FIXTURES, defaultModel: 'sd1-tiny' })
+  const studio = await Studio.start({ libraryDir: libDir, workerFactory: sourceWorkerFactory, runner: 'onnx', modelsDir, defaultModel })
   const host = await startWebHost({ api: studio, rendererDir: join(OUT, 'renderer') })
   return {
     studio,
