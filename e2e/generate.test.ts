@@ -12,6 +12,7 @@ import { PromptTokenCounter } from '../src/main/service/prompt-handlers'
 import { chromiumAvailable, launchChromium } from './chromium'
 import { FIXTURES, startFixtureHost, type FixtureHost } from './fixture-host'
 import { outputPath } from './paths'
+import { openStudio } from './studio-page'
 
 const run = chromiumAvailable()
 
@@ -32,10 +33,7 @@ describe.skipIf(!run)('generate view in Chromium', () => {
   })
 
   async function open(width = 1280, height = 800): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width, height } })
-    page.on('pageerror', (e) => errors.push(e.message))
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
-    await page.goto(fx.host.url)
+    const { page } = await openStudio(browser, fx.host.url, { viewport: { width, height }, errors })
     await page.getByRole('region', { name: 'Generate' }).waitFor()
     return page
   }

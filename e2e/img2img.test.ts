@@ -17,6 +17,7 @@ import type { ResultEvent } from '../src/shared/api'
 import { chromiumAvailable, launchChromium } from './chromium'
 import { startFixtureHost, type FixtureHost } from './fixture-host'
 import { outputPath } from './paths'
+import { openStudio } from './studio-page'
 
 const run = chromiumAvailable()
 
@@ -59,10 +60,7 @@ describe.skipIf(!run)('img2img in the generate view (Chromium)', () => {
 
   async function open(width = 1280, height = 800): Promise<Page> {
     errors.length = 0
-    const page = await browser.newPage({ viewport: { width, height } })
-    page.on('pageerror', (e) => errors.push(e.message))
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
-    await page.goto(fx.host.url)
+    const { page } = await openStudio(browser, fx.host.url, { viewport: { width, height }, errors })
     await page.getByRole('region', { name: 'Generate' }).waitFor()
     return page
   }
