@@ -110,18 +110,7 @@ export type FromWorker =
       png: Uint8Array
       costMs: number
     }
-  | {
-      type: 'result'
-      jobId: string
-      cell: number
-      png: Uint8Array
-      width: number
-      height: number
-      params: GenerationParams
-      timings: CellTimings
-      metrics?: CellMetrics
-      scoreOptimal?: ScoreOptimalUse
-    }
+  | ({ type: 'result' } & CellResult)
   | { type: 'reference-progress'; jobId: string; cell: number; calls: number; totalCalls: number }
   | { type: 'calibration-progress'; jobId: string; calls: number; totalCalls: number; trajectory: number; trajectories: number }
   | {
@@ -136,3 +125,19 @@ export type FromWorker =
     }
   | { type: 'error'; jobId: string; cell: number | null; code: ErrorCode; message: string; field?: string }
   | { type: 'done'; jobId: string; status: 'completed' | 'cancelled' | 'failed'; timings: JobTimings }
+
+/** A finished cell, as the worker reports it and as the service hands it to its result sink. */
+export interface CellResult {
+  jobId: string
+  cell: number
+  /** PNG bytes (pixels only; the sink adds metadata when it stores the file). */
+  png: Uint8Array
+  width: number
+  height: number
+  params: GenerationParams
+  timings: CellTimings
+  /** Error against the reference solution, when the grid asked for it. */
+  metrics?: CellMetrics
+  /** score_optimal cells: the calibrated profile or the fallback made the schedule. */
+  scoreOptimal?: ScoreOptimalUse
+}

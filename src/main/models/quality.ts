@@ -9,6 +9,7 @@ import { estimateScoreOptimalProfile, resolveSettings, type CalibrationProgress 
 import { profileCacheKey, type ScoreOptimalProfile, type ScoreOptimalSettings } from '../engine/score-optimal/profile'
 import { TorchGenerator } from '../engine/rng'
 import type { Tensor } from '../engine/types'
+import type { CalibrateRequest } from '../../shared/calibration'
 import type { LoadedModel } from './model'
 import { guidedDenoiser, latentLayout, resolveRequest, type PipelineRequest, type ResolvedRequest } from './pipeline'
 import { decodeLatents } from './vae'
@@ -61,15 +62,8 @@ export async function solveReference(
   return { latent: ref.x, rgb: img.data, sigma0: ref.sigmas[0] }
 }
 
-export interface CalibrationInput {
-  prompt: string
-  negativePrompt: string
-  cfg: number | null
-  width: number | null
-  height: number | null
-  trajectories: number
-  intervals: number
-}
+/** A calibration request without its model (the caller has already loaded it). */
+export type CalibrationInput = Omit<CalibrateRequest, 'model'>
 
 export interface CalibrationResult {
   /** profileCacheKey of the model hash, the resolved request and the settings. */

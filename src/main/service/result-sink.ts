@@ -4,24 +4,11 @@
  * the sink and serves the stored image back to the renderer by id.
  */
 import { randomBytes } from 'node:crypto'
-import type { CellMetrics, CellTimings, GridSpec } from '../../shared/api'
-import type { ScoreOptimalUse } from '../../shared/calibration'
-import type { GenerationParams } from '../../shared/params'
+import type { GridSpec } from '../../shared/api'
+import type { CellResult } from '../../shared/worker-protocol'
 
-export interface FinishedImage {
-  jobId: string
-  cell: number
-  /** PNG bytes (pixels only; the sink adds metadata when it stores the file). */
-  png: Uint8Array
-  width: number
-  height: number
-  params: GenerationParams
-  timings: CellTimings
-  /** Error against the reference solution, when the grid asked for it (a sweep may record it). */
-  metrics?: CellMetrics
-  /** score_optimal cells: the calibrated profile or the fallback made the schedule. */
-  scoreOptimal?: ScoreOptimalUse
-}
+/** A finished cell on its way to the sink: what the worker reported (see worker-protocol.ts). */
+export type FinishedImage = CellResult
 
 export interface ResultSink {
   /** A grid job (gallery or sweep) is starting: its cells belong together. Optional. */
