@@ -103,16 +103,16 @@ class ClipTokenizer:
 def default_tokenizer():
     import os
     here = os.path.dirname(os.path.abspath(__file__))
-    d = os.path.join(here, "..", "..", "..", "shared", "clip-tokenizer")
-    if not os.path.isdir(d):
-        d = "/work/shared/clip-tokenizer"
+    d = os.path.join(here, "..", "..", "reference", "clip-tokenizer")
     return ClipTokenizer(os.path.join(d, "vocab.json"), os.path.join(d, "merges.txt"))
 
 
 if __name__ == "__main__":
+    import os
     import sys
     tok = default_tokenizer()
-    g = json.load(open("/work/shared/clip-tokenizer/goldens.json" if len(sys.argv) < 2 else sys.argv[1]))
+    here = os.path.dirname(os.path.abspath(__file__))
+    g = json.load(open(os.path.join(here, "..", "..", "reference", "clip-tokenizer", "goldens.json") if len(sys.argv) < 2 else sys.argv[1]))
     ok = bad = 0
     for c in g["cases"]:
         ids = [BOS] + tok.encode(c["text"]) + [EOS]

@@ -250,8 +250,7 @@ def main():
 
 
 def shared_tok_dir():
-    d = os.path.join(HERE, "..", "..", "..", "shared", "clip-tokenizer")
-    return d if os.path.isdir(d) else "/work/shared/clip-tokenizer"
+    return os.path.join(HERE, "..", "..", "reference", "clip-tokenizer")
 
 
 if __name__ == "__main__":

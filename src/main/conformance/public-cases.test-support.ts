@@ -4,7 +4,7 @@
  */
 import { expect, it } from 'vitest'
 import { runCase } from './index'
-import { publicCases } from './shared-files'
+import { publicCases } from './reference-files'
 import type { RawCase } from './types'
 
 export function itPassesEachPublicCase(kind: string): void {

@@ -5,16 +5,16 @@
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runVectorFile } from './index'
-import { readSharedJson, sharedDir } from './shared-files'
+import { readReferenceJson, referenceDir } from './reference-files'
 import { setTokenizerVocabDir } from './tokenizer-case'
 
 type Doc = { format: string; cases: Record<string, unknown>[] }
-const tokenDoc = readSharedJson('clip-tokenizer/goldens.json') as Doc
-const attentionDoc = readSharedJson('clip-tokenizer/attention_goldens.json') as Doc
+const tokenDoc = readReferenceJson('clip-tokenizer/goldens.json') as Doc
+const attentionDoc = readReferenceJson('clip-tokenizer/attention_goldens.json') as Doc
 const clone = (d: Doc): Doc => JSON.parse(JSON.stringify(d)) as Doc
 
 describe('clip-tokenize/1', () => {
-  afterAll(() => setTokenizerVocabDir(join(sharedDir(), 'clip-tokenizer')))
+  afterAll(() => setTokenizerVocabDir(join(referenceDir(), 'clip-tokenizer')))
 
   it('passes every case of goldens.json', async () => {
     const report = await runVectorFile(tokenDoc)
@@ -56,11 +56,11 @@ describe('clip-tokenize/1', () => {
   })
 
   it('reads the vocabulary from the folder it is pointed at', async () => {
-    setTokenizerVocabDir(join(sharedDir(), 'no-such-folder'))
+    setTokenizerVocabDir(join(referenceDir(), 'no-such-folder'))
     const bad = await runVectorFile({ format: 'clip-tokenize/1', cases: [{ id: 'v', text: 'cat' }] })
     expect(bad.failed).toBe(1)
     expect(bad.results[0].message).toMatch(/no CLIP tokenizer/)
-    setTokenizerVocabDir(join(sharedDir(), 'clip-tokenizer'))
+    setTokenizerVocabDir(join(referenceDir(), 'clip-tokenizer'))
     const good = await runVectorFile({ format: 'clip-tokenize/1', cases: [tokenDoc.cases[2]] })
     expect(good.passed).toBe(1)
   })

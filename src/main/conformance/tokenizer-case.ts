@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { ClipTokenizer } from '../models/prompt/clip-tokenizer'
 import { parsePromptAttention, type WeightedText } from '../models/prompt/prompt-attention'
 import { CaseFormatError, numArray, str } from './check'
-import { sharedDir } from './shared-files'
+import { referenceDir } from './reference-files'
 import type { CaseResult, RawCase } from './types'
 
 const WEIGHT_TOLERANCE = 1e-9
@@ -24,7 +24,7 @@ export function setTokenizerVocabDir(dir: string): void {
 }
 
 function tokenizer(): ClipTokenizer {
-  const dir = vocabDirOverride ?? join(sharedDir(), 'clip-tokenizer')
+  const dir = vocabDirOverride ?? join(referenceDir(), 'clip-tokenizer')
   if (!cached || cached.dir !== dir) cached = { dir, tokenizer: ClipTokenizer.fromFolder(dir) }
   return cached.tokenizer
 }

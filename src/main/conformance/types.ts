@@ -1,5 +1,5 @@
 /**
- * Shapes of the conformance vector files (../shared/DESIGN.md, "Conformance vectors").
+ * Shapes of the conformance vector files (reference/notes/DESIGN.md, "Conformance vectors").
  * Cases are read from JSON, so every field is checked before use; a malformed case is a failed case
  * whose message says which field is wrong.
  */

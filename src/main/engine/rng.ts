@@ -1,6 +1,6 @@
 /**
  * A seeded Gaussian generator that reproduces PyTorch's CPU `torch.randn` (float32) bit for bit below
- * 16 elements and to within an ulp or two of float32 from 16 up (../shared/DESIGN.md, "PyTorch's CPU
+ * 16 elements and to within an ulp or two of float32 from 16 up (reference/notes/DESIGN.md, "PyTorch's CPU
  * torch.randn"). With it, a seed typed into the studio gives the same starting latent as tools built on
  * PyTorch (A1111, ComfyUI on CPU noise, diffusers with a CPU generator).
  *

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LIMITS } from '../../shared/params'
 import { RequestError, VALIDATORS } from '../../shared/api'
-import { sharedDir } from '../conformance/shared-files'
+import { referenceDir } from '../conformance/reference-files'
 import { cleanScratch, scratchDir } from '../models/test-fixtures'
 import { PromptTokenCounter, promptHandlers } from './prompt-handlers'
 
@@ -14,7 +14,7 @@ beforeAll(() => {
   const tok = join(modelsDir, 'clip-model', 'tokenizer')
   mkdirSync(tok, { recursive: true })
   writeFileSync(join(modelsDir, 'clip-model', 'model_index.json'), '{"_class_name":"OnnxStableDiffusionPipeline"}')
-  for (const f of ['vocab.json', 'merges.txt']) copyFileSync(join(sharedDir(), 'clip-tokenizer', f), join(tok, f))
+  for (const f of ['vocab.json', 'merges.txt']) copyFileSync(join(referenceDir(), 'clip-tokenizer', f), join(tok, f))
 })
 afterAll(() => cleanScratch())
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { runSamplerCase } from '../../conformance/sampler-case'
-import { publicCases } from '../../conformance/shared-files'
+import { publicCases } from '../../conformance/reference-files'
 import { gmmDenoiser } from '../gmm'
 import type { SamplerOptions } from '../types'
 import { GROUP_A } from './group-a'

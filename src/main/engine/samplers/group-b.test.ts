@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { runSamplerCase } from '../../conformance/sampler-case'
-import { publicCases } from '../../conformance/shared-files'
+import { publicCases } from '../../conformance/reference-files'
 import { gmmDenoise, type GaussianMixture } from '../gmm'
 import { ListNoiseSource } from '../noise'
 import { allFinite } from '../ops'

@@ -2,7 +2,7 @@
  * Align Your Steps (Sabour, Fidler & Kreis, ICML 2024, arXiv 2404.14507): 10-step schedules optimised
  * per model by minimising a KL upper bound on the solver's error. NVIDIA published them as timesteps;
  * the tables below are the SD1.5 / SDXL model sigmas at those timesteps, to 10 decimals, as ComfyUI ships
- * them (comfy_extras/nodes_align_your_steps.py; ../shared/SCHEDULES.md 3.1). They are fixed: they do not
+ * them (comfy_extras/nodes_align_your_steps.py; reference/notes/SCHEDULES.md 3.1). They are fixed: they do not
  * depend on the model table passed in (both models share the scaled_linear 0.00085–0.012 table).
  *
  * Other step counts: log sigma is interpolated piecewise-linearly over a uniform index grid (the 11

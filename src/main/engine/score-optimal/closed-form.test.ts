@@ -1,4 +1,4 @@
-/** The closed-form test bed against the reference values of ../shared/SCHEDULES.md 2.1–2.2. */
+/** The closed-form test bed against the reference values of reference/notes/SCHEDULES.md 2.1–2.2. */
 import { describe, expect, it } from 'vitest'
 import { gmmDenoiser } from '../gmm'
 import { runSampler } from '../samplers/run'

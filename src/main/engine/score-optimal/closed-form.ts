@@ -1,6 +1,6 @@
 /**
  * Closed-form test bed for the score-optimal schedule (Williams, Campbell, Doucet & Syed 2024;
- * ../shared/SCHEDULES.md 2.1–2.2). Pure functions of the data distribution, used to check the estimator
+ * reference/notes/SCHEDULES.md 2.1–2.2). Pure functions of the data distribution, used to check the estimator
  * that only sees a denoiser, and as the built-in fallback schedule.
  *
  * Convention (VE, x = x0 + σn): score s(x,σ) = (D(x,σ) − x)/σ². The local cost of the corrector-optimised

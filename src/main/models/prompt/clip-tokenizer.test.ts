@@ -2,11 +2,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readSharedJson, sharedDir } from '../../conformance/shared-files'
+import { readReferenceJson, referenceDir } from '../../conformance/reference-files'
 import { clipCleanText, ftfyFixText, htmlUnescape, pyStrip } from './clip-text-clean'
 import { CLIP_MERGE_COUNT, ClipTokenizer, parseMerges } from './clip-tokenizer'
 
-const dir = join(sharedDir(), 'clip-tokenizer')
+const dir = join(referenceDir(), 'clip-tokenizer')
 interface Golden {
   id: string
   text: string
@@ -14,7 +14,7 @@ interface Golden {
   padded_sd1: number[]
   padded_sd2: number[]
 }
-const goldens = (readSharedJson('clip-tokenizer/goldens.json') as { cases: Golden[] }).cases
+const goldens = (readReferenceJson('clip-tokenizer/goldens.json') as { cases: Golden[] }).cases
 
 describe('ClipTokenizer on the reference goldens', () => {
   const tok = ClipTokenizer.fromFolder(dir)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readSharedJson } from '../../conformance/shared-files'
+import { readReferenceJson } from '../../conformance/reference-files'
 import { isBreak, parsePromptAttention, parseWeightNumber, ROUND_MULTIPLIER as R, SQUARE_MULTIPLIER as S, type WeightedText } from './prompt-attention'
 
 const p = parsePromptAttention
@@ -29,7 +29,7 @@ describe('parsePromptAttention', () => {
   })
 
   it('matches every case of attention_goldens.json bit for bit', () => {
-    const doc = readSharedJson('clip-tokenizer/attention_goldens.json') as { cases: { id: string; text: string; expected: WeightedText[] }[] }
+    const doc = readReferenceJson('clip-tokenizer/attention_goldens.json') as { cases: { id: string; text: string; expected: WeightedText[] }[] }
     const wrong = doc.cases.filter((c) => JSON.stringify(p(c.text)) !== JSON.stringify(c.expected.map(([t, w]) => [t, w])))
     expect(wrong.map((c) => c.id)).toEqual([])
   })

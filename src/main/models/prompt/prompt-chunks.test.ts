@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { sharedDir } from '../../conformance/shared-files'
+import { referenceDir } from '../../conformance/reference-files'
 import { ClipTokenizer } from './clip-tokenizer'
 import { applyEmphasis, countPromptTokens, promptToChunks, type ChunkTokenizer } from './prompt-chunks'
 
@@ -123,7 +123,7 @@ describe('countPromptTokens', () => {
 })
 
 describe('with the real CLIP tokenizer', () => {
-  const tok = ClipTokenizer.fromFolder(join(sharedDir(), 'clip-tokenizer'))
+  const tok = ClipTokenizer.fromFolder(join(referenceDir(), 'clip-tokenizer'))
 
   it('gives the padded tokenizer output for a prompt without syntax', () => {
     const text = 'a cute corgi wearing a wizard hat, digital art'
