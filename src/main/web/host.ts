@@ -30,6 +30,7 @@ import { MAX_INIT_IMAGE_BYTES } from '../../shared/init-image'
 import { dispatch } from '../service/dispatch'
 import type { StudioApi } from '../service/studio'
 import { staticHandler } from './static-files'
+import { wireShapeProblem } from './wire-guard'
 
 export interface WebHostOptions {
   /** The studio (calls, events, result bytes). */
@@ -114,6 +115,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
     const given = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX))?.slice(WS_TOKEN_PREFIX.length)
     if (!tokenOk(given)) return reject(401, 'Unauthorized')
+    // A client that resets the connection mid-handshake must not take the host down with it.
+    socket.on('error', () => socket.destroy())
     wss.handleUpgrade(req, socket, head, (ws) => onClient(ws))
   })
 
@@ -126,11 +129,21 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       send({ event, payload })
     })
     ws.on('close', off)
+    // ws reports a protocol violation (invalid UTF-8, an unmasked frame, a bad opcode or RSV bit, a
+    // length over maxPayload) as an 'error' and then closes that one socket itself; without a handler
+    // the 'error' would be unhandled and end the whole host, its queue and the running job with it.
+    ws.on('error', (e) => {
+      console.error(`studio: a web client sent a malformed frame (${e.message}); it was disconnected`)
+      off()
+    })
     ws.on('message', (raw, isBinary) => {
       if (isBinary) return ws.close(1003, 'text frames only')
+      const text = raw.toString()
+      const shape = wireShapeProblem(text)
+      if (shape) return ws.close(1009, `message ${shape}`)
       let msg: WireToHost
       try {
-        msg = decodeWire(raw.toString()) as WireToHost
+        msg = decodeWire(text) as WireToHost
       } catch {
         return ws.close(1007, 'not JSON')
       }
