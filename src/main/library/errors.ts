@@ -4,6 +4,7 @@ export type LibraryErrorCode =
   | 'io' // a file could not be written or read
   | 'schema' // the index was written by a newer Sigma Studio
   | 'busy' // another process holds the index (rebuild)
+  | 'not-a-library' // a folder that holds other files was chosen as the library
 
 /** Every library failure: names the entry, file or field and says what to do. */
 export class LibraryError extends Error {

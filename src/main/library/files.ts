@@ -12,6 +12,15 @@ export const THUMB_EXT = '.webp'
 
 /** Our file names: ids are letters, digits, "-" and "_". */
 export const IMAGE_FILE = /^([A-Za-z0-9_-]{1,64})\.png$/
+/**
+ * An id the library itself made (newEntryId: UTC time and 4 random bytes). Reconcile moves or deletes
+ * only files that are recorded in the index or named this way: a folder may also hold the user's own
+ * files (a library chosen inside ~/Pictures), and those are never the library's to clean up.
+ */
+export const OWN_ID = /^\d{8}-\d{6}-\d{3}-[0-9a-f]{8}$/
+/** The library's own thumbnail of an image it made. */
+export const OWN_THUMB = /^(\d{8}-\d{6}-\d{3}-[0-9a-f]{8})\.webp$/
+
 /** A temporary sibling written by writeFileAtomic: ".<name>.<pid>.<8 hex>.tmp". */
 export const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/
 /** A file renamed aside by delete() before its row goes. */

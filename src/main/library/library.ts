@@ -42,7 +42,7 @@ import {
 } from '../png/image-metadata'
 import { writeFileAtomic } from '../util/atomic-write'
 import { LibraryError } from './errors'
-import { DELETING_FILE, encodePng, fsyncDir, makeThumbnail, processAlive, scanTree, TEMP_FILE, THUMB_EXT, writeDurable, type RawPixels, type ScannedFile } from './files'
+import { DELETING_FILE, OWN_ID, OWN_THUMB, encodePng, fsyncDir, makeThumbnail, processAlive, scanTree, TEMP_FILE, THUMB_EXT, writeDurable, type RawPixels, type ScannedFile } from './files'
 import { LibrarySchemaError, migrate } from './migrations'
 import { metadataFromFile, rebuildLibraryIndex, type RebuildReport } from './rebuild'
 import { libraryLayout } from './paths'
@@ -147,6 +147,8 @@ export interface ReconcileReport {
   restored: string[]
   /** Files moved to quarantine/, with the reason. */
   quarantined: Array<{ file: string; reason: string }>
+  /** PNGs the library did not make and could not index: left where they are, untouched. */
+  leftAlone?: Array<{ file: string; reason: string }>
   /** Temporary files of dead processes removed. */
   tempRemoved: string[]
   /** Deletions a crash interrupted, now finished. */
@@ -306,6 +308,7 @@ export class Library {
     if (this.opts.readonly) {
       if (!existsSync(file)) throw new LibraryError('not-found', `${file}: there is no library index here; check --library or ${'SIGMA_STUDIO_LIBRARY'}`)
     } else {
+      refuseForeignFolder(this.dir, file)
       try {
         mkdirSync(this.layout.images, { recursive: true })
         mkdirSync(this.layout.thumbs, { recursive: true })
@@ -743,10 +746,16 @@ export class Library {
         continue
       }
       let meta: ImageMetadata
+      // Ours: recorded in the index or named by our own scheme. Anything else is the user's.
+      const ours = !!row || OWN_ID.test(f.name.slice(0, -'.png'.length))
       try {
         meta = metadataFromFile(bytes, f)
       } catch (e) {
         if (e instanceof PngError || e instanceof PresetError || (e as Error).name === 'ParamsError') {
+          if (!ours) {
+            ;(report.leftAlone ??= []).push({ file: f.abs, reason: (e as Error).message })
+            continue
+          }
           if (row) this.db.prepare('UPDATE images SET missing_since = COALESCE(missing_since, ?) WHERE id = ?').run(Date.now(), row.id)
           this.quarantine(f, (e as Error).message, report)
           continue
@@ -756,7 +765,8 @@ export class Library {
       const existing = byId.get(meta.id)
       if (existing && existing.file !== f.rel && existsSync(this.abs(existing.file))) {
         // The same image twice (a copy dropped in by hand): keep the indexed one.
-        this.quarantine(f, `duplicate of ${existing.file}`, report)
+        if (ours) this.quarantine(f, `duplicate of ${existing.file}`, report)
+        else (report.leftAlone ??= []).push({ file: f.abs, reason: `same id as ${existing.file}` })
         continue
       }
       this.insertRow(meta, f.rel, size, existsSync(this.abs(this.thumbRel(meta.id))) ? this.thumbRel(meta.id) : null, { favourite: false, tags: [] })
@@ -787,7 +797,8 @@ export class Library {
     const ids = new Set(this.allRows().map((r) => r.id))
     for (const t of listThumbs(this.layout.thumbs)) {
       const id = t.name.replace(/\.(webp|png|jpg)$/, '')
-      if (!ids.has(id)) {
+      // Only our own thumbnails are removed: a file of the user's that happens to sit in thumbs/ stays.
+      if (!ids.has(id) && OWN_THUMB.test(t.name)) {
         rmSync(t.abs, { force: true })
         report.orphanThumbnailsRemoved++
       }
@@ -832,6 +843,7 @@ export class Library {
         continue
       }
       const row = byFile.get(f.rel)
+      if (!row && !OWN_ID.test(f.name.slice(0, -'.png'.length))) continue // the user's file, not ours
       if (!row) rep.unindexed.push(f.abs)
       else if (row.file_size !== bytes.length) rep.damaged.push({ file: f.abs, reason: `is ${bytes.length} bytes; the index recorded ${row.file_size}` })
     }
@@ -855,6 +867,30 @@ export class Library {
       this.db = this.openDb()
     }
   }
+}
+
+/** What a library folder holds of its own (anything else means the folder is someone else's). */
+const LIBRARY_ENTRIES = /^(library\.sqlite(-wal|-shm|-journal|\.bak(-wal|-shm)?|\.rebuild-\d+.*)?|images|thumbs|presets|quarantine|score-optimal|exports|settings\.json|\..*\.tmp|\.sigma-studio-.*)$/
+
+/**
+ * A folder that has no library index and holds files of its own is not a library: refuse it rather
+ * than scatter images/ and thumbs/ among the user's files and reconcile them.
+ */
+function refuseForeignFolder(dir: string, dbFile: string): void {
+  if (existsSync(dbFile)) return
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return // not there yet (or unreadable: opening says why)
+  }
+  const foreign = names.filter((n) => !LIBRARY_ENTRIES.test(n))
+  if (foreign.length === 0) return
+  const shown = foreign.slice(0, 3).map((n) => `"${n}"`).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '')
+  throw new LibraryError(
+    'not-a-library',
+    `${dir} already holds other files (${shown}) and is not a Sigma Studio library; the library needs a folder of its own: choose an empty or new folder, such as ${join(dir, 'Sigma Studio Library')}`
+  )
 }
 
 function listThumbs(dir: string): ScannedFile[] {

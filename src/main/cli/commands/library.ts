@@ -164,6 +164,7 @@ export async function run(args: string[]): Promise<number> {
         else {
           console.log(`indexed ${r.indexed.length}, flagged missing ${r.flaggedMissing.length}, restored ${r.restored.length}, quarantined ${r.quarantined.length}, temp files removed ${r.tempRemoved.length}, deletions finished ${r.deletionsCompleted.length}, thumbnails made ${r.thumbnailsMade}`)
           for (const q of r.quarantined) console.log(`quarantined: ${q.file}: ${q.reason}`)
+          for (const l of r.leftAlone ?? []) console.log(`left alone (not made by the library): ${l.file}: ${l.reason}`)
         }
         return 0
       }
