@@ -7,6 +7,7 @@
  * Binary data (preview frames, result images) travels as Uint8Array: IPC and MessagePort clone it;
  * the WebSocket transport encodes it with {@link encodeWire}/{@link decodeWire}.
  */
+import type { ModelFamily, ModelVariant } from './model-family'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID } from './catalogue'
 import { batchSeeds, LIMITS, parseSeed, type GenerationParams } from './params'
 import { validateCalibrateRequest, type CalibrateRequest, type CalibrationEvent, type ProfileInfo, type ScoreOptimalUse } from './calibration'
@@ -111,7 +112,7 @@ export interface ModelEntry {
   /** Detected from the folder's configs (no model is loaded); null when the folder cannot be run (see `problem`). */
   family: ModelFamily | null
   variant: ModelVariant | null
-  /** Image sides must be multiples of this (the VAE's pixels per latent cell). */
+  /** Image sides must be multiples of this: the VAE's pixels per latent cell × 2^(UNet down-samplings). */
   sizeStep: number
   /** The size the model was trained at (its natural default), when known. */
   nativeSize: { width: number; height: number } | null
@@ -121,9 +122,8 @@ export interface ModelEntry {
   problem: string | null
 }
 
-export type ModelFamily = 'sd1' | 'sd2' | 'sdxl'
-/** 'turbo' and 'lcm' are few-step distillations. */
-export type ModelVariant = 'base' | 'turbo' | 'lcm'
+/** Defined with everything else a family needs in model-family.ts. */
+export type { ModelFamily, ModelVariant } from './model-family'
 
 /** A prompt's token count, as AUTOMATIC1111 shows it ("12/75", "80/150"). */
 export interface PromptTokens {

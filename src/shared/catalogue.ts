@@ -7,6 +7,7 @@
  * registries (src/main/engine/samplers, src/main/engine/schedules) hold the implementations; a test
  * checks both list the same ids.
  */
+import { FAMILIES, type ModelFamily } from './model-family'
 
 /** How a sampler treats randomness; decides whether reference-error comparison makes sense. */
 export type SamplerKind = 'deterministic' | 'ancestral' | 'sde'
@@ -179,7 +180,7 @@ export function resolveSamplerName(name: string): ResolvedSampler | undefined {
 }
 
 /** The latent family a model belongs to, for schedules that depend on it (A1111's "Align Your Steps"). */
-export type ScheduleFamilyHint = 'sd1' | 'sd2' | 'sdxl' | undefined
+export type ScheduleFamilyHint = ModelFamily | undefined
 
 const SCHEDULE_ALIASES: Record<string, string> = {
   Uniform: 'normal',
@@ -197,7 +198,7 @@ const SCHEDULE_ALIASES: Record<string, string> = {
 /** Resolves a schedule id, display name or alias ("Karras", "Align Your Steps"…); undefined when unknown. */
 export function resolveScheduleName(name: string, family?: ScheduleFamilyHint): string | undefined {
   const k = key(name)
-  if (k === key('Align Your Steps') || k === 'ays' || k === 'alignyoursteps') return family === 'sdxl' ? 'ays_sdxl' : 'ays_sd1'
+  if (k === key('Align Your Steps') || k === 'ays' || k === 'alignyoursteps') return FAMILIES[family ?? 'sd1'].aysSchedule
   for (const s of SCHEDULES) if (key(s.id) === k || key(s.displayName) === k) return s.id
   for (const [alias, id] of Object.entries(SCHEDULE_ALIASES)) if (key(alias) === k) return id
   return undefined

@@ -214,6 +214,8 @@ def main():
         "sample_size": 16, "in_channels": train.Z_CH, "out_channels": train.Z_CH,
         "cross_attention_dim": train.TEXT_DIM, "block_out_channels": list(train.UNET_CH),
         "attention_head_dim": [c // train.UNET_HEADS for c in train.UNET_CH],
+        # diffusers reads attention_head_dim as a head count (a naming slip it keeps); say the real one.
+        "num_attention_heads": [train.UNET_HEADS] * len(train.UNET_CH),
         "down_block_types": ["CrossAttnDownBlock2D" if x else "DownBlock2D" for x in train.UNET_ATTN],
         "up_block_types": ["CrossAttnUpBlock2D" if x else "UpBlock2D" for x in reversed(train.UNET_ATTN)],
         "layers_per_block": 1, "flip_sin_to_cos": True, "freq_shift": 0, "act_fn": "silu",

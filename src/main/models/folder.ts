@@ -13,17 +13,12 @@ import { basename, join, resolve } from 'node:path'
 import type { BetaSchedule, ModelSigmasConfig } from '../engine/model-sigmas'
 import { BETA_SCHEDULES } from '../engine/model-sigmas'
 import { PREDICTION_TYPES, type PredictionType } from '../engine/prediction'
+import { FAMILIES, familyDefaults, sizeStep, type ModelFamily, type ModelVariant } from '../../shared/model-family'
 import { ModelFolderError } from './errors'
 
-export type Family = 'sd1' | 'sd2' | 'sdxl'
-/** 'turbo' (SD-Turbo, SDXL-Turbo, Lightning-style distillations) and 'lcm' are few-step models. */
-export type Variant = 'base' | 'turbo' | 'lcm'
-
-/** Published VAE scaling factors (DESIGN.md "Published figures"), used when the VAE config has none. */
-export const FAMILY_SCALING_FACTOR: Readonly<Record<Family, number>> = Object.freeze({ sd1: 0.18215, sd2: 0.18215, sdxl: 0.13025 })
-
-/** Latent side the family's UNet was trained at, when unet/config.json does not say. */
-const FAMILY_SAMPLE_SIZE: Readonly<Record<Family, number>> = Object.freeze({ sd1: 64, sd2: 64, sdxl: 128 })
+/** The family descriptors (src/shared/model-family.ts) say what each family needs; this file only detects which one a folder is. */
+export type Family = ModelFamily
+export type Variant = ModelVariant
 
 export type ComponentName = 'text_encoder' | 'text_encoder_2' | 'unet' | 'vae_decoder' | 'vae_encoder'
 export const COMPONENTS: readonly ComponentName[] = ['text_encoder', 'text_encoder_2', 'unet', 'vae_decoder', 'vae_encoder']
@@ -62,16 +57,35 @@ export interface ModelFolder {
   /** VAE latent scaling factor and where it came from. */
   scalingFactor: number
   scalingFactorSource: 'vae config' | 'family default'
-  /** Pixels per latent cell (8 for every SD VAE). */
+  /** Pixels per latent cell (8 for every SD VAE, 4 for the embedded model). */
   vaeScale: number
+  /** Times the UNet halves the latent (len(unet block_out_channels) - 1, or the family's). */
+  unetDownsamplings: number
+  /**
+   * Image sides must be multiples of this: vaeScale × 2^unetDownsamplings (model-family.ts sizeStep).
+   * The one place the CLI, the service, presets and sweeps take the size step from.
+   */
+  sizeStep: number
   /** The UNet's training latent side (unet config sample_size or the family default). */
   sampleSize: number
+  /** What the memory estimate needs of the UNet: block widths, attention heads and which levels attend. */
+  unetShape: UnetShape
   /** SDXL: zero the negative conditioning when the negative prompt is empty. */
   forceZerosForEmptyPrompt: boolean
   tokenizerDir: string
   tokenizer2Dir?: string
   components: Partial<Record<ComponentName, ComponentFiles>>
   defaults: ModelDefaults
+}
+
+/** The UNet's layout as its config (or, failing that, the family) gives it, for memory estimates. */
+export interface UnetShape {
+  /** Channels per level (block_out_channels); [] when unknown. */
+  channels: number[]
+  /** Self-attention heads per level. */
+  heads: number[]
+  /** Levels (0 = full latent resolution) with transformer blocks; the middle block attends at the last level. */
+  attentionLevels: number[]
 }
 
 type Json = Record<string, unknown>
@@ -238,17 +252,14 @@ export function readModelFolder(dirIn: string): ModelFolder {
     zeroTerminalSnr: sched.rescale_betas_zero_snr === true
   }
 
+  const fam = FAMILIES[family]
   const cfgScaling = num(vaeCfg.scaling_factor)
-  const blocks = Array.isArray(vaeCfg.block_out_channels) ? vaeCfg.block_out_channels.length : 4
-  const vaeScale = 2 ** Math.max(0, blocks - 1)
-  const sampleSize = num(unetCfg.sample_size) ?? FAMILY_SAMPLE_SIZE[family]
-  const side = sampleSize * vaeScale
-  const defaults: ModelDefaults =
-    variant === 'lcm'
-      ? { steps: 4, cfg: 1, sampler: 'lcm', schedule: 'sgm_uniform', width: side, height: side }
-      : variant === 'turbo'
-        ? { steps: 4, cfg: 1, sampler: 'euler_ancestral', schedule: 'sgm_uniform', width: side, height: side }
-        : { steps: 20, cfg: 7, sampler: 'euler', schedule: 'karras', width: side, height: side }
+  const vaeBlocks = Array.isArray(vaeCfg.block_out_channels) ? vaeCfg.block_out_channels.length : undefined
+  const vaeScale = vaeBlocks !== undefined ? 2 ** Math.max(0, vaeBlocks - 1) : fam.vaeFactor
+  const unetShape = readUnetShape(unetCfg, family)
+  const unetDownsamplings = unetShape.channels.length > 0 ? Math.max(0, unetShape.channels.length - 1) : fam.unetDownsamplings
+  const sampleSize = num(unetCfg.sample_size) ?? fam.unetSampleSize
+  const defaults: ModelDefaults = familyDefaults(variant, sampleSize * vaeScale)
 
   return {
     dir,
@@ -260,14 +271,39 @@ export function readModelFolder(dirIn: string): ModelFolder {
     prediction,
     sigmaConfig,
     schedulerClass,
-    scalingFactor: cfgScaling ?? FAMILY_SCALING_FACTOR[family],
+    scalingFactor: cfgScaling ?? fam.vaeScalingFactor,
     scalingFactorSource: cfgScaling !== undefined ? 'vae config' : 'family default',
     vaeScale,
+    unetDownsamplings,
+    sizeStep: sizeStep(vaeScale, unetDownsamplings),
     sampleSize,
-    forceZerosForEmptyPrompt: family === 'sdxl' && index?.force_zeros_for_empty_prompt !== false,
+    unetShape,
+    forceZerosForEmptyPrompt: fam.zeroEmptyNegative && index?.force_zeros_for_empty_prompt !== false,
     tokenizerDir,
     tokenizer2Dir,
     components,
     defaults
   }
+}
+
+const numList = (v: unknown): number[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'number' && x > 0) ? (v as number[]) : undefined)
+
+/**
+ * The UNet's levels from its config. Heads: `num_attention_heads` when given, else diffusers'
+ * `attention_head_dim`, which SD 1.x/2.x/XL configs use as the head count (a known naming slip that
+ * diffusers keeps for compatibility). Falls back to the family's layout.
+ */
+function readUnetShape(cfg: Json, family: Family): UnetShape {
+  const fam = FAMILIES[family]
+  const channels = numList(cfg.block_out_channels) ?? []
+  const levels = channels.length > 0 ? channels.length : fam.unetDownsamplings + 1
+  const perLevel = (v: unknown): number[] | undefined => {
+    if (typeof v === 'number' && v > 0) return Array.from({ length: levels }, () => v)
+    const l = numList(v)
+    return l && l.length === levels ? l : undefined
+  }
+  const heads = perLevel(cfg.num_attention_heads) ?? perLevel(cfg.attention_head_dim) ?? Array.from({ length: levels }, (_, i) => fam.attentionHeads[Math.min(i, fam.attentionHeads.length - 1)])
+  const types = Array.isArray(cfg.down_block_types) ? cfg.down_block_types : undefined
+  const attentionLevels = types && types.length === levels ? types.flatMap((t, i) => (typeof t === 'string' && /Attn/.test(t) ? [i] : [])) : [...fam.attentionLevels]
+  return { channels, heads, attentionLevels }
 }

@@ -11,8 +11,8 @@
  *   png.ts          init-image reading for img2img
  */
 export { GenerationInputError, ModelFolderError, ModelRunError, isUserFacingError } from './errors'
-export type { Family, ModelDefaults, ModelFolder, Variant } from './folder'
-export { FAMILY_SCALING_FACTOR, readModelFolder } from './folder'
+export type { Family, ModelDefaults, ModelFolder, UnetShape, Variant } from './folder'
+export { readModelFolder } from './folder'
 export type { LoadOptions, LoadedModel, ModelSessions, TextEncoderIo, UnetIo, VaeIo } from './model'
 export { defaultSessionCache, loadModel } from './model'
 export type { ConcreteDevice, Device, HostTensor, RunnableSession, SessionOptions, TensorSpec } from './onnx/runtime'

@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ModelFolderError } from './errors'
 import { readModelFolder } from './folder'
@@ -100,6 +101,20 @@ describe('model folders: family variants and layouts', () => {
     const turbo = copyFixture('sdxl-tiny')
     editJson(join(turbo, 'model_index.json'), (j) => (j._name_or_path = 'stabilityai/sdxl-turbo'))
     expect(readModelFolder(turbo)).toMatchObject({ family: 'sdxl', variant: 'turbo', defaults: { steps: 4, cfg: 1 } })
+  })
+
+  it('derives the size step from the VAE factor and the UNet down-samplings, falling back to the family', () => {
+    // The embedded model: VAE factor 4, UNet levels 64/96/128 (two down-samplings) -> 16 px; 72 px crashes it.
+    const emoji = readModelFolder(fileURLToPath(new URL('../../../models/emoji-tiny', import.meta.url)))
+    expect(emoji).toMatchObject({ vaeScale: 4, unetDownsamplings: 2, sizeStep: 16 })
+    expect(emoji.unetShape).toEqual({ channels: [64, 96, 128], heads: [4, 4, 4], attentionLevels: [1, 2] })
+    // The toy fixtures' UNet has one level (no down-sampling): any multiple of the VAE's 8 px.
+    expect(readModelFolder(fixture('sd1-tiny'))).toMatchObject({ vaeScale: 8, unetDownsamplings: 0, sizeStep: 8 })
+    // No UNet or VAE layout in the configs: the family's (SD 1.x: 8 px cells, 3 down-samplings -> 64 px).
+    const bare = copyFixture('sd1-tiny')
+    editJson(join(bare, 'unet', 'config.json'), (j) => delete j.block_out_channels)
+    editJson(join(bare, 'vae_decoder', 'config.json'), (j) => delete j.block_out_channels)
+    expect(readModelFolder(bare)).toMatchObject({ vaeScale: 8, unetDownsamplings: 3, sizeStep: 64, unetShape: { heads: [8, 8, 8, 8], attentionLevels: [0, 1, 2] } })
   })
 
   it('a missing folder names the path and what to pass', () => {

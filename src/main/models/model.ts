@@ -5,6 +5,7 @@
  * every name, dtype and shape comes from the session itself.
  */
 import { join } from 'node:path'
+import { FAMILIES, type FamilyDescriptor } from '../../shared/model-family'
 import { ModelSigmas, modelSigmas } from '../engine/model-sigmas'
 import { ModelFolderError } from './errors'
 import { type ComponentName, type ModelFolder, readModelFolder } from './folder'
@@ -110,7 +111,8 @@ function fixedSpatial(spec: TensorSpec): { height: number; width: number } | und
 }
 
 /** Reads the UNet's declared I/O; anything we cannot feed is an unsupported layout naming the input. */
-export function analyseUnet(session: RunnableSession, path: string, sdxl: boolean): UnetIo {
+export function analyseUnet(session: RunnableSession, path: string, family: FamilyDescriptor): UnetIo {
+  const sdxl = family.timeIds > 0
   const byName = new Map(session.inputs.map((s) => [s.name, s]))
   const need = (name: string): TensorSpec => {
     const s = byName.get(name)
@@ -127,10 +129,15 @@ export function analyseUnet(session: RunnableSession, path: string, sdxl: boolea
   }
   const textEmbeds = byName.get('text_embeds')
   const timeIds = byName.get('time_ids')
-  if (sdxl && (!textEmbeds || !timeIds)) throw unsupported(path, 'an SDXL UNet must take text_embeds and time_ids')
+  if (sdxl && ((family.pooledEmbeddings && !textEmbeds) || !timeIds)) throw unsupported(path, `an ${family.label} UNet must take ${family.pooledEmbeddings ? 'text_embeds and ' : ''}time_ids`)
   if (!sdxl && (textEmbeds || timeIds)) throw unsupported(path, 'the UNet takes text_embeds/time_ids (SDXL) but the folder has a single text encoder')
-  if (timeIds && isFixed(timeIds.shape[1]) && timeIds.shape[1] !== 6) {
-    throw unsupported(path, `time_ids has ${timeIds.shape[1]} values per row (an SDXL refiner takes 5: sizes and an aesthetic score)`, 'the studio runs SDXL base models; refiners are not supported yet')
+  if (timeIds && isFixed(timeIds.shape[1]) && timeIds.shape[1] !== family.timeIds) {
+    const refiner = family.refinerTimeIds !== undefined && timeIds.shape[1] === family.refinerTimeIds
+    throw unsupported(
+      path,
+      `time_ids has ${timeIds.shape[1]} values per row${refiner ? ' (an SDXL refiner: sizes and an aesthetic score)' : ''}; ${family.label} base models take ${family.timeIds}`,
+      refiner ? 'the studio runs SDXL base models; refiners are not supported yet' : 'the components come from different models'
+    )
   }
   if (sample.shape.length !== 4) throw unsupported(path, `UNet sample must be [batch, channels, height, width], got ${describe(sample)}`)
   const channels = sample.shape[1]
@@ -165,8 +172,8 @@ export function analyseUnet(session: RunnableSession, path: string, sdxl: boolea
   }
 }
 
-/** Which outputs of a text encoder the pipeline reads. SDXL uses the penultimate layer and text_embeds. */
-export function analyseTextEncoder(component: ComponentName, session: RunnableSession, path: string, sdxl: boolean): TextEncoderIo {
+/** Which outputs of a text encoder the pipeline reads, as the family says (SDXL: the penultimate layer, and text_embeds of the last encoder). */
+export function analyseTextEncoder(component: ComponentName, session: RunnableSession, path: string, family: FamilyDescriptor): TextEncoderIo {
   const ids = session.inputs.find((s) => s.name === 'input_ids')
   if (!ids || session.inputs.length !== 1) {
     throw unsupported(path, `the text encoder must take exactly one input "input_ids" (it takes ${session.inputs.map(describe).join('; ')})`)
@@ -175,20 +182,20 @@ export function analyseTextEncoder(component: ComponentName, session: RunnableSe
   const outs = new Map(session.outputs.map((o) => [o.name, o]))
   let hidden = outs.get('last_hidden_state')
   let pooled: TensorSpec | undefined
-  if (sdxl) {
+  if (family.hiddenState === 'penultimate') {
     const layers = session.outputs
       .map((o) => /^hidden_states\.(\d+)$/.exec(o.name))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => Number(m[1]))
       .sort((a, b) => a - b)
     if (layers.length < 2) {
-      throw unsupported(path, `an SDXL text encoder must output hidden_states.N (exported with output_hidden_states); it outputs ${session.outputs.map((o) => o.name).join(', ')}`)
+      throw unsupported(path, `an ${family.label} text encoder must output hidden_states.N (exported with output_hidden_states); it outputs ${session.outputs.map((o) => o.name).join(', ')}`)
     }
     hidden = outs.get(`hidden_states.${layers[layers.length - 2]}`)
-    if (component === 'text_encoder_2') {
-      pooled = outs.get('text_embeds')
-      if (!pooled) throw unsupported(path, 'SDXL text_encoder_2 must output text_embeds (CLIPTextModelWithProjection)')
-    }
+  }
+  if (family.pooledEmbeddings && component === family.textEncoders[family.textEncoders.length - 1]) {
+    pooled = outs.get('text_embeds')
+    if (!pooled) throw unsupported(path, `${family.label} ${component} must output text_embeds (CLIPTextModelWithProjection)`)
   }
   if (!hidden) throw unsupported(path, `the text encoder has no last_hidden_state output (it outputs ${session.outputs.map((o) => o.name).join(', ')})`)
   const width = hidden.shape[2]
@@ -231,7 +238,7 @@ export interface LoadOptions extends SessionOptions {
 /** Opens every component of a model folder and checks that the pipeline can drive it. */
 export async function loadModel(dir: string, options: LoadOptions = {}): Promise<LoadedModel> {
   const folder = readModelFolder(dir)
-  const sdxl = folder.family === 'sdxl'
+  const family = FAMILIES[folder.family]
   const key = `${folder.dir}\u0000${options.device ?? 'auto'}`
   const open = (c: ComponentName): Promise<ModelSession> => {
     const path = folder.components[c]!.model
@@ -242,15 +249,14 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
     unet: await open('unet'),
     vae_decoder: await open('vae_decoder')
   }
-  if (sdxl) sessions.text_encoder_2 = await open('text_encoder_2')
+  if (family.textEncoders.includes('text_encoder_2')) sessions.text_encoder_2 = await open('text_encoder_2')
   if (folder.components.vae_encoder) sessions.vae_encoder = await open('vae_encoder')
   const devices: Partial<Record<ComponentName, string>> = {}
   for (const [c, s] of Object.entries(sessions)) if (s instanceof ModelSession) devices[c as ComponentName] = s.device
 
   const path = (c: ComponentName): string => folder.components[c]?.model ?? join(folder.dir, c)
-  const unet = analyseUnet(sessions.unet, path('unet'), sdxl)
-  const textEncoders = [analyseTextEncoder('text_encoder', sessions.text_encoder, path('text_encoder'), sdxl)]
-  if (sessions.text_encoder_2) textEncoders.push(analyseTextEncoder('text_encoder_2', sessions.text_encoder_2, path('text_encoder_2'), sdxl))
+  const unet = analyseUnet(sessions.unet, path('unet'), family)
+  const textEncoders = family.textEncoders.map((c) => analyseTextEncoder(c, sessions[c]!, path(c), family))
   const contextWidth = textEncoders.reduce((a, t) => a + t.width, 0)
   if (contextWidth !== unet.contextWidth) {
     throw unsupported(

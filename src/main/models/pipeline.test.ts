@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ModelRunError } from './errors'
 import { analyseUnet, loadModel, type LoadedModel } from './model'
+import { FAMILIES } from '../../shared/model-family'
 import { classifyRunError, type RunnableSession } from './onnx/runtime'
 import { generate, type PipelineRequest } from './pipeline'
 import { FIXTURES, cleanScratch, fixture, type FixtureName } from './test-fixtures'
@@ -121,7 +122,7 @@ describe('exports with a fixed batch larger than the job', () => {
         return inner.run(feeds, names)
       }
     }
-    const unet = analyseUnet(fixed2, 'unet/model.onnx', false)
+    const unet = analyseUnet(fixed2, 'unet/model.onnx', FAMILIES.sd1)
     expect(unet).toMatchObject({ maxBatch: 2, fixedBatch: 2 })
     const padded = await generate({ ...m, unet, sessions: { ...m.sessions, unet: fixed2 } }, { ...base, steps: 2, cfg: 1 })
     expect(rows).toEqual([2, 2])
@@ -145,7 +146,7 @@ describe('LCM exports with an embedded guidance scale (timestep_cond)', () => {
         return inner.run(rest, names)
       }
     }
-    const unet = analyseUnet(lcm, 'unet/model.onnx', false)
+    const unet = analyseUnet(lcm, 'unet/model.onnx', FAMILIES.sd1)
     const res = await generate({ ...m, unet, sessions: { ...m.sessions, unet: lcm } }, { ...base, steps: 2, cfg: 8.5, sampler: 'lcm' })
     expect(res.unetCalls).toBe(2)
     expect(seen).toHaveLength(2)

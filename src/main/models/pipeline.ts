@@ -13,6 +13,7 @@
  */
 import { join } from 'node:path'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID, resolveSamplerName, resolveScheduleName } from '../../shared/catalogue'
+import { timeIdsFor } from '../../shared/model-family'
 import { batchSeeds, DEFAULT_PARAMS, LIMITS, ParamsError, parseSeed, type GenerationParams, type GuidanceSettings as SharedGuidance, type NoiseModifiers } from '../../shared/params'
 import { composeGuidance, temperatureNoise, temperedStart, type GuidanceSettings } from '../engine/guidance'
 import { TorchGenerator } from '../engine/rng'
@@ -280,7 +281,7 @@ export async function guidedDenoiser(model: LoadedModel, r: ResolvedRequest, opt
     latentWidth: w,
     cond,
     uncond,
-    timeIds: model.unet.timeIds ? [r.height, r.width, 0, 0, r.height, r.width] : undefined,
+    timeIds: model.unet.timeIds ? timeIdsFor(model.folder.family, r.width, r.height) : undefined,
     guidanceEmbedScale: embedsGuidance ? r.cfg : undefined,
     currentStep: opts.currentStep ?? (() => 0),
     onUnetCall: opts.onUnetCall ?? (() => {})

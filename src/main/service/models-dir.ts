@@ -13,7 +13,7 @@ import { TINY_DECODER_PATHS } from '../worker/tiny-decoder-paths'
 function detect(path: string): Pick<ModelEntry, 'family' | 'variant' | 'sizeStep' | 'nativeSize' | 'problem'> {
   try {
     const f = readModelFolder(path)
-    return { family: f.family, variant: f.variant, sizeStep: f.vaeScale, nativeSize: { width: f.defaults.width, height: f.defaults.height }, problem: null }
+    return { family: f.family, variant: f.variant, sizeStep: f.sizeStep, nativeSize: { width: f.defaults.width, height: f.defaults.height }, problem: null }
   } catch (e) {
     // Listed anyway (with the reason) so the user sees why a folder they copied is not usable.
     return { family: null, variant: null, sizeStep: 8, nativeSize: null, problem: e instanceof Error ? e.message : String(e) }

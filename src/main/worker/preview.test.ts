@@ -2,7 +2,10 @@
 import { inflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { encodePngRgb } from '../png/encode'
-import { factorsFor, latentToRgb, Previewer, SD1_LATENT_RGB, SDXL_LATENT_RGB } from './preview'
+import { FAMILIES } from '../../shared/model-family'
+import { factorsFor, latentToRgb, Previewer, SD1_LATENT_RGB } from './preview'
+
+const SDXL_LATENT_RGB = FAMILIES.sdxl.previewFactors
 import type { ModelInfo } from './runner'
 
 const info = (over: Partial<ModelInfo> = {}): ModelInfo => ({
@@ -52,6 +55,7 @@ describe('latent→RGB previews', () => {
     const own = { factors: [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0]] as [number, number, number][] }
     expect(factorsFor(info({ previewFactors: own }))).toBe(own)
     expect(factorsFor(info({ latentChannels: 16 }))).toBeNull()
+    expect(factorsFor(info({ family: null }))).toBeNull()
   })
 
   it('applies factors and bias per pixel and maps [-1, 1] to [0, 255]', () => {

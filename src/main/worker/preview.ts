@@ -7,36 +7,20 @@
  * - taesd: a tiny autoencoder decoder from the model folder, full resolution, a real model call.
  */
 import type { PreviewSettings } from '../../shared/api'
+import { FAMILIES } from '../../shared/model-family'
 import type { Tensor } from '../engine/types'
 import { encodePngRgb } from '../png/encode'
 import type { LatentLayout, LatentRgbFactors, ModelInfo, TinyDecoder } from './runner'
 
-/** SD1.x/2.x latents (rows = channels 0–3, columns = R, G, B). */
-export const SD1_LATENT_RGB: LatentRgbFactors = {
-  factors: [
-    [0.3512, 0.2297, 0.3227],
-    [0.325, 0.4974, 0.235],
-    [-0.2829, 0.1762, 0.2721],
-    [-0.212, -0.2616, -0.7177]
-  ]
-}
+/** SD1.x/2.x latents (rows = channels 0–3, columns = R, G, B); the fake runner previews with it. */
+export const SD1_LATENT_RGB: LatentRgbFactors = FAMILIES.sd1.previewFactors
 
-/** SDXL latents. */
-export const SDXL_LATENT_RGB: LatentRgbFactors = {
-  factors: [
-    [0.3651, 0.4232, 0.4341],
-    [-0.2533, -0.0042, 0.1068],
-    [0.1076, 0.1111, -0.0362],
-    [-0.3165, -0.2492, -0.2188]
-  ],
-  bias: [0.1084, -0.0175, -0.0011]
-}
-
-/** The table a model's previews use: its own if it ships one, else its family's published one. */
+/** The table a model's previews use: its own if it ships one, else its family's published one (model-family.ts). */
 export function factorsFor(info: Pick<ModelInfo, 'family' | 'previewFactors' | 'latentChannels'>): LatentRgbFactors | null {
   if (info.previewFactors) return info.previewFactors
-  if (info.latentChannels !== 4) return null
-  return info.family === 'sdxl' ? SDXL_LATENT_RGB : SD1_LATENT_RGB
+  const fam = info.family ? FAMILIES[info.family] : null
+  if (!fam || info.latentChannels !== fam.latentChannels) return null
+  return fam.previewFactors
 }
 
 /** RGB bytes (h x w x 3) of the first image of `latent` under a linear factor table. */

@@ -5,6 +5,7 @@
  * thin adapter (onnx-runner.ts); fake-runner.ts implements it with an analytic Gaussian-mixture model
  * so that the service can be tested in a real worker thread in milliseconds.
  */
+import type { LatentRgbFactors, ModelFamily } from '../../shared/model-family'
 import type { CellMetrics } from '../../shared/api'
 import type { CalibrateRequest, ScoreOptimalUse } from '../../shared/calibration'
 import type { GenerationParams } from '../../shared/params'
@@ -21,10 +22,7 @@ export interface LatentLayout {
 }
 
 /** A linear latent→RGB map: factors[c] = [r, g, b] for latent channel c, plus an optional bias. */
-export interface LatentRgbFactors {
-  factors: readonly (readonly [number, number, number])[]
-  bias?: readonly [number, number, number]
-}
+export type { LatentRgbFactors }
 
 /** A decoder from a latent to RGB, cheaper than the real VAE (a TAESD-style tiny autoencoder). */
 export interface TinyDecoder {
@@ -34,8 +32,8 @@ export interface TinyDecoder {
 
 export interface ModelInfo {
   name: string
-  /** Latent family: decides the published preview factors when the model ships none. */
-  family: 'sd1' | 'sd2' | 'sdxl' | 'other'
+  /** Latent family: decides the published preview factors when the model ships none (null: none known). */
+  family: ModelFamily | null
   latentChannels: number
   /** The model's own latent→RGB factors (from its folder), if any. */
   previewFactors: LatentRgbFactors | null

@@ -142,7 +142,7 @@ export const evaluateCommand: Command = {
     // Calibration trajectories use seeds far from the evaluation seeds, so the profile is not fitted to them.
     const profile = await scoreOptimalProfile(model, denoise, (k) => startNoise(CALIBRATION_SEED_BASE + k), key, cacheDir, { trajectories, intervals }, io)
 
-    const family = model.folder.family === 'sdxl' ? 'sdxl' : 'sd1'
+    const family = model.folder.family
     let lastLabel = ''
     const table = await evaluateSchedules({
       denoise,

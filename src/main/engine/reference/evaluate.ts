@@ -5,6 +5,7 @@
  * pixel space. Pure: the denoiser, the start noise and the decoder are injected, so the same function
  * serves the analytic mixture in tests and a real model in the CLI (`studio evaluate schedules`).
  */
+import { FAMILIES, type ModelFamily } from '../../../shared/model-family'
 import { SAMPLER_BY_ID } from '../../../shared/catalogue'
 import { TorchGenerator, torchNoiseSource } from '../rng'
 import { runSampler } from '../samplers/run'
@@ -99,12 +100,12 @@ export interface EvaluationTable {
 export const EVALUATION_SAMPLERS: readonly string[] = Object.freeze(['euler', 'heun', 'dpmpp_2m', 'uni_pc'])
 
 /** The schedules it compares; AYS is the family's table (ays_sd1 or ays_sdxl). simple and beta need a ModelSigmas. */
-export function evaluationSchedules(family: 'sd1' | 'sdxl' = 'sd1'): ScheduleSpec[] {
+export function evaluationSchedules(family: ModelFamily = 'sd1'): ScheduleSpec[] {
   return [
     { id: 'simple' },
     { id: 'karras' },
     { id: 'exponential' },
-    { id: family === 'sdxl' ? 'ays_sdxl' : 'ays_sd1', label: 'AYS' },
+    { id: FAMILIES[family].aysSchedule, label: 'AYS' },
     { id: 'beta' },
     { id: 'score_optimal' }
   ]

@@ -4,18 +4,14 @@
  * select, one line on the chosen model: native size, size step, and a hint for few-step models.
  */
 import { useEffect, useId, useState } from 'react'
-import type { ModelEntry, ModelFamily, ModelVariant } from '../../../shared/api'
+import type { ModelEntry } from '../../../shared/api'
+import { familyLabel as label } from '../../../shared/model-family'
 import type { StudioClient } from '../api'
 import './fields.css'
 
-const FAMILY: Readonly<Record<ModelFamily, string>> = { sd1: 'SD 1.x', sd2: 'SD 2.x', sdxl: 'SDXL' }
-const VARIANT: Readonly<Record<ModelVariant, string>> = { base: '', turbo: 'Turbo', lcm: 'LCM' }
-
 /** "SD 1.x", "SDXL Turbo", or "unsupported". */
 export function familyLabel(m: Pick<ModelEntry, 'family' | 'variant'>): string {
-  if (!m.family) return 'unsupported'
-  const v = m.variant ? VARIANT[m.variant] : ''
-  return v ? `${FAMILY[m.family]} ${v}` : FAMILY[m.family]
+  return label(m.family, m.variant)
 }
 
 /** The model list, fetched once per client; `error` says why it is empty when the call failed. */
