@@ -41,6 +41,7 @@ import {
   type ImageMetadata
 } from '../png/image-metadata'
 import { writeFileAtomic } from '../util/atomic-write'
+import { ensureFolderSync, FolderError } from '../util/folders'
 import { LibraryError } from './errors'
 import { DELETING_FILE, OWN_ID, OWN_THUMB, encodePng, fsyncDir, makeThumbnail, processAlive, scanTree, TEMP_FILE, THUMB_EXT, writeDurable, type RawPixels, type ScannedFile } from './files'
 import { LibrarySchemaError, migrate } from './migrations'
@@ -308,6 +309,12 @@ export class Library {
     if (this.opts.readonly) {
       if (!existsSync(file)) throw new LibraryError('not-found', `${file}: there is no library index here; check --library or ${'SIGMA_STUDIO_LIBRARY'}`)
     } else {
+      try {
+        ensureFolderSync(this.dir)
+      } catch (e) {
+        if (e instanceof FolderError) throw new LibraryError('io', `${e.message} (library folder; choose another with --library or the app's settings)`)
+        throw e
+      }
       refuseForeignFolder(this.dir, file)
       try {
         mkdirSync(this.layout.images, { recursive: true })

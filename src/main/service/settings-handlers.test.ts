@@ -10,6 +10,7 @@ import { dispatch } from './dispatch'
 import { LibraryHolder } from './library-holder'
 import { settingsHandlers } from './settings-handlers'
 import { sharpPng } from './test-png'
+import { mountSmallDisk } from '../util/test-support/small-disk'
 
 let root: string
 beforeEach(() => {
@@ -97,8 +98,12 @@ describe('settings calls', () => {
     try {
       writeFileSync(join(root, 'plain-file'), 'x')
       const cases: Array<[unknown, RegExp]> = [
-        [{ libraryDir: join(root, 'plain-file', 'lib') }, /cannot create .*\(a file is in the way.*\); choose a folder you can write to/],
-        [{ libraryDir: join(root, 'plain-file') }, /cannot create .*\(a file is in the way.*\); choose a folder you can write to/],
+        [{ libraryDir: join(root, 'plain-file', 'lib') }, /plain-file is a file, not a folder; choose a folder path where nothing else is in the way/],
+        [{ libraryDir: join(root, 'plain-file') }, /plain-file is a file, not a folder/],
+        // Node's recursive mkdir loops forever here: refused before anything is made, without blocking.
+        [{ libraryDir: '/proc/nope/lib' }, /\/proc\/nope\/lib is inside \/proc, which belongs to the system/],
+        [{ libraryDir: '/sys/nope' }, /inside \/sys/],
+        [{ libraryDir: root }, /already holds other files \("plain-file"|"lib-a"|, "plain-file"\).*choose an empty or new folder/],
         [{ libraryDir: 'relative/lib' }, /not a full path/],
         [{ libraryDir: '' }, /missing; give the full path/],
         [{ libraryDir: 7 }, /must be text/]
@@ -109,6 +114,7 @@ describe('settings calls', () => {
       }
       // Nothing changed.
       expect(holder.library!.dir).toBe(a)
+      expect(existsSync(join(root, 'images'))).toBe(false)
       const off = settingsHandlers(new LibraryHolder(null, root), { file: null, source: 'off', override: null }) as InvokeHandlers
       const g = (await dispatch(off, 'studio:settings:get', {})) as { ok: true; value: SettingsState }
       expect(g.value).toMatchObject({ libraryDir: null, librarySource: 'off' })
@@ -116,6 +122,30 @@ describe('settings calls', () => {
       expect(!r.ok && r.error.message).toMatch(/library is off in this run/)
     } finally {
       holder.close()
+    }
+  })
+
+  it('refuses a read-only disk and a full one, saying which (a real tmpfs where the machine allows mounting)', async (ctx) => {
+    const ro = mountSmallDisk({ sizeKB: 1024, readOnly: true })
+    const full = mountSmallDisk({ sizeKB: 1024 })
+    if (!ro || !full) {
+      ro?.unmount()
+      full?.unmount()
+      ctx.skip('mounting a tmpfs needs root on Linux; the write-layer errors are covered by folderProblem')
+    }
+    const holder = new LibraryHolder(Library.open(join(root, 'lib-a')), root)
+    const h = settingsHandlers(holder, { file: null, source: 'option', override: null }) as InvokeHandlers
+    try {
+      const r1 = await dispatch(h, 'studio:settings:set', { libraryDir: join(ro!.dir, 'lib') })
+      expect(!r1.ok && r1.error.message).toMatch(/cannot create .*lib \(the disk is read-only\)/)
+      // 1 MB free is less than a job needs.
+      const r2 = await dispatch(h, 'studio:settings:set', { libraryDir: join(full!.dir, 'lib') })
+      expect(!r2.ok && r2.error.message).toMatch(/the disk holding .*lib is full \(\d+ (KB|MB) free\); free some space or choose a folder on another disk/)
+      expect(holder.library!.dir).toBe(join(root, 'lib-a'))
+    } finally {
+      holder.close()
+      ro!.unmount()
+      full!.unmount()
     }
   })
 })

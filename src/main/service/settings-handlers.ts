@@ -5,14 +5,14 @@
  * choice in the settings file so the next start uses it — unless --library or $SIGMA_STUDIO_LIBRARY is
  * in force, which still win at start (the state says so).
  */
-import { mkdirSync, rmSync } from 'node:fs'
+import { rm, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import { RequestError, type InvokeHandlers, type LibrarySource, type SettingsState } from '../../shared/api'
 import { LibraryError } from '../library/errors'
 import { defaultLibraryDir } from '../library/paths'
 import { readSettings, SettingsError, writeSettings } from '../settings/app-settings'
-import { writeFileAtomic } from '../util/atomic-write'
+import { checkFreeSpace, ensureFolder, FolderError, folderProblem } from '../util/folders'
 import type { LibraryHolder } from './library-holder'
 
 type SettingsCalls = Pick<InvokeHandlers, 'studio:settings:get' | 'studio:settings:set'>
@@ -34,30 +34,31 @@ export function expandLibraryDir(raw: string): string {
   return resolve(home)
 }
 
-/** Why a folder could not be made or written, in words (an artist does not read errno codes). */
-export function folderProblem(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code
-  if (code === 'EEXIST' || code === 'ENOTDIR') return 'a file is in the way: that path, or a folder on it, is a file'
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
-  if (code === 'EROFS') return 'the disk is read-only'
-  if (code === 'ENOSPC') return 'the disk is full'
-  return code ?? (e as Error).message
-}
-
-/** Creates the folder if needed and proves a file can be written in it (then removes the proof). */
-export function checkWritableFolder(dir: string): void {
+/**
+ * Creates the folder if needed and proves a file can be written in it (then removes the proof), all
+ * without blocking the event loop: refuses kernel file systems (/proc), files in the way, full and
+ * read-only disks with a message saying what to choose instead.
+ */
+export async function checkWritableFolder(dir: string): Promise<void> {
   try {
-    mkdirSync(dir, { recursive: true })
+    await ensureFolder(dir)
   } catch (e) {
-    throw new RequestError('libraryDir', `cannot create ${dir} (${folderProblem(e)}); choose a folder you can write to`)
+    if (e instanceof FolderError) throw new RequestError('libraryDir', e.message)
+    throw e
   }
   const probe = join(dir, `.sigma-studio-write-test-${process.pid}`)
   try {
-    writeFileAtomic(probe, 'ok')
+    await writeFile(probe, 'ok', { flag: 'wx' })
   } catch (e) {
     throw new RequestError('libraryDir', `cannot write in ${dir} (${folderProblem(e)}); choose a folder you can write to`)
   } finally {
-    rmSync(probe, { force: true })
+    await rm(probe, { force: true })
+  }
+  try {
+    await checkFreeSpace(dir)
+  } catch (e) {
+    if (e instanceof FolderError) throw new RequestError('libraryDir', e.message)
+    throw e
   }
 }
 
@@ -79,7 +80,7 @@ export function settingsHandlers(holder: LibraryHolder, ctx: SettingsContext): S
       }
       const dir = expandLibraryDir(libraryDir)
       if (dir !== holder.library.dir) {
-        checkWritableFolder(dir)
+        await checkWritableFolder(dir)
         try {
           await holder.switchTo(dir)
         } catch (e) {
