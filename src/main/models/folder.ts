@@ -123,7 +123,7 @@ function componentFiles(dir: string, name: ComponentName): ComponentFiles | unde
 }
 
 /** Pipelines whose layout we run. Anything else with a model_index.json is reported as unsupported. */
-const SUPPORTED_PIPELINE = /^(ORT|Onnx)?(StableDiffusion|StableDiffusionXL|LatentConsistencyModel)(Img2Img)?Pipeline$/
+const SUPPORTED_PIPELINE = /^(ORT|Onnx)?(StableDiffusion|StableDiffusionXL|LatentConsistencyModel)(Img2Img|Inpaint)?Pipeline$/
 
 /**
  * Reads the folder's JSON files and checks that the required components are there. Throws ModelFolderError
@@ -158,7 +158,7 @@ export function readModelFolder(dirIn: string): ModelFolder {
       throw new ModelFolderError('unsupported-layout', dir, `${pipelineClass || 'this pipeline'} uses a transformer denoiser (SD3, Flux, PixArt…)`, 'the studio runs UNet models of the SD 1.x, 2.x and SDXL families')
     }
     if (pipelineClass && !SUPPORTED_PIPELINE.test(pipelineClass)) {
-      throw new ModelFolderError('unsupported-layout', join(dir, 'model_index.json'), `pipeline ${pipelineClass} is not supported`, 'the studio runs Stable Diffusion 1.x, 2.x and SDXL (incl. turbo and LCM) text-to-image folders')
+      throw new ModelFolderError('unsupported-layout', join(dir, 'model_index.json'), `pipeline ${pipelineClass} is not supported`, 'the studio runs Stable Diffusion 1.x, 2.x and SDXL (incl. turbo, LCM and inpainting) folders')
     }
   }
 
@@ -196,12 +196,12 @@ export function readModelFolder(dirIn: string): ModelFolder {
   }
   const prediction = predictionRaw as PredictionType
   const inChannels = num(unetCfg.in_channels)
-  if (inChannels !== undefined && inChannels !== 4) {
+  if (inChannels !== undefined && inChannels !== 4 && inChannels !== 9) {
     throw new ModelFolderError(
       'unsupported-layout',
       join(dir, 'unet', 'config.json'),
-      `the UNet takes ${inChannels} input channels (an inpainting, depth or upscaler model)`,
-      'the studio runs text-to-image models with 4 latent channels'
+      `the UNet takes ${inChannels} input channels (a depth or upscaler model)`,
+      'the studio runs text-to-image models (4 latent channels) and inpainting models (9)'
     )
   }
 

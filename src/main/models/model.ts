@@ -33,6 +33,11 @@ export interface UnetIo {
   /** Set when the export fixes the batch axis: every call carries exactly this many rows (padded). */
   fixedBatch?: number
   latentChannels: number
+  /**
+   * Inpainting UNets (9-channel `sample`): the channels fed after the latent, diffusers' order — the mask
+   * (1) and the masked image's latent (4). 0 for ordinary text-to-image UNets.
+   */
+  inpaintChannels: number
   /** Fixed latent height/width when the export fixed them. */
   fixedLatent?: { height: number; width: number }
   /** Fixed token count of encoder_hidden_states, when fixed. */
@@ -141,8 +146,8 @@ export function analyseUnet(session: RunnableSession, path: string, family: Fami
   }
   if (sample.shape.length !== 4) throw unsupported(path, `UNet sample must be [batch, channels, height, width], got ${describe(sample)}`)
   const channels = sample.shape[1]
-  if (isFixed(channels) && channels !== 4) {
-    throw unsupported(path, `the UNet takes ${channels} latent channels (an inpainting, depth or upscaler model)`, 'the studio runs text-to-image models with 4 latent channels')
+  if (isFixed(channels) && channels !== 4 && channels !== 9) {
+    throw unsupported(path, `the UNet takes ${channels} latent channels (a depth or upscaler model)`, 'the studio runs text-to-image models (4 latent channels) and inpainting models (9)')
   }
   if (!/^float/.test(sample.type)) throw unsupported(path, `UNet sample has type ${sample.type}`)
   if (context.shape.length !== 3 || !isFixed(context.shape[2])) {
@@ -166,6 +171,7 @@ export function analyseUnet(session: RunnableSession, path: string, family: Fami
     maxBatch: batchLimit(batchSpecs),
     fixedBatch: fixedBatch(batchSpecs),
     latentChannels: 4,
+    inpaintChannels: channels === 9 ? 5 : 0,
     fixedLatent: fixedSpatial(sample),
     fixedTokens: isFixed(context.shape[1]) ? context.shape[1] : undefined,
     contextWidth: context.shape[2] as number

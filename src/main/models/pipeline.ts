@@ -26,13 +26,18 @@ import { GenerationInputError, ModelFolderError, ModelRunError } from './errors'
 import type { LoadedModel } from './model'
 import { firstNonFinite, unetConditionalDenoiser } from './onnx/denoiser'
 import { promptConditioning } from './text'
+import { inpaintDenoiser, inpaintFinish } from '../engine/guidance/inpaint'
+import { binarizeMask } from './inpaint/mask'
+import { finishInpaint, maskedLatent, type InpaintPlan } from './inpaint/plan'
 import { decodeLatents, encodeImage, type RgbImage } from './vae'
 
 export interface Img2ImgInput {
-  /** The init image, already at the output width and height. */
+  /** The init image, already at the output width and height (for inpainting: the plan's `work`). */
   image: RgbImage
   /** 0..1: how much of the schedule is run (A1111 "denoising strength"). */
   strength: number
+  /** Inpainting: the plan made by inpaint/plan.ts; only the masked region is sampled. */
+  inpaint?: InpaintPlan
 }
 
 /** What to generate. Omitted fields take the model's defaults (few-step models differ), then DEFAULT_PARAMS. */
@@ -263,6 +268,8 @@ export interface GuidedDenoiserOptions {
   /** Called before every UNet run with the rows it carries; may throw to cancel. */
   onUnetCall?: (rows: number) => void
   log?: (line: string) => void
+  /** Inpainting UNets: mask and masked-image latent channels (see unetConditionalDenoiser). */
+  concat?: Float32Array
 }
 
 /**
@@ -284,7 +291,8 @@ export async function guidedDenoiser(model: LoadedModel, r: ResolvedRequest, opt
     timeIds: model.unet.timeIds ? timeIdsFor(model.folder.family, r.width, r.height) : undefined,
     guidanceEmbedScale: embedsGuidance ? r.cfg : undefined,
     currentStep: opts.currentStep ?? (() => 0),
-    onUnetCall: opts.onUnetCall ?? (() => {})
+    onUnetCall: opts.onUnetCall ?? (() => {}),
+    concat: opts.concat
   })
   const g = r.guidance
   if (r.noise.noiseInjection > 0 && !opts.noise) throw new Error('guidedDenoiser: noise injection needs the sampler\'s noise source')
@@ -300,15 +308,52 @@ export async function guidedDenoiser(model: LoadedModel, r: ResolvedRequest, opt
   return composeGuidance(conditional, settings)
 }
 
+/** A per-latent-pixel mask repeated over the channels of every image: one value per state element. */
+function elementMask(latentMask: Float64Array, channels: number, images: number): Float64Array {
+  const plane = latentMask.length
+  const out = new Float64Array(plane * channels * images)
+  for (let k = 0; k < channels * images; k++) out.set(latentMask, k * plane)
+  return out
+}
+
+/**
+ * The extra channels an inpainting UNet takes (diffusers' order): the latent mask, then the latent of the
+ * image with the masked pixels set to 0 (mid-grey). Without a mask (text-to-image on an inpainting model)
+ * everything is masked and the image is all grey, as A1111 conditions such models.
+ */
+async function inpaintConcat(model: LoadedModel, h: number, w: number, image: RgbImage | undefined, plan: InpaintPlan | undefined): Promise<Float32Array> {
+  if (!model.vaeEncoder) {
+    throw new ModelFolderError('missing-component', join(model.folder.dir, 'vae_encoder', 'model.onnx'), 'an inpainting model needs the VAE encoder for its masked-image input, which this folder lacks', 'copy vae_encoder/ from the original model export')
+  }
+  const f = model.folder.vaeScale
+  const plane = h * w
+  const grey: RgbImage = { width: w * f, height: h * f, data: new Uint8Array(w * f * h * f * 3) }
+  const source = plan ? plan.work : (image ?? grey)
+  const zero = plan ? binarizeMask(plan.workMask).data : new Uint8Array(w * f * h * f).fill(255)
+  const maskedLatentImage = await encodeImage(model, source, zero)
+  const out = new Float32Array(model.unet.inpaintChannels * plane)
+  if (plan) out.set(plan.latentMask, 0)
+  else out.fill(1, 0, plane)
+  out.set(maskedLatentImage, plane)
+  return out
+}
+
 /** Runs one job: `batchSize` images of the same prompt with consecutive seeds. */
 export async function generate(model: LoadedModel, request: PipelineRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
   const started = Date.now()
   const r = resolveRequest(model, request)
   const { h, w, rowLength } = latentLayout(model, r)
   const B = r.batchSize
+  if (request.init?.inpaint?.empty) {
+    // An empty mask repaints nothing: every image is the init image, and no model runs.
+    const canvas = request.init.inpaint.canvas
+    const seeds = batchSeeds(r.seed, B)
+    return { request: r, images: seeds.map((seed) => ({ ...canvas, seed })), unetCalls: 0, unetRows: 0, stepsRun: 0, sigmas: new Float64Array(0), latents: new Float64Array(0), milliseconds: Date.now() - started }
+  }
 
   let sigmas: Float64Array = computeSigmas(r.schedule, r.steps, model.sigmas, r.scheduleParams, options.scheduleContext)
   let base: Float64Array | undefined
+  const plan = request.init?.inpaint
   if (request.init) {
     // A1111: run the last int(strength * steps) + 1 intervals of the full schedule.
     const steps = sigmas.length - 1
@@ -322,13 +367,17 @@ export async function generate(model: LoadedModel, request: PipelineRequest, opt
   const seeds = batchSeeds(r.seed, B)
   const gens = seeds.map((s) => new TorchGenerator(BigInt(s)))
   const noise = new BatchNoise(gens, rowLength)
-  const x0 = temperedStart(noise.draw(), sigmas[0], r.noise.temperature, base)
+  const unitNoise = noise.draw()
+  // Inpainting: the latent mask per element (every channel, every image), masked content applied inside it.
+  const mask = plan ? elementMask(plan.latentMask, model.unet.latentChannels, B) : undefined
+  const start = mask && base ? maskedLatent(base, mask, unitNoise, plan!.options.maskedContent) : base
+  const x0 = temperedStart(unitNoise, sigmas[0], r.noise.temperature, start)
   const samplerNoise = temperatureNoise(noise, r.noise.temperature)
 
   let step = 0
   let unetCalls = 0
   let unetRows = 0
-  const denoise = await guidedDenoiser(model, r, {
+  const guided = await guidedDenoiser(model, r, {
     noise: samplerNoise,
     currentStep: () => step,
     onUnetCall: (rows) => {
@@ -336,9 +385,11 @@ export async function generate(model: LoadedModel, request: PipelineRequest, opt
       unetCalls++
       unetRows += rows
     },
-    log: options.log
+    log: options.log,
+    concat: model.unet.inpaintChannels > 0 ? await inpaintConcat(model, h, w, request.init?.image, plan) : undefined
   })
-  const latent = await runSampler(r.sampler, denoise, x0, sigmas, {
+  const denoise = mask && base ? inpaintDenoiser(guided, { initLatent: base, mask, noise: unitNoise }) : guided
+  const sampled = await runSampler(r.sampler, denoise, x0, sigmas, {
     noise: samplerNoise,
     options: r.samplerOptions as SamplerOptions,
     onStep: (info) => {
@@ -346,11 +397,14 @@ export async function generate(model: LoadedModel, request: PipelineRequest, opt
       options.onStep?.(info)
     }
   })
+  const latent = mask && base ? inpaintFinish(sampled, base, mask) : sampled
   const badAt = firstNonFinite(latent)
   if (badAt >= 0) {
     throw new ModelRunError('non-finite', `sampler ${r.sampler}`, Math.max(0, step - 1), `the final latent holds ${latent[badAt]}`, 'try another sampler or schedule, fewer steps, or a lower CFG scale')
   }
-  const decoded = await decodeLatents(model, latent, B, h, w)
+  let decoded = await decodeLatents(model, latent, B, h, w)
+  // Inpainting: back into the canvas (only-masked pastes the crop), original pixels outside the mask.
+  if (plan) decoded = await Promise.all(decoded.map((img) => finishInpaint(plan, img)))
   return {
     request: r,
     images: decoded.map((img, i) => ({ ...img, seed: seeds[i] })),

@@ -56,14 +56,21 @@ export async function decodeLatents(model: LoadedModel, x: ArrayLike<number>, im
   return out
 }
 
-/** Encodes one RGB image (already at the target size) to a UNet-space latent [C, h, w]. */
-export async function encodeImage(model: LoadedModel, image: RgbImage): Promise<Float64Array> {
+/**
+ * Encodes one RGB image (already at the target size) to a UNet-space latent [C, h, w]. `zeroWhere` (one
+ * byte per pixel, >= 128 = masked) sets those pixels to exactly 0 in [-1, 1], the masked image an
+ * inpainting UNet is conditioned on (diffusers: image * (mask < 0.5)).
+ */
+export async function encodeImage(model: LoadedModel, image: RgbImage, zeroWhere?: Uint8Array): Promise<Float64Array> {
   const io = model.vaeEncoder
   const session = model.sessions.vae_encoder
   if (!io || !session) throw new Error('this model has no vae_encoder')
   const plane = image.width * image.height
   const chw = new Float32Array(3 * plane)
-  for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) chw[c * plane + p] = image.data[p * 3 + c] / 127.5 - 1
+  for (let p = 0; p < plane; p++) {
+    const masked = zeroWhere !== undefined && zeroWhere[p] >= 128
+    for (let c = 0; c < 3; c++) chw[c * plane + p] = masked ? 0 : image.data[p * 3 + c] / 127.5 - 1
+  }
   const rows = io.fixedBatch ?? 1
   let feed = chw
   if (rows > 1) {

@@ -39,6 +39,8 @@ export interface InpaintPlan {
   work: RgbImage
   /** Per latent pixel of the job's latent grid, 0 or 1 (1 = repaint). */
   latentMask: Float64Array
+  /** The blurred mask at the job's size, aligned with `work` (inpainting UNets see the masked image). */
+  workMask: Mask
   /** The mask the final composite uses, at the canvas's size. */
   overlay: Mask
   /** "Only masked": where the job-size result goes on the canvas; null for the whole picture. */
@@ -86,7 +88,7 @@ export async function planInpaint(canvas: RgbImage, rawMask: Mask, options: Inpa
   if (options.invert) mask = invertMask(mask)
   if (isEmptyMask(mask)) {
     notes.push('the mask is empty: nothing to repaint, so the image is returned unchanged')
-    return { canvas, work: canvas, latentMask: new Float64Array(0), overlay: mask, box: null, options, empty: true, notes }
+    return { canvas, work: canvas, latentMask: new Float64Array(0), workMask: mask, overlay: mask, box: null, options, empty: true, notes }
   }
   if (isFullMask(mask)) notes.push('the mask covers the whole image: this is plain image-to-image')
   const blurred = blurMask(mask, options.maskBlur)
@@ -94,7 +96,7 @@ export async function planInpaint(canvas: RgbImage, rawMask: Mask, options: Inpa
   if (options.area === 'whole') {
     const overlay: Mask = { ...blurred, data: Uint8Array.from(blurred.data, (v) => Math.min(255, v * 2)) }
     const work = options.maskedContent === 'fill' ? fillMasked(canvas, binarizeMask(blurred)) : canvas
-    return { canvas, work, latentMask: latentMask(blurred, latentFactor), overlay, box: null, options, empty: false, notes }
+    return { canvas, work, latentMask: latentMask(blurred, latentFactor), workMask: blurred, overlay, box: null, options, empty: false, notes }
   }
 
   const tight = maskBox(mask, options.padding)!
@@ -103,7 +105,7 @@ export async function planInpaint(canvas: RgbImage, rawMask: Mask, options: Inpa
   let crop = cropRgb(canvas, box)
   if (options.maskedContent === 'fill') crop = fillMasked(crop, binarizeMask(cropMask(blurred, box)))
   const work = await resizeRgb(crop, jobWidth, jobHeight)
-  return { canvas, work, latentMask: latentMask(cropM, latentFactor), overlay: blurred, box, options, empty: false, notes }
+  return { canvas, work, latentMask: latentMask(cropM, latentFactor), workMask: cropM, overlay: blurred, box, options, empty: false, notes }
 }
 
 /** The final picture from the job-size result: scaled back into its box (only masked) and composited. */

@@ -48,6 +48,11 @@ export interface UnetDenoiserOptions {
   currentStep?: () => number | undefined
   /** Called once per UNet session call with the number of batch rows in it. */
   onUnetCall?: (rows: number) => void
+  /**
+   * Inpainting UNets: the extra input channels after the latent (mask, then the masked image's latent;
+   * inpaintChannels × h × w values), the same for every row.
+   */
+  concat?: Float32Array
 }
 
 /** The model timestep for a sigma: fractional for float inputs, the nearest table entry for integer ones. */
@@ -104,6 +109,12 @@ export function unetConditionalDenoiser(model: LoadedModel, options: UnetDenoise
   const { latentHeight: h, latentWidth: w, cond, uncond } = options
   const rowLength = io.latentChannels * h * w
   const width = io.contextWidth
+  const extra = io.inpaintChannels * h * w
+  if (extra > 0 && options.concat?.length !== extra) {
+    throw new Error(`this inpainting UNet takes ${io.inpaintChannels} extra channels (mask + masked image latent, ${extra} values); give them as concat (an init image and a mask)`)
+  }
+  if (extra === 0 && options.concat) throw new Error('concat: this UNet takes only the latent; extra channels are for inpainting UNets')
+  const sampleRow = rowLength + extra
   for (const c of [cond, uncond]) {
     if (!c) continue
     if (c.context.length !== c.tokens * width) throw new Error(`text conditioning has ${c.context.length} values, not ${c.tokens} x ${width}`)
@@ -134,7 +145,7 @@ export function unetConditionalDenoiser(model: LoadedModel, options: UnetDenoise
       const real = Math.min(per, rows - start)
       // An export with a fixed batch takes exactly that many rows: pad with copies of the last row.
       const n = io.fixedBatch ?? real
-      const sample = new Float32Array(n * rowLength)
+      const sample = new Float32Array(n * sampleRow)
       const context = new Float32Array(n * cond.tokens * width)
       const pooled = io.textEmbeds ? new Float32Array(n * pooledWidth) : undefined
       const ids = io.timeIds ? new Float32Array(n * 6) : undefined
@@ -142,13 +153,14 @@ export function unetConditionalDenoiser(model: LoadedModel, options: UnetDenoise
         const row = start + Math.min(r, real - 1)
         const c = conds[Math.floor(row / images)]
         const image = row % images
-        sample.set(xin.subarray(image * rowLength, (image + 1) * rowLength), r * rowLength)
+        sample.set(xin.subarray(image * rowLength, (image + 1) * rowLength), r * sampleRow)
+        if (extra > 0) sample.set(options.concat!, r * sampleRow + rowLength)
         context.set(c.context, r * c.context.length)
         if (pooled) pooled.set(c.pooled!, r * pooledWidth)
         if (ids) ids.set(timeIds!, r * 6)
       }
       const feeds: Record<string, HostTensor> = {
-        sample: { data: sample, dims: [n, io.latentChannels, h, w] },
+        sample: { data: sample, dims: [n, io.latentChannels + io.inpaintChannels, h, w] },
         encoder_hidden_states: { data: context, dims: [n, cond.tokens, width] }
       }
       feeds[io.timestep.name] =
