@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const FIXTURES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'tools', 'fixtures', 'models')
-export const FIXTURES = ['sd1-tiny', 'sd2-v-tiny', 'sdxl-tiny', 'sd1-fp16-tiny'] as const
+export const FIXTURES = ['sd1-tiny', 'sd2-v-tiny', 'sdxl-tiny', 'sd1-fp16-tiny', 'sd1-inpaint-tiny'] as const
 export type FixtureName = (typeof FIXTURES)[number]
 
 export function fixture(name: FixtureName): string {
