@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { _electron as electron } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { EVENT_NAMES, INVOKE_NAMES } from '../src/shared/api'
+import { EVENT_NAMES } from '../src/shared/api'
+import { INVOKE_NAMES } from '../src/shared/api-validators'
 import { OUT, ROOT, outputPath } from './paths'
 
 function electronBinary(): string | undefined {

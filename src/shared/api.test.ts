@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { expandGrid, MAX_GRID_CELLS, RequestError, validateGridSpec, VALIDATORS } from './api'
+import { RequestError } from './api'
+import { VALIDATORS } from './api-validators'
+import { expandGrid, MAX_GRID_CELLS, validateGridSpec } from './sweep-grid'
 import { DEFAULT_PARAMS } from './params'
 
 describe('batches become one cell per image', () => {

@@ -1,9 +1,9 @@
 /**
  * The library, preset and settings calls of the contract: their request and result shapes and their
- * runtime validators. Merged into `Invoke` and `VALIDATORS` by src/shared/api.ts, which re-exports
- * everything here, so callers import from './api' as for any other call.
+ * runtime validators. Merged into `Invoke` by src/shared/api.ts (which re-exports everything here, so
+ * callers import from './api' as for any other call) and into `VALIDATORS` by api-validators.ts. This
+ * module imports neither, so there is no import circle.
  */
-import type { InvokePayload } from './api'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID } from './catalogue'
 import { LIMITS, type GenerationParams } from './params'
 import { generationParams, id, obj, RequestError } from './validate'
@@ -279,7 +279,7 @@ export function libraryValidators() {
   'studio:presets:import': validatePresetImport,
   'studio:settings:get': (raw: unknown) => (obj(raw, '(request)', []), {}),
   'studio:settings:set': validateSettingsSet
-  } satisfies { [K in LibraryCallName]: (raw: unknown) => InvokePayload<K> }
+  } satisfies { [K in LibraryCallName]: (raw: unknown) => Parameters<LibraryInvoke[K]>[0] }
 }
 
 /** The library, preset and settings calls (merged into Invoke). */

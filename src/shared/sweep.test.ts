@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { expandGrid, gridCellCount, MAX_GRID_CELLS, RequestError, validateGridSpec, VALIDATORS } from './api'
+import { RequestError } from './api'
+import { VALIDATORS } from './api-validators'
+import { expandGrid, gridCellCount, MAX_GRID_CELLS, validateGridSpec } from './sweep-grid'
 import { DEFAULT_PARAMS, validateGenerationParams } from './params'
-import {
-  applySweepValue,
-  formatSweepValue,
-  MAX_EXPORT_CELLS,
-  parseAxisText,
-  SWEEP_PARAM_IDS,
-  SWEEP_PARAMS,
-  SweepAxisError,
-  tryParseAxis,
-  validateSweepExportRequest
-} from './sweep'
+import { applySweepValue, formatSweepValue, SWEEP_PARAM_IDS, SWEEP_PARAMS } from './sweep'
+import { parseAxisText, SweepAxisError, tryParseAxis } from './sweep-text'
+import { MAX_EXPORT_CELLS, validateSweepExportRequest } from './sweep-export'
 
 const base = validateGenerationParams({ prompt: 'a fox', sampler: 'euler', schedule: 'karras', steps: 8, cfg: 5, width: 64, height: 64 })
 

@@ -5,7 +5,8 @@
  * only, on their own channels.
  */
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
-import { INVOKE_NAMES, type CallError, type Envelope, type EventName, type Events } from '../../shared/api'
+import { type CallError, type Envelope, type EventName, type Events } from '../../shared/api'
+import { INVOKE_NAMES } from '../../shared/api-validators'
 import { dispatch } from '../service/dispatch'
 import type { StudioApi } from '../service/studio'
 

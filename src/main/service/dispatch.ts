@@ -3,7 +3,8 @@
  * validate the payload with the contract's validator, run the handler, and turn any failure into a
  * CallError a person can act on.
  */
-import { isInvokeName, RequestError, VALIDATORS, type CallError, type InvokeHandlers, type InvokeName, type InvokeResult } from '../../shared/api'
+import { RequestError, type CallError, type InvokeHandlers, type InvokeName, type InvokeResult } from '../../shared/api'
+import { isInvokeName, VALIDATORS } from '../../shared/api-validators'
 
 export type DispatchResult = { ok: true; value: InvokeResult<InvokeName> } | { ok: false; error: CallError }
 

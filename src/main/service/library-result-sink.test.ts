@@ -47,7 +47,7 @@ describe('LibraryResultSink', () => {
 
 describe('result bytes over the web host wire', () => {
   it('a Buffer read from the library survives encodeWire once viewed as a plain Uint8Array', async () => {
-    const { encodeWire, decodeWire } = await import('../../shared/api')
+    const { encodeWire, decodeWire } = await import('../../shared/wire')
     const buf = Buffer.from([137, 80, 78, 71])
     // The trap the service avoids: JSON.stringify applies Buffer#toJSON before the replacer sees it.
     expect(decodeWire(encodeWire({ data: buf }))).not.toEqual({ data: new Uint8Array([137, 80, 78, 71]) })

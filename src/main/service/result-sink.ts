@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { GridSpec } from '../../shared/api'
-import type { CellResult } from '../../shared/worker-protocol'
+import type { CellResult } from '../worker/protocol'
 
-/** A finished cell on its way to the sink: what the worker reported (see worker-protocol.ts). */
+/** A finished cell on its way to the sink: what the worker reported (see src/main/worker/protocol.ts). */
 export type FinishedImage = CellResult
 
 export interface ResultSink {

@@ -7,7 +7,7 @@
 import { isAbsolute, join } from 'node:path'
 import type { ProfileInfo } from '../../shared/calibration'
 import type { GenerationParams } from '../../shared/params'
-import type { WorkerJob } from '../../shared/worker-protocol'
+import type { WorkerJob } from '../worker/protocol'
 import { validateProfile } from '../engine/score-optimal/profile'
 import { modelShortHash } from '../library/model-hash'
 import { listProfiles, parseProfileKey, pickProfile, profileId, writeProfile } from './profile-cache'

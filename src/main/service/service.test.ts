@@ -3,9 +3,10 @@
  * middle of a step, model errors, crashed workers, grid jobs with batched model calls.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { DEFAULT_PREVIEW, VALIDATORS, type EventName, type Events, type GenerateRequest } from '../../shared/api'
+import { DEFAULT_PREVIEW, type EventName, type Events, type GenerateRequest } from '../../shared/api'
+import { VALIDATORS } from '../../shared/api-validators'
 import { validateGenerationParams } from '../../shared/params'
-import type { FakeRunnerOptions } from '../../shared/worker-protocol'
+import type { FakeRunnerOptions } from '../worker/protocol'
 import { sourceWorkerFactory } from '../worker/spawn'
 import { GenerationService, type FinishedJobInfo } from './service'
 

@@ -8,20 +8,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { SAMPLER_BY_ID } from '../../shared/catalogue'
 import type { Worker } from 'node:worker_threads'
-import {
-  EVENT_NAMES,
-  expandGrid,
-  RequestError,
-  type ErrorEvent,
-  type EventName,
-  type Events,
-  type GenerateRequest,
-  type InvokeHandlers,
-  type JobState,
-  type JobSummary,
-  type ModelEntry,
-  type QueueState
-} from '../../shared/api'
+import { EVENT_NAMES, RequestError, type ErrorEvent, type EventName, type Events, type GenerateRequest, type InvokeHandlers, type JobState, type JobSummary, type ModelEntry, type QueueState } from '../../shared/api'
+import { expandGrid } from '../../shared/sweep-grid'
 import type { CalibrateRequest, ProfileInfo } from '../../shared/calibration'
 import { DEFAULT_PARAMS, type GenerationParams } from '../../shared/params'
 import {
@@ -32,7 +20,7 @@ import {
   type JobTimings,
   type RunnerKind,
   type ToWorker
-} from '../../shared/worker-protocol'
+} from '../worker/protocol'
 import type { WorkerFactory } from '../worker/spawn'
 import { listModelFolders } from './models-dir'
 import { MemoryResultSink, type ResultSink } from './result-sink'

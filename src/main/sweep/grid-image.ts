@@ -9,7 +9,7 @@
  * centred in its box, so a width/height sweep keeps its size differences visible.
  */
 import sharp, { type OverlayOptions } from 'sharp'
-import type { SweepExportAxis } from '../../shared/sweep'
+import type { SweepExportAxis } from '../../shared/sweep-export'
 
 export interface GridImageInput {
   title?: string

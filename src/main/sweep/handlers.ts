@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { InvokeHandlers } from '../../shared/api'
-import type { SweepExportRequest, SweepExportResult } from '../../shared/sweep'
+import type { SweepExportRequest, SweepExportResult } from '../../shared/sweep-export'
 import { writeFileAtomic } from '../util/atomic-write'
 import { composeGridImage } from './grid-image'
 

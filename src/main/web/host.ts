@@ -15,17 +15,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import {
-  decodeWire,
-  encodeWire,
-  WS_PATH,
-  WS_PROTOCOL,
-  WS_TOKEN_PREFIX,
-  type EventName,
-  type Events,
-  type WireFromHost,
-  type WireToHost
-} from '../../shared/api'
+import { type EventName, type Events } from '../../shared/api'
+import { decodeWire, encodeWire, WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX, type WireFromHost, type WireToHost } from '../../shared/wire'
 import { MAX_INIT_IMAGE_BYTES } from '../../shared/init-image'
 import { dispatch } from '../service/dispatch'
 import type { StudioApi } from '../service/studio'

@@ -1,7 +1,7 @@
 /** The ledger's arithmetic: whole runs for one requester, batched runs split by rows, job-only requesters. */
 import { describe, expect, it } from 'vitest'
 import type { CellTimings } from '../../shared/api'
-import type { JobTimings } from '../../shared/worker-protocol'
+import type { JobTimings } from './protocol'
 import { CallLedger } from './call-ledger'
 import { CancelledError } from './runner'
 

@@ -9,7 +9,7 @@
  * cell's model time is what its rows cost.
  */
 import type { CellTimings } from '../../shared/api'
-import type { JobTimings } from '../../shared/worker-protocol'
+import type { JobTimings } from './protocol'
 import { CancelledError, type ModelCallHooks, type RowShare } from './runner'
 
 const now = (): number => performance.now()

@@ -5,7 +5,7 @@
  * `?nodeWorker` import in the built app).
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import type { FromWorker, ToWorker, WorkerInit } from '../../shared/worker-protocol'
+import type { FromWorker, ToWorker, WorkerInit } from './protocol'
 import { JobExecutor } from './execute'
 import type { JobRunner } from './runner'
 

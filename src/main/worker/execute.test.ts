@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_PREVIEW } from '../../shared/api'
 import { validateGenerationParams } from '../../shared/params'
-import { CANCEL_SLOT, CONTROL_BYTES, type FromWorker, type WorkerJob } from '../../shared/worker-protocol'
+import { CANCEL_SLOT, CONTROL_BYTES, type FromWorker, type WorkerJob } from './protocol'
 import { JobExecutor } from './execute'
 import { createFakeRunner } from './fake-runner'
 

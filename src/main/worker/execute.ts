@@ -5,7 +5,7 @@
  */
 import type { CellTimings, ErrorCode } from '../../shared/api'
 import type { ScoreOptimalUse } from '../../shared/calibration'
-import { CANCEL_SLOT, type FromWorker, type JobTimings, type WorkerCalibration, type WorkerJob } from '../../shared/worker-protocol'
+import { CANCEL_SLOT, type FromWorker, type JobTimings, type WorkerCalibration, type WorkerJob } from './protocol'
 import { validateProfile, type ScoreOptimalProfile } from '../engine/score-optimal/profile'
 import { encodePngRgb } from '../png/encode'
 import { CallLedger } from './call-ledger'

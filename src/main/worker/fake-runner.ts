@@ -4,7 +4,7 @@
  * prompt's hash; the unconditional branch is a broad mixture, so CFG visibly sharpens. Each model call can
  * be made to take `callMs` of busy CPU (as ONNX would), to fail, or to kill the worker, on a chosen call.
  */
-import type { FakeRunnerOptions } from '../../shared/worker-protocol'
+import type { FakeRunnerOptions } from './protocol'
 import { gmmDenoise, type GaussianMixture } from '../engine/gmm'
 import { modelSigmas, SD_MODEL_CONFIG } from '../engine/model-sigmas'
 import type { Tensor } from '../engine/types'

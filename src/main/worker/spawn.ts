@@ -5,7 +5,7 @@
  * through tsx.
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads'
-import type { WorkerInit } from '../../shared/worker-protocol'
+import type { WorkerInit } from './protocol'
 
 export type WorkerFactory = (init: WorkerInit) => Worker
 

@@ -3,19 +3,8 @@
  * fragment (#token=…), which browsers never send to the server; it is kept in sessionStorage so a
  * reload still works, removed from the address bar, and offered as a WebSocket subprotocol.
  */
-import {
-  decodeWire,
-  encodeWire,
-  WS_PATH,
-  WS_PROTOCOL,
-  WS_TOKEN_PREFIX,
-  type EventName,
-  type Events,
-  type InvokeName,
-  type InvokePayload,
-  type InvokeResult,
-  type WireFromHost
-} from '../../../shared/api'
+import { type EventName, type Events, type InvokeName, type InvokePayload, type InvokeResult } from '../../../shared/api'
+import { decodeWire, encodeWire, WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX, type WireFromHost } from '../../../shared/wire'
 import { StudioCallError, type StudioClient } from './client'
 
 const TOKEN_KEY = 'sigma-studio-token'

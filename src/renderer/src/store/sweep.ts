@@ -8,7 +8,8 @@
  */
 import { defineSlice } from './root'
 import type { PreviewEvent } from '../../../shared/api'
-import { tryParseAxis, type SweepParam, type SweepValue } from '../../../shared/sweep'
+import { type SweepParam, type SweepValue } from '../../../shared/sweep'
+import { tryParseAxis } from '../../../shared/sweep-text'
 
 export interface SweepAxisDraft {
   /** '' = no Y axis (a single row). */

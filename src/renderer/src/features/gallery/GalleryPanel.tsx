@@ -4,7 +4,8 @@
  */
 import { useEffect, useState } from 'react'
 import { SAMPLERS, SCHEDULES } from '../../../../shared/catalogue'
-import { gridCellCount, MAX_GRID_CELLS, type ModelEntry } from '../../../../shared/api'
+import { type ModelEntry } from '../../../../shared/api'
+import { gridCellCount, MAX_GRID_CELLS } from '../../../../shared/sweep-grid'
 import type { StudioClient } from '../../api'
 import { gallerySelectors, setGalleryDraft, useGalleryStore } from '../../store/gallery'
 import { gridProgressLine } from '../grid-job/job'

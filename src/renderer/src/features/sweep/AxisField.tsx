@@ -4,7 +4,8 @@
  * feedback line has a fixed height so typing never moves the form.
  */
 import { useId } from 'react'
-import { AXIS_SYNTAX_HELP, SWEEP_PARAM_IDS, SWEEP_PARAMS, formatSweepValue, type SweepParam } from '../../../../shared/sweep'
+import { SWEEP_PARAM_IDS, SWEEP_PARAMS, formatSweepValue, type SweepParam } from '../../../../shared/sweep'
+import { AXIS_SYNTAX_HELP } from '../../../../shared/sweep-text'
 import { AXIS_NAMES, parseDraftAxis, setSweepAxis, useSweepStore } from '../../store/sweep'
 
 export function AxisField({ which, disabled }: { which: 'x' | 'y'; disabled?: boolean }): React.JSX.Element {

@@ -4,7 +4,8 @@
  * one labelled PNG. The cells are kept in the library as one group with both axes.
  */
 import { useEffect } from 'react'
-import { AXIS_SYNTAX_HELP, type SweepParam } from '../../../../shared/sweep'
+import { type SweepParam } from '../../../../shared/sweep'
+import { AXIS_SYNTAX_HELP } from '../../../../shared/sweep-text'
 import type { StudioClient } from '../../api'
 import { ModelSelect, resolveModel, useModels } from '../../components/ModelSelect'
 import { PromptField } from '../../components/PromptField'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { expandGrid } from '../../../../shared/api'
+import { expandGrid } from '../../../../shared/sweep-grid'
 import { initialSweepState, type SweepDraft } from '../../store/sweep'
 import { planSweep } from './plan'
 

@@ -3,7 +3,9 @@
  * the whole request checked with the contract's own validator, so the form shows the same error the
  * studio would give (naming the field) before anything is queued. Pure: no store, no client.
  */
-import { MAX_GRID_CELLS, RequestError, VALIDATORS, type GenerateRequest } from '../../../../shared/api'
+import { RequestError, type GenerateRequest } from '../../../../shared/api'
+import { VALIDATORS } from '../../../../shared/api-validators'
+import { MAX_GRID_CELLS } from '../../../../shared/sweep-grid'
 import { DEFAULT_PARAMS, type GenerationParams } from '../../../../shared/params'
 import { formatSweepValue, SWEEP_PARAMS, type SweepParam, type SweepValue } from '../../../../shared/sweep'
 import { AXIS_NAMES, parseDraftAxis, type ShownAxis, type SweepDraft } from '../../store/sweep'

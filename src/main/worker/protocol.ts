@@ -8,9 +8,9 @@
  * shared Int32Array (CANCEL_SLOT), which the worker checks with Atomics before every model call; the
  * `cancel` message is what wakes a worker that is between calls.
  */
-import type { CellMetrics, CellTimings, ErrorCode, PreviewSettings } from './api'
-import type { CalibrateRequest, ScoreOptimalUse } from './calibration'
-import type { GenerationParams } from './params'
+import type { CellMetrics, CellTimings, ErrorCode, PreviewSettings } from '../../shared/api'
+import type { CalibrateRequest, ScoreOptimalUse } from '../../shared/calibration'
+import type { GenerationParams } from '../../shared/params'
 
 /** Which JobRunner the worker builds. 'fake' is the analytic test model (no ONNX). */
 export type RunnerKind = 'onnx' | 'fake'
