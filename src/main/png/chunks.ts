@@ -145,17 +145,51 @@ export function encodeTextChunk(keyword: string, text: string, opts: { forceItxt
   }
 }
 
-/** Decodes a tEXt, zTXt or iTXt chunk; undefined for other chunk types. Throws on a malformed one. */
-export function decodeTextChunk(chunk: { type: string; data: Buffer }): PngText | undefined {
+/**
+ * The most text one chunk may inflate to. Our largest settings text (two 20,000-character prompts in
+ * JSON beside the infotext) is far below it; without a cap, a 1 KB zTXt can inflate to gigabytes (a
+ * 3 MB "deflate bomb" took 9.5 GB), so every inflate is bounded and anything bigger is refused.
+ */
+export const MAX_TEXT_CHUNK_BYTES = 1 << 20
+/** The most text all chunks of one file may inflate to together (many small bombs add up). */
+export const MAX_TEXT_TOTAL_BYTES = 4 << 20
+
+/** The keyword of a text chunk without decoding (or inflating) its text; undefined for other chunks. */
+export function textChunkKeyword(chunk: { type: string; data: Buffer }): string | undefined {
+  if (chunk.type !== 'tEXt' && chunk.type !== 'zTXt' && chunk.type !== 'iTXt') return undefined
+  const z = chunk.data.indexOf(0)
+  return z < 1 ? undefined : chunk.data.toString('latin1', 0, z)
+}
+
+function inflateText(data: Buffer, type: string, keyword: string, limit: number): Buffer {
+  try {
+    return inflateSync(data, { maxOutputLength: Math.max(1, limit) })
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      throw new PngError(`${type} "${keyword}" inflates to more than ${limit >> 10} KB, more than any settings text; it was not read`)
+    }
+    throw new PngError(`${type} "${keyword}" holds damaged compressed data (${(e as Error).message})`)
+  }
+}
+
+/**
+ * Decodes a tEXt, zTXt or iTXt chunk; undefined for other chunk types. Throws a PngError on a
+ * malformed one, or one whose text would be longer than `limit` bytes (MAX_TEXT_CHUNK_BYTES).
+ */
+export function decodeTextChunk(chunk: { type: string; data: Buffer }, limit = MAX_TEXT_CHUNK_BYTES): PngText | undefined {
   const d = chunk.data
   if (chunk.type !== 'tEXt' && chunk.type !== 'zTXt' && chunk.type !== 'iTXt') return undefined
   const z = d.indexOf(0)
   if (z < 1) throw new PngError(`a ${chunk.type} chunk has no keyword`)
   const keyword = d.toString('latin1', 0, z)
-  if (chunk.type === 'tEXt') return { keyword, text: d.toString('latin1', z + 1), chunk: 'tEXt' }
+  if (chunk.type === 'tEXt') {
+    if (d.length - z - 1 > limit) throw new PngError(`tEXt "${keyword}" is longer than ${limit >> 10} KB, more than any settings text; it was not read`)
+    return { keyword, text: d.toString('latin1', z + 1), chunk: 'tEXt' }
+  }
   if (chunk.type === 'zTXt') {
     if (d[z + 1] !== 0) throw new PngError(`zTXt "${keyword}" uses an unknown compression method`)
-    return { keyword, text: inflateSync(d.subarray(z + 2)).toString('latin1'), chunk: 'zTXt' }
+    return { keyword, text: inflateText(d.subarray(z + 2), 'zTXt', keyword, limit).toString('latin1'), chunk: 'zTXt' }
   }
   const flag = d[z + 1]
   const method = d[z + 2]
@@ -166,17 +200,21 @@ export function decodeTextChunk(chunk: { type: string; data: Buffer }): PngText 
   let body = d.subarray(tkEnd + 1)
   if (flag === 1) {
     if (method !== 0) throw new PngError(`iTXt "${keyword}" uses an unknown compression method`)
-    body = inflateSync(body)
+    body = inflateText(body, 'iTXt', keyword, limit)
   }
+  if (body.length > limit) throw new PngError(`iTXt "${keyword}" is longer than ${limit >> 10} KB, more than any settings text; it was not read`)
   return { keyword, text: body.toString('utf8'), chunk: 'iTXt' }
 }
 
-/** Every text entry of a complete PNG, in file order. */
+/** Every text entry of a complete PNG, in file order (at most MAX_TEXT_TOTAL_BYTES of text in all). */
 export function readTextChunks(buf: Uint8Array): PngText[] {
   const out: PngText[] = []
+  let left = MAX_TEXT_TOTAL_BYTES
   for (const c of parseChunks(buf)) {
-    const t = decodeTextChunk(c)
-    if (t) out.push(t)
+    const t = decodeTextChunk(c, Math.min(MAX_TEXT_CHUNK_BYTES, left))
+    if (!t) continue
+    left -= Buffer.byteLength(t.text, t.chunk === 'iTXt' ? 'utf8' : 'latin1')
+    out.push(t)
   }
   return out
 }
@@ -187,10 +225,10 @@ export function readTextChunks(buf: Uint8Array): PngText[] {
  */
 export function withTextChunks(png: Uint8Array, entries: ReadonlyArray<{ type: string; data: Buffer }>): Buffer {
   const chunks = parseChunks(png)
-  const replaced = new Set(entries.map((e) => decodeTextChunk(e)!.keyword))
+  const replaced = new Set(entries.map((e) => textChunkKeyword(e)))
   const kept = chunks.filter((c) => {
-    const t = decodeTextChunk(c)
-    return !(t && replaced.has(t.keyword))
+    const k = textChunkKeyword(c)
+    return !(k !== undefined && replaced.has(k))
   })
   const at = kept.findIndex((c) => c.type === 'IDAT')
   return assembleChunks([...kept.slice(0, at), ...entries, ...kept.slice(at)])

@@ -9,7 +9,7 @@
  */
 import { validateGenerationParams, type GenerationParams } from '../../shared/params'
 import { formatInfotext } from '../presets/infotext'
-import { encodeTextChunk, parseChunks, decodeTextChunk, withTextChunks, PngError } from './chunks'
+import { encodeTextChunk, parseChunks, decodeTextChunk, textChunkKeyword, withTextChunks, PngError } from './chunks'
 
 export const PARAMETERS_KEYWORD = 'parameters'
 export const SIGMA_KEYWORD = 'sigma-studio'
@@ -121,12 +121,17 @@ export interface ReadMetadata {
 export function readImageMetadata(png: Uint8Array, what = 'the image'): ReadMetadata {
   const out: ReadMetadata = {}
   for (const c of parseChunks(png, what)) {
-    if (c.type !== 'tEXt' && c.type !== 'iTXt' && c.type !== 'zTXt') continue
+    // Only our two keywords are ever decoded, so text of any other kind is never inflated at all.
+    const keyword = textChunkKeyword(c)
+    if (keyword !== PARAMETERS_KEYWORD && keyword !== SIGMA_KEYWORD) continue
     let t
     try {
       t = decodeTextChunk(c)
     } catch (e) {
-      if (e instanceof PngError) continue
+      if (e instanceof PngError) {
+        if (keyword === SIGMA_KEYWORD) out.metaProblem = e.message
+        continue
+      }
       throw e
     }
     if (!t) continue

@@ -98,8 +98,78 @@ export function a1111ScheduleName(schedule: string): string {
 
 // ---- reading ----
 
-/** A1111's pair pattern, with Unicode word characters as Python's `\w` has them. */
-const PAIR = /\s*([\p{L}\p{N}_][\p{L}\p{N}_ \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/gu
+const WORD = /[\p{L}\p{N}_]/u
+const SPACE = /\s/
+
+/**
+ * The pairs of a parameter line, exactly as A1111's pattern finds them —
+ * `\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)` applied with finditer — but in linear time.
+ * The pattern itself backtracks quadratically on a long line without colons (50k characters took 4 s,
+ * and the API accepts 1 MiB of pasted text), so the scan below follows its leftmost-match semantics by
+ * hand: a key runs over key characters up to the first other character, which must be the colon (so a
+ * failed key lets the search resume after the whole run); a quoted value ends at the first unescaped
+ * quote, looked up in a table computed once right to left.
+ */
+export function scanInfotextPairs(line: string): Array<[string, string]> {
+  const n = line.length
+  const isKeyChar = (c: string): boolean => c === ' ' || c === '-' || c === '/' || WORD.test(c)
+  // closeFrom[i]: where a quoted value's body starting at i ends (its closing quote), or -1.
+  let closeFrom: Int32Array | null = null
+  const closing = (i: number): number => {
+    if (!closeFrom) {
+      closeFrom = new Int32Array(n + 2).fill(-1)
+      for (let j = n - 1; j >= 0; j--) {
+        const c = line[j]
+        if (c === '"') closeFrom[j] = j
+        else if (c === '\\') closeFrom[j] = j + 1 < n && line[j + 1] !== '\n' ? closeFrom[j + 2] : -1
+        else closeFrom[j] = closeFrom[j + 1]
+      }
+    }
+    return closeFrom[i]
+  }
+  const charAt = (i: number): string => String.fromCodePoint(line.codePointAt(i)!)
+  const out: Array<[string, string]> = []
+  let p = 0
+  while (p < n) {
+    let q = p
+    while (q < n && SPACE.test(line[q])) q++
+    if (q >= n) break
+    const first = charAt(q)
+    if (!WORD.test(first)) {
+      p = q + first.length
+      continue
+    }
+    let r = q + first.length
+    while (r < n) {
+      const c = charAt(r)
+      if (!isKeyChar(c)) break
+      r += c.length
+    }
+    // A key needs two characters or more and must end at a colon; every start inside this run would
+    // reach the same end, so none of them can match either.
+    if (r >= n || line[r] !== ':' || [...line.slice(q, r)].length < 2) {
+      p = r > q + first.length ? r : q + first.length
+      continue
+    }
+    const key = line.slice(q, r)
+    let v = r + 1
+    while (v < n && SPACE.test(line[v])) v++
+    if (line[v] === '"') {
+      const end = v + 1 < n ? closing(v + 1) : -1
+      // `+`: at least one character between the quotes; then a comma or the end of the line.
+      if (end > v + 1 && (end + 1 === n || line[end + 1] === ',')) {
+        out.push([key, line.slice(v, end + 1)])
+        p = end + 2
+        continue
+      }
+    }
+    let e = line.indexOf(',', v)
+    if (e < 0) e = n
+    out.push([key, line.slice(v, e)])
+    p = e + 1
+  }
+  return out
+}
 
 export interface ParsedInfotext {
   prompt: string
@@ -126,7 +196,9 @@ function unquote(v: string): string {
 export function parseInfotext(text: string): ParsedInfotext {
   const lines = text.trim().split('\n')
   let last = lines.pop() ?? ''
-  if ([...last.matchAll(PAIR)].length < 3) {
+  let found = scanInfotextPairs(last)
+  if (found.length < 3) {
+    found = []
     lines.push(last)
     last = ''
   }
@@ -144,9 +216,8 @@ export function parseInfotext(text: string): ParsedInfotext {
   }
   const pairs: Array<[string, string]> = []
   const values: Record<string, string> = {}
-  for (const m of last.matchAll(PAIR)) {
-    const k = m[1]
-    const v = unquote(m[2])
+  for (const [k, raw] of found) {
+    const v = unquote(raw)
     pairs.push([k, v])
     values[k] = v
   }
