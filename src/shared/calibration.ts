@@ -8,6 +8,7 @@
  * uses, so a profile made by either is found by both. Later generations with schedule `score_optimal`
  * on that model use it; until one exists they use the built-in Gaussian fallback.
  */
+import { MIN_SIZE_STEP, sideProblem } from './model-family'
 import { LIMITS, ParamsError } from './params'
 
 export interface CalibrateRequest {
@@ -85,8 +86,9 @@ function int(v: unknown, field: string, lo: number, hi: number): number {
 
 function side(v: unknown, field: string): number | null {
   if (v === null || v === undefined) return null
-  const n = int(v, field, 8, LIMITS.maxSide)
-  if (n % 8 !== 0) throw new ParamsError(field, `${n} is not divisible by 8; use ${Math.round(n / 8) * 8}`)
+  const n = int(v, field, MIN_SIZE_STEP, LIMITS.maxSide)
+  const problem = sideProblem(field, n, MIN_SIZE_STEP)
+  if (problem) throw new ParamsError(field, problem.slice(field.length + 1))
   return n
 }
 

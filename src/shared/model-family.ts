@@ -196,6 +196,9 @@ export function sizeStep(vaeFactor: number, unetDownsamplings: number): number {
   return vaeFactor * 2 ** unetDownsamplings
 }
 
+/** The smallest size step of any model (an SD VAE's 8 px cells): what model-independent checks ask. */
+export const MIN_SIZE_STEP = 8
+
 /** Rounds a side to the nearest multiple of `step` (at least one step). */
 export function snapSide(v: number, step: number): number {
   return Math.max(step, Math.round(v / step) * step)

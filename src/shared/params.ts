@@ -7,6 +7,7 @@
  * complete, typed value, filling defaults, and throws a {@link ParamsError} naming the bad field.
  */
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID, SAMPLER_IDS, SCHEDULE_IDS } from './catalogue'
+import { MIN_SIZE_STEP, sideProblem } from './model-family'
 
 export interface GuidanceSettings {
   /** Guidance rescale phi (Lin et al. 2023), 0 = off. */
@@ -210,8 +211,12 @@ export function validateGenerationParams(raw: unknown): GenerationParams {
 
   const width = num(get('width'), 'width', 8, LIMITS.maxSide, true)
   const height = num(get('height'), 'height', 8, LIMITS.maxSide, true)
-  if (width % 8 !== 0) throw new ParamsError('width', `${width} is not divisible by 8; use ${Math.max(8, Math.round(width / 8) * 8)}`)
-  if (height % 8 !== 0) throw new ParamsError('height', `${height} is not divisible by 8; use ${Math.max(8, Math.round(height / 8) * 8)}`)
+  // Every SD VAE needs multiples of 8 px at least; the model's own step (larger: × 2^UNet down-samplings)
+  // is checked where the model is known (models/preflight.ts, the service and the forms).
+  for (const [field, v] of [['width', width], ['height', height]] as const) {
+    const problem = sideProblem(field, v, MIN_SIZE_STEP)
+    if (problem) throw new ParamsError(field, problem.slice(field.length + 1))
+  }
 
   return {
     model: str(get('model'), 'model', 4096),

@@ -64,7 +64,7 @@ describe('axis text', () => {
     expect(err('sampler', 'DPM++ 2M Karras').message).toMatch(/also sets schedule karras; use the plain sampler dpmpp_2m/)
     expect(err('schedule', 'wobbly').message).toMatch(/"wobbly" unknown schedule/)
     expect(err('seed', '-5').message).toMatch(/"-5" must be a whole number/)
-    expect(err('width', '100').message).toMatch(/"100" must be a multiple of 8, got 100; use 104/)
+    expect(err('width', '100').message).toMatch(/"100" must be a multiple of 8, got 100; use 96 or 104/)
   })
 
   it('gives form feedback without throwing', () => {

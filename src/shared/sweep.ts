@@ -125,8 +125,8 @@ export const SWEEP_PARAMS: Readonly<Record<SweepParam, SweepParamInfo>> = Object
     example: '0.3:0.9:4',
     unsupported: (p) => (p.img2img ? null : 'denoise strength needs an img2img job (an init image)')
   },
-  width: { id: 'width', label: 'Width', kind: 'integer', min: 64, max: LIMITS.maxSide, multipleOf: 8, description: 'Image width in pixels (a multiple of 8).', example: '64, 96, 128' },
-  height: { id: 'height', label: 'Height', kind: 'integer', min: 64, max: LIMITS.maxSide, multipleOf: 8, description: 'Image height in pixels (a multiple of 8).', example: '64, 96, 128' }
+  width: { id: 'width', label: 'Width', kind: 'integer', min: 64, max: LIMITS.maxSide, multipleOf: 8, description: 'Image width in pixels (a multiple of the model\'s size step).', example: '64, 96, 128' },
+  height: { id: 'height', label: 'Height', kind: 'integer', min: 64, max: LIMITS.maxSide, multipleOf: 8, description: 'Image height in pixels (a multiple of the model\'s size step).', example: '64, 96, 128' }
 } satisfies Record<SweepParam, SweepParamInfo>)
 
 export function isSweepParam(v: unknown): v is SweepParam {
@@ -168,7 +168,8 @@ export function validateSweepValue(param: SweepParam, v: unknown, field: string)
       if (info.kind === 'integer' && !Number.isInteger(v)) throw new ParamsError(field, `must be a whole number, got ${v}`)
       if (v < info.min! || v > info.max!) throw new ParamsError(field, `must be from ${info.min} to ${info.max}, got ${v}`)
       if (info.multipleOf && v % info.multipleOf !== 0) {
-        throw new ParamsError(field, `must be a multiple of ${info.multipleOf}, got ${v}; use ${Math.max(info.min!, Math.round(v / info.multipleOf) * info.multipleOf)}`)
+        const lo = Math.max(info.min!, Math.floor(v / info.multipleOf) * info.multipleOf)
+        throw new ParamsError(field, `must be a multiple of ${info.multipleOf}, got ${v}; use ${lo} or ${lo + info.multipleOf}`)
       }
       return v
     }

@@ -225,7 +225,8 @@ def main():
             "out_channels": 3, "latent_channels": train.Z_CH, "sample_size": 64, "scaling_factor": round(scaling, 5),
             "block_out_channels": list(train.VAE_CH),
             "down_block_types": ["DownEncoderBlock2D"] * len(train.VAE_CH),
-            "up_block_types": ["UpDecoderBlock2D"] * len(train.VAE_CH), "layers_per_block": 1, "act_fn": "silu",
+            "up_block_types": ["UpDecoderBlock2D"] * len(train.VAE_CH), "mid_block_add_attention": False,
+            "layers_per_block": 1, "act_fn": "silu",
             "norm_num_groups": 8,
             "_note": "spatial factor 4: 64x64x3 <-> 16x16x4; vae_encoder outputs the posterior mean (unscaled)"}
     write_json(os.path.join(out, "vae_decoder", "config.json"), vcfg)

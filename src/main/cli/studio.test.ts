@@ -113,7 +113,26 @@ describe('studio generate: clear one-line errors, nothing left on disk', () => {
     await fails(['--model', join(fixture('sd1-tiny'), 'unet')], /not a diffusers ONNX model folder/)
   })
 
-  it('size not divisible by 8', () => fails(['--model', fixture('sd1-tiny'), '--width', '100'], /error: width: 100 is not divisible by 8; .*use 96 or 104/))
+  it('a job larger than the available memory is refused before the model loads, with the estimate, the limit and a size that fits', async () => {
+    process.env.SIGMA_STUDIO_MEMORY_LIMIT = '4G'
+    try {
+      const r = await studio('generate', '--prompt', 'red apple', '--width', '1024', '--height', '1024', '--no-library', '--out', join(scratchDir(), 'x.png'))
+      expect(r.code).not.toBe(0)
+      expect(r.err.join('\n')).toMatch(/size: 1024×1024 needs about 26 GB \(self-attention over 16,384 tokens × 2 rows\), but only [\d.]+ [GM]B of memory is available( \(the limit SIGMA_STUDIO_MEMORY_LIMIT sets\))?; use at most \d+×\d+/)
+      expect(r.out).toEqual([])
+    } finally {
+      delete process.env.SIGMA_STUDIO_MEMORY_LIMIT
+    }
+  })
+
+  it('a side off the model\'s size step names the two nearest valid sides (embedded model: 16 px)', async () => {
+    for (const w of ['65', '72']) {
+      const r = await studio('generate', '--prompt', 'red apple', '--width', w, '--no-library', '--out', join(scratchDir(), 'x.png'))
+      expect(r.err.join('\n')).toMatch(new RegExp(`width: ${w} is not a multiple of 16; use 64 or 80`))
+    }
+  })
+
+  it('size not divisible by 8', () => fails(['--model', fixture('sd1-tiny'), '--width', '100'], /error: width: 100 is not a multiple of 8; use 96 or 104/))
   it('size too large for a dynamic model', () => fails(['--model', fixture('sdxl-tiny'), '--width', '4096', '--height', '4096'], /error: size: 4096x4096 is too large for this model/))
   it('size other than the one a fixed export takes', () => fails(['--model', fixture('sd2-v-tiny'), '--width', '128', '--height', '128'], /fixes the image size at 64x64; use --width 64 --height 64/))
   it('unknown sampler', () => fails(['--model', fixture('sd1-tiny'), '--sampler', 'eulerr'], /error: sampler: unknown sampler "eulerr"; use one of euler, /))

@@ -30,6 +30,7 @@ export class ModelFolderError extends Error {
 export type GenerationInputErrorCode =
   | 'bad-size'
   | 'size-too-large'
+  | 'not-enough-memory'
   | 'unknown-sampler'
   | 'unknown-schedule'
   | 'bad-parameter'

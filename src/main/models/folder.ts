@@ -14,6 +14,7 @@ import type { BetaSchedule, ModelSigmasConfig } from '../engine/model-sigmas'
 import { BETA_SCHEDULES } from '../engine/model-sigmas'
 import { PREDICTION_TYPES, type PredictionType } from '../engine/prediction'
 import { FAMILIES, familyDefaults, sizeStep, type ModelFamily, type ModelVariant } from '../../shared/model-family'
+import type { ModelMemoryInfo } from '../../shared/memory-estimate'
 import { ModelFolderError } from './errors'
 
 /** The family descriptors (src/shared/model-family.ts) say what each family needs; this file only detects which one a folder is. */
@@ -70,6 +71,8 @@ export interface ModelFolder {
   sampleSize: number
   /** What the memory estimate needs of the UNet: block widths, attention heads and which levels attend. */
   unetShape: UnetShape
+  /** What src/shared/memory-estimate.ts needs to estimate a job's peak memory on this model. */
+  memory: ModelMemoryInfo
   /** SDXL: zero the negative conditioning when the negative prompt is empty. */
   forceZerosForEmptyPrompt: boolean
   tokenizerDir: string
@@ -260,6 +263,16 @@ export function readModelFolder(dirIn: string): ModelFolder {
   const unetDownsamplings = unetShape.channels.length > 0 ? Math.max(0, unetShape.channels.length - 1) : fam.unetDownsamplings
   const sampleSize = num(unetCfg.sample_size) ?? fam.unetSampleSize
   const defaults: ModelDefaults = familyDefaults(variant, sampleSize * vaeScale)
+  const vaeChannels = numList(vaeCfg.block_out_channels) ?? [128, 256, 512, 512]
+  const memory: ModelMemoryInfo = {
+    vaeFactor: vaeScale,
+    sizeStep: sizeStep(vaeScale, unetDownsamplings),
+    latentChannels: fam.latentChannels,
+    unet: unetShape,
+    // diffusers' AutoencoderKL decoder runs its blocks in reverse order, finest (block_out_channels[0]) last.
+    vae: { channels: [...vaeChannels].reverse(), attention: vaeCfg.mid_block_add_attention !== false },
+    weightsBytes: Object.values(components).reduce((a, c) => a + [c.model, ...c.externalData].reduce((b, f) => b + statSync(f).size, 0), 0)
+  }
 
   return {
     dir,
@@ -275,9 +288,10 @@ export function readModelFolder(dirIn: string): ModelFolder {
     scalingFactorSource: cfgScaling !== undefined ? 'vae config' : 'family default',
     vaeScale,
     unetDownsamplings,
-    sizeStep: sizeStep(vaeScale, unetDownsamplings),
+    sizeStep: memory.sizeStep,
     sampleSize,
     unetShape,
+    memory,
     forceZerosForEmptyPrompt: fam.zeroEmptyNegative && index?.force_zeros_for_empty_prompt !== false,
     tokenizerDir,
     tokenizer2Dir,

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ModelRunError } from './errors'
 import { analyseUnet, loadModel, type LoadedModel } from './model'
@@ -226,8 +227,8 @@ describe('device failures during a run', () => {
 describe('request checks against the model', () => {
   const m = (): LoadedModel => models.get('sd1-tiny')!
   it.each([
-    [{ width: 60 }, 'bad-size', /60 is not divisible by 8/],
-    [{ height: 4100 }, 'bad-size', /divisible by 8/],
+    [{ width: 60 }, 'bad-size', /60 is not a multiple of 8; use 56 or 64/],
+    [{ height: 4100 }, 'bad-size', /not a multiple of 8; use 4096 or 4104/],
     [{ width: 2048, height: 2048 }, 'size-too-large', /too large for this model/],
     [{ sampler: 'warp_drive' }, 'unknown-sampler', /unknown sampler "warp_drive"/],
     [{ schedule: 'zigzag' }, 'unknown-schedule', /unknown schedule "zigzag"/],
@@ -238,6 +239,17 @@ describe('request checks against the model', () => {
     const err = await generate(m(), { ...base, ...extra } as PipelineRequest).catch((e: unknown) => e)
     expect(err).toMatchObject({ code })
     expect((err as Error).message).toMatch(msg)
+  })
+
+  it('the embedded model takes sides in its 16 px step (VAE 4 × 2 down-samplings): 72 is refused, 80 runs', async () => {
+    const emoji = await loadModel(fileURLToPath(new URL('../../../models/emoji-tiny', import.meta.url)))
+    for (const width of [65, 68, 72]) {
+      const err = await generate(emoji, { ...base, steps: 1, width, height: 64 }).catch((e: unknown) => e)
+      expect(err).toMatchObject({ code: 'bad-size', field: 'width' })
+      expect((err as Error).message).toMatch(/use 64 or 80; this model needs sides in steps of 16 px/)
+    }
+    const ok = await generate(emoji, { ...base, steps: 1, width: 80, height: 48 })
+    expect(ok.images[0]).toMatchObject({ width: 80, height: 48 })
   })
 
   it('a model whose export fixes the size accepts only that size', async () => {

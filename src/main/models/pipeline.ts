@@ -23,6 +23,7 @@ import { SCHEDULE_NAMES, computeSigmas } from '../engine/schedules/index'
 import type { ScheduleContext } from '../engine/schedules/types'
 import type { Denoiser, NoiseSource, SamplerOptions, StepInfo, Tensor } from '../engine/types'
 import { GenerationInputError, ModelFolderError, ModelRunError } from './errors'
+import { checkMaxSide, checkSize } from './preflight'
 import type { LoadedModel } from './model'
 import { firstNonFinite, unetConditionalDenoiser } from './onnx/denoiser'
 import { promptConditioning } from './text'
@@ -141,11 +142,7 @@ function intIn(v: unknown, field: string, lo: number, hi: number): number {
   return v
 }
 
-/** The largest side a dynamic-size model is allowed: four times its training size, at least 1024 px. */
-export function maxSide(model: LoadedModel): number {
-  const side = model.folder.sampleSize * model.folder.vaeScale
-  return Math.min(LIMITS.maxSide, Math.max(1024, 4 * side))
-}
+export { maxSide } from './preflight'
 
 /** Fills defaults, resolves names, and checks the request against the model. Throws GenerationInputError. */
 export function resolveRequest(model: LoadedModel, req: PipelineRequest): ResolvedRequest {
@@ -183,13 +180,8 @@ export function resolveRequest(model: LoadedModel, req: PipelineRequest): Resolv
 
   const width = req.width ?? d.width
   const height = req.height ?? d.height
+  checkSize(model.folder, width, height)
   const f = model.folder.vaeScale
-  for (const [field, v] of [['width', width], ['height', height]] as const) {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < f) throw new GenerationInputError('bad-size', field, `must be a whole number of pixels of at least ${f}, got ${String(v)}`, `use a multiple of ${f}, e.g. ${d.width}`)
-    if (v % f !== 0) {
-      throw new GenerationInputError('bad-size', field, `${v} is not divisible by ${f}`, `the VAE works in ${f}-pixel cells: use ${Math.max(f, Math.floor(v / f) * f)} or ${Math.ceil(v / f) * f}`)
-    }
-  }
   const fixed = model.unet.fixedLatent ?? model.vaeDecoder.fixedLatent
   if (fixed) {
     const fw = fixed.width * f
@@ -199,10 +191,7 @@ export function resolveRequest(model: LoadedModel, req: PipelineRequest): Resolv
       throw new GenerationInputError(code, 'size', `${width}x${height} does not fit this model: its export fixes the image size at ${fw}x${fh}`, `use --width ${fw} --height ${fh}, or re-export the model with dynamic axes`)
     }
   } else {
-    const max = maxSide(model)
-    if (width > max || height > max) {
-      throw new GenerationInputError('size-too-large', 'size', `${width}x${height} is too large for this model (trained at ${d.width}x${d.height}; at most ${max} per side)`, `use at most ${max} per side, e.g. --width ${d.width} --height ${d.height}`)
-    }
+    checkMaxSide(model.folder, width, height)
   }
 
   let strength: number | undefined

@@ -61,7 +61,7 @@ describe('preset schema', () => {
       [good({ params: { steps: 1e9 } }), 'params.steps', /between 1 and 1000/],
       [good({ params: { steps: 2.5 } }), 'params.steps', /whole number/],
       [good({ params: { cfg: -3 } }), 'params.cfg', /between 0 and 100/],
-      [good({ params: { width: 513 } }), 'params.width', /divisible by 8/],
+      [good({ params: { width: 513 } }), 'params.width', /not a multiple of 8/],
       [good({ params: { seed: '99999999999999999999' } }), 'params.seed', /below 2\^64/],
       [good({ params: { sampler: 'euler', samplerOptions: { eta: 1 } } }), 'params.samplerOptions.eta', /not an option of euler/],
       [good({ params: { samplerOptions: { s_churn: 1 } } }), 'params.samplerOptions', /without "sampler"/],

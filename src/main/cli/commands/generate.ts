@@ -11,7 +11,9 @@ import { LIMITS } from '../../../shared/params'
 import { keepImage, openLibraryFor } from '../../library/keep'
 import { modelShortHash } from '../../library/model-hash'
 import { GenerationInputError } from '../../models/errors'
+import { readModelFolder } from '../../models/folder'
 import { defaultSessionCache, loadModel } from '../../models/model'
+import { checkMaxSide, checkMemory, checkSize } from '../../models/preflight'
 import { parseDevice } from '../../models/onnx/runtime'
 import { generate, generationParamsFor, resolveRequest, type PipelineRequest } from '../../models/pipeline'
 import { readImageRgb } from '../../models/png'
@@ -29,8 +31,8 @@ const OPTIONS: OptionSpec = {
   steps: { type: 'int', value: 'N', help: 'sampling steps (default: the model\'s, 20 or 4 for few-step models)' },
   cfg: { type: 'number', value: 'X', help: 'CFG scale; 1 = no guidance (one UNet pass per step)' },
   seed: { type: 'string', value: 'S', help: 'seed (0 … 2^64-1, or -1 for a random one); image i of a batch uses S+i (default 0)' },
-  width: { type: 'int', value: 'W', help: 'width in pixels, a multiple of 8' },
-  height: { type: 'int', value: 'H', help: 'height in pixels, a multiple of 8' },
+  width: { type: 'int', value: 'W', help: 'width in pixels, a multiple of the model\'s size step (`models inspect` shows it; 16 for the embedded model)' },
+  height: { type: 'int', value: 'H', help: 'height in pixels, a multiple of the model\'s size step' },
   batch: { type: 'int', value: 'N', help: 'images in this job (default 1)' },
   init: { type: 'string', value: 'IMG', help: 'img2img: the starting image (resized to the output size)' },
   strength: { type: 'number', value: 'X', help: 'img2img denoising strength 0…1 (default 0.75)' },
@@ -97,12 +99,18 @@ export const generateCommand: Command = {
       throw new GenerationInputError('bad-init-image', 'init', `${resolve(o.init as string)} does not exist`, 'pass the path of a PNG, JPEG or WebP file')
     }
 
+    // Size and memory are checked from the folder's configs before any session is opened, so a job that
+    // cannot run (a side off the model's step, or more memory than the machine has) is refused at once.
+    const folder = readModelFolder(modelDir)
+    const d = folder.defaults
+    const width = (o.width as number | undefined) ?? d.width
+    const height = (o.height as number | undefined) ?? d.height
+    checkSize(folder, width, height)
+    checkMaxSide(folder, width, height)
+    checkMemory(folder, { width, height, images: batch, cfg: (o.cfg as number | undefined) ?? d.cfg })
     const notes: string[] = []
     const model = await loadModel(modelDir, { device, threads: o.threads as number | undefined, cache: defaultSessionCache, log: (l) => notes.push(l) })
     for (const n of notes.splice(0)) io.err(`note: ${n}`)
-    const d = model.folder.defaults
-    const width = (o.width as number | undefined) ?? d.width
-    const height = (o.height as number | undefined) ?? d.height
     const request: PipelineRequest = {
       prompt: o.prompt,
       negativePrompt: (o.negative as string | undefined) ?? '',

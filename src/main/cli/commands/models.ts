@@ -4,6 +4,8 @@ import type { ComponentName } from '../../models/folder'
 import { loadModel, type LoadedModel } from '../../models/model'
 import { parseDevice, type TensorSpec } from '../../models/onnx/runtime'
 import { maxSide } from '../../models/pipeline'
+import { formatBytes, largestFittingSize } from '../../../shared/memory-estimate'
+import { availableMemory, type AvailableMemory } from '../../util/memory'
 import { CliUsageError, formatOptions, parseOptions, type OptionSpec } from './args'
 import { resolveModelDir } from './model-dir'
 import type { Command } from './types'
@@ -22,13 +24,27 @@ ${formatOptions(OPTIONS)}`
 const spec = (s: TensorSpec): string => `${s.name}: ${s.type} [${s.shape.join(', ')}]`
 const batch = (n: number): string => (n === Infinity ? 'dynamic' : `fixed at ${n}`)
 
+/**
+ * The largest square one image (with CFG) can be made at: the model's own limit, lowered to what the
+ * memory available now allows (the weights are loaded already, so they are not counted again).
+ */
+export function largestSquare(m: LoadedModel, available: AvailableMemory = availableMemory()): { side: number; byMemory: boolean; available: AvailableMemory } {
+  const cap = maxSide(m.folder)
+  const fit = largestFittingSize(m.folder.memory, { width: cap, height: cap, images: 1, cfg: 2 }, available.bytes, true)
+  const side = Math.min(cap, fit?.width ?? 0)
+  return { side, byMemory: side < cap, available }
+}
+
 function unetSummary(m: LoadedModel) {
   const f = m.folder
+  const sq = largestSquare(m)
   return {
     batch: batch(m.unet.maxBatch),
     spatial: m.unet.fixedLatent
       ? `fixed at ${m.unet.fixedLatent.width * f.vaeScale}x${m.unet.fixedLatent.height * f.vaeScale} px`
-      : `dynamic, up to ${maxSide(m)} px per side`,
+      : sq.side === 0
+        ? `dynamic, sides in steps of ${f.sizeStep} px; not even ${f.sizeStep}x${f.sizeStep} fits in the ${formatBytes(sq.available.bytes)} of memory available`
+        : `dynamic, sides in steps of ${f.sizeStep} px, up to ${sq.side}x${sq.side} with CFG${sq.byMemory ? ` (by the ${formatBytes(sq.available.bytes)} of memory available now)` : ''}`,
     dtype: m.unet.sample.type,
     timestep: `${m.unet.timestep.type} ${m.unet.timestepShape === 'batch' ? 'one per batch row' : m.unet.timestepShape === 'one' ? 'one value [1]' : 'scalar'}`,
     tokens: m.unet.fixedTokens ?? 'dynamic (long prompts use several 77-token chunks)',
@@ -73,7 +89,7 @@ export function modelReport(m: LoadedModel): Record<string, unknown> {
     scheduler: { class: f.schedulerClass, ...f.sigmaConfig },
     scalingFactor: f.scalingFactor,
     scalingFactorSource: f.scalingFactorSource,
-    latent: { channels: m.unet.latentChannels, vaeScale: f.vaeScale, sampleSize: f.sampleSize },
+    latent: { channels: m.unet.latentChannels, vaeScale: f.vaeScale, sampleSize: f.sampleSize, sizeStep: f.sizeStep },
     unet: unetSummary(m),
     textEncoders: m.textEncoders.map((t) => ({ component: t.component, inputIds: t.idsType, batch: batch(t.maxBatch), hidden: t.hiddenOutput, pooled: t.pooledOutput ?? null, width: t.width })),
     img2img: img2imgSummary(m),
