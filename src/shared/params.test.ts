@@ -55,3 +55,32 @@ describe('batch seeds', () => {
     expect(batchSeeds('18446744073709551615', 2)).toEqual(['18446744073709551615', '0'])
   })
 })
+
+describe('hostile parameter values', () => {
+  const bad = (raw: Record<string, unknown>): string => {
+    try {
+      validateGenerationParams({ ...raw })
+    } catch (e) {
+      expect(e).toBeInstanceOf(ParamsError)
+      return (e as Error).message
+    }
+    throw new Error(`accepted ${JSON.stringify(raw)}`)
+  }
+
+  it('option names that every object has ("__proto__", "constructor") are refused, not looked up', () => {
+    expect(bad({ samplerOptions: JSON.parse('{"__proto__": 1}') })).toBe('samplerOptions.__proto__: is not a valid option name')
+    expect(bad({ samplerOptions: { constructor: 1 } })).toBe('samplerOptions.constructor: is not a valid option name')
+    expect(bad({ scheduleParams: JSON.parse('{"__proto__": {"rho": 1}}') })).toMatch(/scheduleParams\.__proto__: is not a valid option name/)
+    expect(bad({ samplerOptions: { toString: 1 } })).toMatch(/is not a valid option name/)
+  })
+
+  it('schedule parameters outside what the numerics can take', () => {
+    expect(bad({ schedule: 'karras', scheduleParams: { sigma_min: -1 } })).toBe('scheduleParams.sigma_min: must be between 0 and 10000, got -1')
+    expect(bad({ schedule: 'karras', scheduleParams: { sigma_min: 0 } })).toMatch(/sigma_min: must be above 0/)
+    expect(bad({ schedule: 'karras', scheduleParams: { rho: 0 } })).toBe('scheduleParams.rho: must be above 0 (at most 1000), got 0')
+    expect(bad({ schedule: 'karras', scheduleParams: { sigma_min: 5, sigma_max: 1 } })).toMatch(/sigma_min: 5 is not below sigma_max 1/)
+    expect(bad({ schedule: 'beta', scheduleParams: { alpha: 0 } })).toMatch(/alpha: must be above 0/)
+    expect(bad({ sampler: 'euler_ancestral', samplerOptions: { eta: -1 } })).toMatch(/eta: must be between 0 and 100/)
+    expect(validateGenerationParams({ schedule: 'karras', scheduleParams: { rho: 7, sigma_min: 0.03, sigma_max: 14.6 } }).scheduleParams).toEqual({ rho: 7, sigma_min: 0.03, sigma_max: 14.6 })
+  })
+})

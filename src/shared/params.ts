@@ -97,6 +97,33 @@ export class ParamsError extends Error {
   }
 }
 
+/**
+ * Where a numeric sampler option or schedule parameter makes sense, by name: outside it the numerics
+ * divide by zero or take logs of negatives and fail later as "the model failed". `positive`: above 0.
+ * Names not listed keep the generic bound.
+ */
+const OPTION_RANGES: Readonly<Record<string, { lo: number; hi: number; positive?: boolean; integer?: boolean }>> = {
+  rho: { lo: 0, hi: 1000, positive: true },
+  sigma_min: { lo: 0, hi: 1e4, positive: true },
+  sigma_max: { lo: 0, hi: 1e4, positive: true },
+  sigma_data: { lo: 0, hi: 1e3, positive: true },
+  alpha: { lo: 0, hi: 1e3, positive: true },
+  beta: { lo: 0, hi: 1e3, positive: true },
+  threshold_noise: { lo: 0, hi: 1, positive: true },
+  steps_offset: { lo: 0, hi: 1000, integer: true },
+  eta: { lo: 0, hi: 100 },
+  s_noise: { lo: 0, hi: 100 },
+  r: { lo: 0, hi: 1, positive: true }
+}
+
+function optionNumber(v: unknown, field: string, name: string): number {
+  const r = hasOwn(OPTION_RANGES, name) ? OPTION_RANGES[name] : undefined
+  if (!r) return num(v, field, -1e6, 1e6)
+  const x = num(v, field, r.lo, r.hi, r.integer)
+  if (r.positive && !(x > 0)) throw new ParamsError(field, `must be above 0 (at most ${r.hi}), got ${x}`)
+  return x
+}
+
 /** Sampler options whose values are names rather than numbers. */
 const STRING_OPTIONS: Readonly<Record<string, readonly string[]>> = { solver_type: ['midpoint', 'heun'] }
 
@@ -129,12 +156,15 @@ export function parseSeed(v: unknown, field = 'seed'): string {
   return b.toString()
 }
 
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k)
+
 function record<T>(v: unknown, field: string, each: (x: unknown, f: string) => T): Record<string, T> {
   if (v === undefined) return {}
   if (!isObj(v)) throw new ParamsError(field, 'must be an object of named values')
   const out: Record<string, T> = {}
   for (const [k, x] of Object.entries(v)) {
-    if (!/^[a-z_][a-z0-9_]{0,40}$/.test(k)) throw new ParamsError(`${field}.${k}`, 'is not a valid option name')
+    // "__proto__", "constructor" …: names every object already has would reach its prototype.
+    if (!/^[a-z_][a-z0-9_]{0,40}$/.test(k) || k in Object.prototype) throw new ParamsError(`${field}.${k}`, 'is not a valid option name')
     out[k] = each(x, `${field}.${k}`)
   }
   return out
@@ -158,8 +188,9 @@ export function validateGenerationParams(raw: unknown): GenerationParams {
 
   const allowedOptions = new Set(SAMPLER_BY_ID.get(sampler)!.options)
   const samplerOptions = record(get('samplerOptions'), 'samplerOptions', (x, f): number | string => {
-    const choices = STRING_OPTIONS[f.slice('samplerOptions.'.length)]
-    if (!choices) return num(x, f, -1e6, 1e6)
+    const name = f.slice('samplerOptions.'.length)
+    const choices = hasOwn(STRING_OPTIONS, name) ? STRING_OPTIONS[name] : undefined
+    if (!choices) return optionNumber(x, f, name)
     if (typeof x !== 'string' || !choices.includes(x)) throw new ParamsError(f, `must be one of ${choices.join(', ')}, got ${JSON.stringify(x)}`)
     return x
   })
@@ -168,7 +199,10 @@ export function validateGenerationParams(raw: unknown): GenerationParams {
       throw new ParamsError(`samplerOptions.${k}`, `is not an option of ${sampler}; it takes ${[...allowedOptions].join(', ') || 'no options'}`)
     }
   }
-  const scheduleParams = record(get('scheduleParams'), 'scheduleParams', (x, f) => num(x, f, -1e6, 1e6))
+  const scheduleParams = record(get('scheduleParams'), 'scheduleParams', (x, f) => optionNumber(x, f, f.slice('scheduleParams.'.length)))
+  if (scheduleParams.sigma_min !== undefined && scheduleParams.sigma_max !== undefined && scheduleParams.sigma_min >= scheduleParams.sigma_max) {
+    throw new ParamsError('scheduleParams.sigma_min', `${scheduleParams.sigma_min} is not below sigma_max ${scheduleParams.sigma_max}; the schedule runs from sigma_max down to sigma_min`)
+  }
   const allowedParams = new Set(Object.keys(SCHEDULE_BY_ID.get(schedule)!.params))
   for (const k of Object.keys(scheduleParams)) {
     if (!allowedParams.has(k) && k !== 'sigma_min' && k !== 'sigma_max') {

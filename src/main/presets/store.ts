@@ -26,6 +26,8 @@ const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i
 export function presetFileName(name: string): string {
   let s = name.replace(/[<>:"|?*%/\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
   s = s.replace(/[. ]$/, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  // A leading dot would make a hidden file, which listing skips (temporary files start with one too).
+  s = s.replace(/^\./, '%2E')
   if (WINDOWS_RESERVED.test(s)) s = `%5F${s}`
   return `${s}.json`
 }

@@ -6,6 +6,7 @@
  */
 import { randomInt } from 'node:crypto'
 import { existsSync, rmSync, statSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { basename, dirname, extname, resolve } from 'node:path'
 import { LIMITS } from '../../../shared/params'
 import { keepImage, openLibraryFor } from '../../library/keep'
@@ -69,6 +70,12 @@ function checkOut(out: string): void {
   }
 }
 
+/** Threads per model call: 1 up to the machine's cores (more only makes ONNX Runtime thrash or hang). */
+export function checkThreads(n: number): void {
+  const cores = availableParallelism()
+  if (!Number.isInteger(n) || n < 1 || n > cores) throw new CliUsageError(`--threads ${n} is not possible here; this machine has ${cores} core${cores === 1 ? '' : 's'}, so use 1 to ${cores}`)
+}
+
 export const generateCommand: Command = {
   name: 'generate',
   summary: 'turn a prompt (and optionally an init image) into PNG images',
@@ -82,6 +89,14 @@ export const generateCommand: Command = {
     if (positional.length > 0) throw new CliUsageError(`unexpected argument "${positional[0]}" (quote the prompt: --prompt "…")`)
     if (typeof o.prompt !== 'string') throw new CliUsageError('--prompt is required')
     if (o.strength !== undefined && o.init === undefined) throw new CliUsageError('--strength only applies with --init IMG')
+    // Everything that can be checked without the model is checked before native code loads: a bad
+    // argument must give a message, never a crash or a hang inside ONNX Runtime's start-up.
+    for (const [flag, text] of [['prompt', o.prompt], ['negative', o.negative]] as const) {
+      if (typeof text === 'string' && text.length > LIMITS.maxPromptChars) {
+        throw new CliUsageError(`--${flag} is ${text.length} characters long; the limit is ${LIMITS.maxPromptChars}`)
+      }
+    }
+    if (o.threads !== undefined) checkThreads(o.threads as number)
     const device = parseDevice(typeof o.device === 'string' ? o.device : 'auto')
     const started = Date.now()
     const modelDir = resolveModelDir(o.model as string | undefined)

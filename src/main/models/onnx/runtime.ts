@@ -250,6 +250,9 @@ export class ModelSession implements RunnableSession {
     }
     const candidates = deviceCandidates(options.device ?? 'auto')
     const threads = options.threads ?? defaultThreads()
+    if (!Number.isInteger(threads) || threads < 1 || threads > availableParallelism()) {
+      throw new RangeError(`threads: ${threads} is not possible here; this machine has ${availableParallelism()} cores, so use 1 to ${availableParallelism()}`)
+    }
     let lastError: unknown
     for (const [k, device] of candidates.entries()) {
       try {
