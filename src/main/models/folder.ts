@@ -102,7 +102,9 @@ function readJson(path: string, required: boolean, what: string): Json | undefin
   try {
     v = JSON.parse(readFileSync(path, 'utf8'))
   } catch (e) {
-    throw new ModelFolderError('bad-config', path, `${what} is not valid JSON (${e instanceof Error ? e.message : String(e)})`, 'restore the file from the original model download')
+    // The parser's message quotes the text; say where it broke instead (the file could be anything).
+    const at = /position (\d+)/.exec(e instanceof Error ? e.message : '')?.[1]
+    throw new ModelFolderError('bad-config', path, `${what} is not valid JSON${at !== undefined ? ` (it breaks at character ${at})` : ''}; it may be truncated`, 'restore the file from the original model download')
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) {
     throw new ModelFolderError('bad-config', path, `${what} is not a JSON object`, 'restore the file from the original model download')

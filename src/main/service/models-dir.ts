@@ -24,10 +24,23 @@ function detect(path: string): Pick<ModelEntry, 'family' | 'variant' | 'sizeStep
 export function listModelFolders(modelsDir: string, defaultModel?: string): ModelEntry[] {
   if (!existsSync(modelsDir)) return []
   const out: ModelEntry[] = []
-  for (const name of readdirSync(modelsDir).sort()) {
+  let names: string[]
+  try {
+    names = readdirSync(modelsDir).sort()
+  } catch {
+    return [] // not a folder, or not readable: no models (the picker says where it looked)
+  }
+  for (const name of names) {
     const path = join(modelsDir, name)
     const index = join(path, 'model_index.json')
-    if (!statSync(path).isDirectory() || !existsSync(index)) continue
+    // A dangling symlink or an unreadable entry is skipped: one bad entry must not stop the studio.
+    let isDir = false
+    try {
+      isDir = statSync(path).isDirectory()
+    } catch {
+      continue
+    }
+    if (!isDir || !existsSync(index)) continue
     let pipeline: string | null = null
     try {
       const j = JSON.parse(readFileSync(index, 'utf8')) as { _class_name?: unknown }

@@ -41,8 +41,9 @@ describe("'studio:prompt:tokens'", () => {
     const h = promptHandlers(counter)
     expect(await h['studio:prompt:tokens']({ model: '', text: 'a cat' })).toEqual({ chunks: [2], total: 2, limit: 75 })
     await h['studio:prompt:tokens']({ model: 'clip-model', text: 'a dog' })
-    await h['studio:prompt:tokens']({ model: join(modelsDir, 'clip-model'), text: 'a dog' })
     expect(counter.loads).toBe(1)
+    // A path is not a model name, even when it points into the models folder.
+    await expect(h['studio:prompt:tokens']({ model: join(modelsDir, 'clip-model'), text: 'a dog' })).rejects.toMatchObject({ field: 'model', message: expect.stringMatching(/is not a model name/) })
     // A tokenizer replaced on disk is read again.
     const vocab = join(modelsDir, 'clip-model', 'tokenizer', 'vocab.json')
     utimesSync(vocab, new Date(), new Date(Date.now() + 5000))

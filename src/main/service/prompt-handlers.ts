@@ -8,7 +8,8 @@
  * No ONNX session is involved: this runs on the main thread and stays cheap.
  */
 import { existsSync, statSync } from 'node:fs'
-import { isAbsolute, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import { checkModelName, modelFolderOf } from './model-names'
 import { RequestError, type InvokeHandlers, type PromptTokens } from '../../shared/api'
 import { ClipTokenizer } from '../models/prompt/clip-tokenizer'
 import { countPromptTokens } from '../models/prompt/prompt-chunks'
@@ -48,8 +49,9 @@ export class PromptTokenCounter {
     const { modelsDir, defaultModel } = this.opts
     const name = model === '' ? defaultModel : model
     if (!name) throw new RequestError('model', `no model chosen and no default model; put a model folder in ${modelsDir} and choose it`)
-    // Names resolve exactly as the worker resolves params.model (a folder under the models directory, or a path).
-    const dir = resolve(isAbsolute(name) ? name : join(modelsDir, name))
+    // By folder name only, as generation takes params.model (see model-names.ts).
+    checkModelName(name, 'model', modelsDir, defaultModel)
+    const dir = resolve(modelFolderOf(name, modelsDir))
     if (!existsSync(join(dir, 'model_index.json')) && !existsSync(join(dir, 'unet'))) {
       throw new RequestError('model', `model "${name}" was not found in ${modelsDir}; choose another model`)
     }

@@ -22,6 +22,7 @@ import {
   type ToWorker
 } from '../worker/protocol'
 import type { WorkerFactory } from '../worker/spawn'
+import { checkModelName } from './model-names'
 import { listModelFolders } from './models-dir'
 import { MemoryResultSink, type ResultSink } from './result-sink'
 import { cachedProfiles, calibrationModelHash, scoreOptimalForJob, storeCalibration } from './score-optimal-jobs'
@@ -156,6 +157,7 @@ export class GenerationService {
       params = { ...params, img2img: { ...params.img2img, image: `sha256:${digest}` } }
     }
     const cells = expandGrid(params, request.grid)
+    for (const m of new Set(cells.map((c) => c.model))) checkModelName(m, 'params.model', this.opts.modelsDir, this.opts.defaultModel)
     const jobId = `j${randomBytes(9).toString('base64url')}`
     const job: Job = {
       summary: { jobId, state: 'waiting', prompt: params.prompt, model: params.model, cells: cells.length, queuedAt: Date.now(), settings: settingsLine(params) },
@@ -174,6 +176,7 @@ export class GenerationService {
   /** Queues a score-optimal calibration of a model; it runs in the worker like any job and can be cancelled. */
   calibrate(request: CalibrateRequest): { jobId: string } {
     if (this.closed) throw new Error('the generation service has been shut down')
+    checkModelName(request.model, 'model', this.opts.modelsDir, this.opts.defaultModel)
     const req = { ...request, model: this.modelOrDefault(request.model, 'model') }
     const jobId = `j${randomBytes(9).toString('base64url')}`
     // Not an image job: the queue only shows its model and prompt, the worker gets the request itself.
@@ -208,6 +211,7 @@ export class GenerationService {
   }
 
   private modelOrDefault(model: string, field: string): string {
+    checkModelName(model, field, this.opts.modelsDir, this.opts.defaultModel)
     if (model !== '') return model
     if (!this.opts.defaultModel) throw new RequestError(field, `no model chosen and no default model; put a model folder in ${this.opts.modelsDir} and choose it`)
     return this.opts.defaultModel

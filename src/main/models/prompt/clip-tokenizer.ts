@@ -108,9 +108,24 @@ function tokenContent(v: unknown): string | undefined {
   return undefined
 }
 
+/**
+ * JSON.parse with an error that names the file and never quotes its content: the parser's own message
+ * carries a snippet of the text, which must not reach a caller (it could be any file's first bytes).
+ */
+export function parseJsonFile(path: string): unknown {
+  const text = readFileSync(path, 'utf8')
+  try {
+    return JSON.parse(text) as unknown
+  } catch (e) {
+    const at = /position (\d+)/.exec((e as Error).message)?.[1]
+    const where = at !== undefined ? ` at character ${at} of ${text.length}` : text.trim() === '' ? ' (it is empty)' : ''
+    throw new Error(`${path} is not valid JSON${where}; it is probably truncated or damaged: copy it again from the original model`)
+  }
+}
+
 function readJsonIfPresent(path: string): Record<string, unknown> | undefined {
   if (!existsSync(path)) return undefined
-  const v = JSON.parse(readFileSync(path, 'utf8')) as unknown
+  const v = parseJsonFile(path)
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined
 }
 
@@ -126,7 +141,7 @@ export function parseMerges(text: string, limit = CLIP_MERGE_COUNT): [string, st
     const line = lines[i].trim()
     if (line === '') continue
     const parts = line.split(/\s+/)
-    if (parts.length !== 2) throw new Error(`merges line ${i + 1} is not a pair: ${JSON.stringify(lines[i])}`)
+    if (parts.length !== 2) throw new Error(`line ${i + 1} is not a pair of symbols; the file is damaged`)
     merges.push([parts[0], parts[1]])
   }
   return merges
@@ -200,12 +215,26 @@ export class ClipTokenizer {
 
   /** Loads vocab.json and merges.txt (transformers' CLIPTokenizer files). */
   static fromFiles(vocabPath: string, mergesPath: string, opts: ClipTokenizerOptions = {}): ClipTokenizer {
-    const vocab = JSON.parse(readFileSync(vocabPath, 'utf8')) as unknown
+    const vocab = parseJsonFile(vocabPath)
     if (!vocab || typeof vocab !== 'object' || Array.isArray(vocab)) throw new Error(`${vocabPath} is not a JSON object`)
-    for (const [k, v] of Object.entries(vocab)) {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`${vocabPath}: id of ${JSON.stringify(k)} is not an integer`)
+    let entries = 0
+    for (const v of Object.values(vocab)) {
+      entries++
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`${vocabPath}: an id is not a whole number; the file is damaged: copy it again from the original model`)
     }
-    const merges = parseMerges(readFileSync(mergesPath, 'utf8'))
+    let merges: [string, string][]
+    try {
+      merges = parseMerges(readFileSync(mergesPath, 'utf8'))
+    } catch (e) {
+      throw new Error(`${mergesPath}: ${(e as Error).message}`)
+    }
+    // A CLIP vocabulary is 256 byte symbols, the same 256 ending a word, one entry per merge and two
+    // special tokens: fewer merges than that means a truncated (or empty) file, which would tokenize
+    // every prompt differently and silently change the picture.
+    const needed = Math.min(CLIP_MERGE_COUNT, entries - 514)
+    if (merges.length === 0 || merges.length < needed) {
+      throw new Error(`${mergesPath} holds ${merges.length} merges, but ${vocabPath} (${entries} entries) needs ${Math.max(needed, 1)}; it is empty or truncated: copy it again from the original model`)
+    }
     return new ClipTokenizer(vocab as Record<string, number>, merges, opts)
   }
 
