@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { validateGenerationParams } from '../../shared/params'
-import { readImageMetadata } from '../png/image-metadata'
+import { readImageMetadata } from '../formats/image-metadata'
 import { keepImage, LibrarySink, openLibraryFor } from './keep'
 import { Library } from './library'
 

@@ -11,7 +11,7 @@
 import { copyFileSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { dirname, join, basename } from 'node:path'
 import { validateGenerationParams, type GenerationParams } from '../../shared/params'
-import { embedImageMetadata, type GroupAxis, type GroupKind } from '../png/image-metadata'
+import { embedImageMetadata, type GroupAxis, type GroupKind } from '../formats/image-metadata'
 import { parseChunks } from '../png/chunks'
 import { writeFileAtomic } from '../util/atomic-write'
 import { LibraryError } from './errors'

@@ -8,7 +8,7 @@ import { Library, ftsQuery, type LibraryEntry } from './library'
 import { LibraryError } from './errors'
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations'
 import { defaultLibraryDir, resolveLibraryDir, userDataDir } from './paths'
-import { readImageMetadata } from '../png/image-metadata'
+import { readImageMetadata } from '../formats/image-metadata'
 import { encodeTextChunk, isCompletePng, withTextChunks } from '../png/chunks'
 
 const px = (w = 16, h = 16, v = 7) => ({ data: new Uint8Array(w * h * 3).map((_, i) => (i * v) % 256), width: w, height: h, channels: 3 as const })

@@ -29,7 +29,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { basename, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { validateGenerationParams, type GenerationParams } from '../../shared/params'
-import { PresetError } from '../presets/errors'
+import { FormatError } from '../formats/errors'
 import { parseChunks, PngError } from '../png/chunks'
 import {
   embedImageMetadata,
@@ -39,7 +39,7 @@ import {
   type GroupKind,
   type GroupRef,
   type ImageMetadata
-} from '../png/image-metadata'
+} from '../formats/image-metadata'
 import { writeFileAtomic } from '../util/atomic-write'
 import { ensureFolderSync, FolderError } from '../util/folders'
 import { LibraryError } from './errors'
@@ -758,7 +758,7 @@ export class Library {
       try {
         meta = metadataFromFile(bytes, f)
       } catch (e) {
-        if (e instanceof PngError || e instanceof PresetError || (e as Error).name === 'ParamsError') {
+        if (e instanceof PngError || e instanceof FormatError || (e as Error).name === 'ParamsError') {
           if (!ours) {
             ;(report.leftAlone ??= []).push({ file: f.abs, reason: (e as Error).message })
             continue

@@ -6,9 +6,9 @@ import Database from 'better-sqlite3'
 import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { validateGenerationParams } from '../../shared/params'
-import { infotextToParams } from '../presets/infotext'
+import { infotextToParams } from '../formats/infotext'
 import { PngError } from '../png/chunks'
-import { readImageMetadata, IMAGE_META_FORMAT, IMAGE_META_SCHEMA_VERSION, type ImageMetadata } from '../png/image-metadata'
+import { readImageMetadata, IMAGE_META_FORMAT, IMAGE_META_SCHEMA_VERSION, type ImageMetadata } from '../formats/image-metadata'
 import { fsyncDir, scanTree, THUMB_EXT, type ScannedFile } from './files'
 import { migrate } from './migrations'
 import { libraryLayout } from './paths'
@@ -24,7 +24,7 @@ export interface RebuildReport {
 /**
  * The metadata to index a PNG found on disk by: its sigma-studio chunk, or else its A1111 infotext
  * (then the time comes from the id in the file name, or the file's mtime). The id is always the file
- * name's. Throws PngError (truncated, damaged, no settings), PresetError or ParamsError.
+ * name's. Throws PngError (truncated, damaged, no settings), FormatError or ParamsError.
  */
 export function metadataFromFile(bytes: Buffer, f: ScannedFile): ImageMetadata {
   const md = readImageMetadata(bytes, f.abs)

@@ -7,7 +7,7 @@ import { deflateSync } from 'node:zlib'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { decodeTextChunk, encodeChunk, MAX_TEXT_CHUNK_BYTES, parseChunks, PngError, readTextChunks, withTextChunks } from './chunks'
-import { readImageMetadata } from './image-metadata'
+import { readImageMetadata } from '../formats/image-metadata'
 
 const plainPng = (): Promise<Buffer> => sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toBuffer()
 

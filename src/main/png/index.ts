@@ -1,2 +1,1 @@
 export * from './chunks'
-export * from './image-metadata'

@@ -13,10 +13,11 @@ import { basename, extname } from 'node:path'
 import { DEFAULT_PARAMS, validateGenerationParams, type GenerationParams } from '../../shared/params'
 import type { ScheduleFamilyHint } from '../../shared/catalogue'
 import { isPngSignature, PngError } from '../png/chunks'
-import { readImageMetadata } from '../png/image-metadata'
+import { readImageMetadata } from '../formats/image-metadata'
 import { PresetError } from './errors'
-import { formatInfotext, infotextToParams, type InfotextModel } from './infotext'
-import { comfyWorkflowJson, type ComfyExportOptions } from './comfy'
+import { FormatError } from '../formats/errors'
+import { formatInfotext, infotextToParams, type InfotextModel } from '../formats/infotext'
+import { comfyWorkflowJson, type ComfyExportOptions } from '../formats/comfy-write'
 import { makePreset, parseJsonText, presetParamsFrom, validateBundle, validatePreset, validatePresetParams, PRESET_BUNDLE_FORMAT, type Preset, type PresetParams } from './schema'
 import type { ConflictMode, PresetStore, SaveOutcome } from './store'
 
@@ -54,8 +55,18 @@ function defaultName(opts: ReadOptions, source: string | undefined, prompt: stri
   return nameFromPrompt(prompt)
 }
 
+/** A format the file is in could not be read: the same message, as the presets layer's error. */
+function asPresetError<T>(f: () => T): T {
+  try {
+    return f()
+  } catch (e) {
+    if (e instanceof FormatError) throw new PresetError('invalid', e.detail, e.field, e.source)
+    throw e
+  }
+}
+
 function fromInfotext(text: string, opts: ReadOptions, source: string | undefined, origin: ImportOrigin): ImportCandidate {
-  const r = infotextToParams(text, { source, family: opts.family })
+  const r = asPresetError(() => infotextToParams(text, { source, family: opts.family }))
   const params = validatePresetParams(r.params, 'params', source)
   const preset = makePreset(defaultName(opts, source, r.params.prompt), params)
   return { preset, origin, warnings: r.warnings, model: r.model }
@@ -151,5 +162,5 @@ export function exportInfotext(preset: Preset, opts: { model?: InfotextModel; ba
 }
 
 export function exportComfy(preset: Preset, opts: ComfyExportOptions & { base?: Partial<GenerationParams> } = {}): { json: string; warnings: string[] } {
-  return comfyWorkflowJson(presetToParams(preset, opts.base), opts)
+  return asPresetError(() => comfyWorkflowJson(presetToParams(preset, opts.base), opts))
 }

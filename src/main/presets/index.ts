@@ -1,6 +1,4 @@
 export * from './errors'
 export * from './schema'
 export * from './store'
-export * from './infotext'
-export * from './comfy'
 export * from './import'

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { DEFAULT_PARAMS, validateGenerationParams } from '../../shared/params'
-import { embedImageMetadata, IMAGE_META_FORMAT } from '../png/image-metadata'
+import { embedImageMetadata, IMAGE_META_FORMAT } from '../formats/image-metadata'
 import { encodeTextChunk, withTextChunks } from '../png/chunks'
 import { PresetError } from './errors'
 import { applyPreset, makePreset, validatePreset, PRESET_SCHEMA_VERSION } from './schema'
 import { PresetStore, presetFileName } from './store'
 import { exportComfy, exportInfotext, importPresets, readPresets } from './import'
-import { comfyWorkflowJson, toComfyWorkflow } from './comfy'
-import { infotextToParams } from './infotext'
+import { comfyWorkflowJson, toComfyWorkflow } from '../formats/comfy-write'
+import { infotextToParams } from '../formats/infotext'
 
 const FIXTURE = join(__dirname, 'fixtures', 'preset-v1.json')
 

@@ -9,7 +9,7 @@ import { RequestError, type InvokeHandlers, type LibraryItem, type LibraryQuery 
 import { LibraryError } from '../library/errors'
 import { makeThumbnail } from '../library/files'
 import type { LibraryEntry, ListQuery } from '../library/library'
-import { readImageMetadata } from '../png/image-metadata'
+import { readImageMetadata } from '../formats/image-metadata'
 import type { LibraryHolder } from './library-holder'
 
 type LibraryCalls = Pick<

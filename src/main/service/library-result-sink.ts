@@ -5,7 +5,7 @@
  */
 import { basename, isAbsolute, join } from 'node:path'
 import type { GridSpec } from '../../shared/api'
-import type { GroupAxis } from '../png/image-metadata'
+import type { GroupAxis } from '../formats/image-metadata'
 import type { LibrarySink } from '../library/keep'
 import { modelShortHash } from '../library/model-hash'
 import type { FinishedImage, ResultSink } from './result-sink'

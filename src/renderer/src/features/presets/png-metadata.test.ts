@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { encodeTextChunk, parseChunks, withTextChunks } from '../../../../main/png/chunks'
-import { readImageMetadata } from '../../../../main/png/image-metadata'
+import { readImageMetadata } from '../../../../main/formats/image-metadata'
 import { isPng, pngMetadataOnly } from './png-metadata'
 
 describe('shrinking a PNG to its metadata before import', () => {

@@ -12,7 +12,7 @@
  */
 import { basename } from 'node:path'
 import type { GenerationParams } from '../../shared/params'
-import { PresetError } from './errors'
+import { FormatError } from './errors'
 
 type Link = [string, number]
 export interface ComfyNode {
@@ -49,16 +49,16 @@ const SEED_PLACEHOLDER = '__SIGMA_SEED__'
 export function toComfyWorkflow(p: GenerationParams, opts: ComfyExportOptions = {}): ComfyExport {
   const warnings: string[] = []
   let sampler = p.sampler
-  if (!KSAMPLER_SAMPLERS.has(sampler)) throw new PresetError('invalid', `"${sampler}" has no ComfyUI sampler of the same name; choose another sampler to export`, 'sampler')
+  if (!KSAMPLER_SAMPLERS.has(sampler)) throw new FormatError(`"${sampler}" has no ComfyUI sampler of the same name; choose another sampler to export`, 'sampler')
   if (sampler === 'dpmpp_2m_sde' && p.samplerOptions.solver_type === 'heun') sampler = 'dpmpp_2m_sde_heun'
   const otherOptions = Object.keys(p.samplerOptions).filter((k) => k !== 'solver_type')
   if (otherOptions.length) warnings.push(`sampler options ${otherOptions.map((k) => `${k}=${p.samplerOptions[k]}`).join(', ')} are not carried: ComfyUI's KSampler uses its defaults`)
 
   const ays = p.schedule === 'ays_sd1' || p.schedule === 'ays_sdxl'
-  if (!ays && !KSAMPLER_SCHEDULERS.has(p.schedule)) throw new PresetError('invalid', `"${p.schedule}" is not a ComfyUI scheduler; choose simple, normal, karras, exponential, sgm_uniform, ddim_uniform, beta, linear_quadratic, kl_optimal or Align Your Steps to export`, 'schedule')
+  if (!ays && !KSAMPLER_SCHEDULERS.has(p.schedule)) throw new FormatError(`"${p.schedule}" is not a ComfyUI scheduler; choose simple, normal, karras, exponential, sgm_uniform, ddim_uniform, beta, linear_quadratic, kl_optimal or Align Your Steps to export`, 'schedule')
   const defaults = SCHEDULE_DEFAULTS[p.schedule] ?? {}
   for (const [k, v] of Object.entries(p.scheduleParams)) {
-    if (defaults[k] !== v) throw new PresetError('invalid', `${k}=${v} cannot be expressed in ComfyUI's KSampler (it uses ${k in defaults ? defaults[k] : 'the model default'}); reset it to export`, `scheduleParams.${k}`)
+    if (defaults[k] !== v) throw new FormatError(`${k}=${v} cannot be expressed in ComfyUI's KSampler (it uses ${k in defaults ? defaults[k] : 'the model default'}); reset it to export`, `scheduleParams.${k}`)
   }
   const g = p.guidance
   if (g.interval || g.thresholdPercentile !== null || g.clipSample !== null) warnings.push('guidance interval and thresholding are not carried: stock ComfyUI has no node for them')

@@ -25,7 +25,7 @@
 import { basename } from 'node:path'
 import { resolveSamplerName, resolveScheduleName, SAMPLER_BY_ID, SCHEDULE_BY_ID, SAMPLER_IDS, type ScheduleFamilyHint } from '../../shared/catalogue'
 import { parseSeed, ParamsError, type GenerationParams } from '../../shared/params'
-import { PresetError } from './errors'
+import { FormatError } from './errors'
 
 export interface InfotextModel {
   /** Name shown as "Model:" (the model folder's name). */
@@ -233,7 +233,7 @@ export interface InfotextImport {
 }
 
 function bad(field: string, message: string, source?: string): never {
-  throw new PresetError('invalid', message, field, source)
+  throw new FormatError(message, field, source)
 }
 
 function numberField(values: Record<string, string>, key: string, source?: string): number | undefined {
@@ -246,7 +246,7 @@ function numberField(values: Record<string, string>, key: string, source?: strin
 
 /**
  * Turns infotext into our parameters: names are resolved through the catalogue ("DPM++ 2M Karras",
- * "Euler a", "Schedule type: Karras"), numbers are checked. Throws a PresetError naming the
+ * "Euler a", "Schedule type: Karras"), numbers are checked. Throws a FormatError naming the
  * infotext key (e.g. "Sampler") when something cannot be understood.
  */
 export function infotextToParams(text: string, opts: { source?: string; family?: ScheduleFamilyHint } = {}): InfotextImport {

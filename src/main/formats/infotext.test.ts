@@ -1,6 +1,6 @@
 /**
  * Our PNGs read back by A1111's rules. Two readers check the same files:
- * - our own parser (src/main/presets/infotext.ts), which implements A1111's rules in TypeScript;
+ * - our own parser (src/main/formats/infotext.ts), which implements A1111's rules in TypeScript;
  * - fixtures/a1111_reader.py, the same rules in Python with CPython's own `re` and `json` (so `\w`,
  *   quoting and JSON unescaping behave exactly as in A1111), and a PNG text reader that behaves like
  *   PIL's. It runs when python3 is on the PATH.
@@ -15,9 +15,9 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { resolveSamplerName, resolveScheduleName } from '../../shared/catalogue'
 import { validateGenerationParams, type GenerationParams } from '../../shared/params'
-import { embedImageMetadata, IMAGE_META_FORMAT } from '../png/image-metadata'
+import { embedImageMetadata, IMAGE_META_FORMAT } from './image-metadata'
 import { formatInfotext, infotextToParams, parseInfotext, quoteInfotextValue } from './infotext'
-import { PresetError } from './errors'
+import { FormatError } from './errors'
 
 const CASES: Array<{ label: string; params: Partial<GenerationParams>; modelName: string; modelHash: string | null }> = [
   { label: 'plain', params: { prompt: 'a lighthouse at dusk', negativePrompt: 'blurry', sampler: 'euler', schedule: 'karras', steps: 20, cfg: 7, seed: '965400086', width: 512, height: 512 }, modelName: 'sd15', modelHash: '45dee52b01' },
@@ -76,7 +76,7 @@ describe('A1111 infotext', () => {
   it.each(CASES.map((c, i) => [c.label, i] as const))('round-trips through our A1111-rules parser: %s', async (_label, i) => {
     const c = CASES[i]
     const png = await makePng(c, i)
-    const { readImageMetadata } = await import('../png/image-metadata')
+    const { readImageMetadata } = await import('./image-metadata')
     const text = readImageMetadata(png).infotext!
     const parsed = parseInfotext(text)
     const got: Record<string, string> = { Prompt: parsed.prompt, 'Negative prompt': parsed.negativePrompt, ...parsed.values }
@@ -130,15 +130,15 @@ describe('A1111 infotext', () => {
     const p = parseInfotext('a photo\nstyle: noir, mood: dark')
     expect(p.prompt).toBe('a photo\nstyle: noir, mood: dark')
     expect(p.pairs).toEqual([])
-    expect(() => infotextToParams('a photo\nstyle: noir')).toThrow(PresetError)
+    expect(() => infotextToParams('a photo\nstyle: noir')).toThrow(FormatError)
   })
 
   it('names the infotext key that cannot be understood', () => {
-    const err = (t: string): PresetError => {
+    const err = (t: string): FormatError => {
       try {
         infotextToParams(t)
       } catch (e) {
-        return e as PresetError
+        return e as FormatError
       }
       throw new Error('expected an error')
     }

@@ -8,8 +8,8 @@
  *   the library re-indexes from and what makes `library rebuild` possible from the PNGs alone.
  */
 import { validateGenerationParams, type GenerationParams } from '../../shared/params'
-import { formatInfotext } from '../presets/infotext'
-import { encodeTextChunk, parseChunks, decodeTextChunk, textChunkKeyword, withTextChunks, PngError } from './chunks'
+import { formatInfotext } from './infotext'
+import { encodeTextChunk, parseChunks, decodeTextChunk, textChunkKeyword, withTextChunks, PngError } from '../png/chunks'
 
 export const PARAMETERS_KEYWORD = 'parameters'
 export const SIGMA_KEYWORD = 'sigma-studio'
