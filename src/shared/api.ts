@@ -60,7 +60,7 @@ export type JobState = 'waiting' | 'running' | 'completed' | 'cancelled' | 'fail
 export interface JobSummary {
   jobId: string
   state: JobState
-  /** The base params' prompt, for the queue list. */
+  /** The start of the base params' prompt (at most 200 characters, "…" when cut), for the queue list. */
   prompt: string
   model: string
   cells: number

@@ -5,13 +5,17 @@
  */
 import { RequestError, type CallError, type InvokeHandlers, type InvokeName, type InvokeResult } from '../../shared/api'
 import { isInvokeName, VALIDATORS } from '../../shared/api-validators'
+import { payloadShapeProblem } from './payload-shape'
 
 export type DispatchResult = { ok: true; value: InvokeResult<InvokeName> } | { ok: false; error: CallError }
 
 export async function dispatch(handlers: InvokeHandlers, channel: unknown, payload: unknown): Promise<DispatchResult> {
   if (!isInvokeName(channel)) {
-    return { ok: false, error: { code: 'invalid-request', message: `unknown call ${JSON.stringify(channel)}` } }
+    const shown = typeof channel === 'string' ? JSON.stringify(channel.slice(0, 80)) : typeof channel
+    return { ok: false, error: { code: 'invalid-request', message: `unknown call ${shown}` } }
   }
+  const shape = payloadShapeProblem(payload)
+  if (shape) return { ok: false, error: { code: 'invalid-request', message: `the ${channel} request ${shape}; no call needs that`, field: '(request)' } }
   try {
     const valid = VALIDATORS[channel](payload)
     const handler = handlers[channel] as (p: unknown) => Promise<InvokeResult<InvokeName>>

@@ -44,6 +44,23 @@ export interface ServiceOptions {
   cacheDir?: string | (() => string | undefined)
 }
 
+/** Most jobs that may wait at once. */
+export const MAX_WAITING_JOBS = 200
+/** Most init-image bytes waiting jobs may hold together (eight of the largest accepted images). */
+export const MAX_QUEUED_INIT_BYTES = 256 * 2 ** 20
+/**
+ * How much of a prompt the queue list carries: every queue change goes to every window and socket, and
+ * full prompts (up to 20,000 characters, for every waiting job, on every change) made hundreds of jobs
+ * cost gigabytes of messages. The list shows one line; the job itself keeps its whole prompt.
+ */
+export const QUEUE_PROMPT_CHARS = 200
+
+/** The start of a prompt for the queue list (whole code points; "…" when cut). */
+export function promptPreview(prompt: string): string {
+  if (prompt.length <= QUEUE_PROMPT_CHARS) return prompt
+  return `${[...prompt.slice(0, QUEUE_PROMPT_CHARS + 1)].slice(0, QUEUE_PROMPT_CHARS - 1).join('')}…`
+}
+
 interface Job {
   summary: JobSummary
   serial: number
@@ -160,7 +177,7 @@ export class GenerationService {
     for (const m of new Set(cells.map((c) => c.model))) checkModelName(m, 'params.model', this.opts.modelsDir, this.opts.defaultModel)
     const jobId = `j${randomBytes(9).toString('base64url')}`
     const job: Job = {
-      summary: { jobId, state: 'waiting', prompt: params.prompt, model: params.model, cells: cells.length, queuedAt: Date.now(), settings: settingsLine(params) },
+      summary: { jobId, state: 'waiting', prompt: promptPreview(params.prompt), model: params.model, cells: cells.length, queuedAt: Date.now(), settings: settingsLine(params) },
       serial: ++this.serial,
       cells,
       request: { ...request, params },
@@ -182,7 +199,7 @@ export class GenerationService {
     // Not an image job: the queue only shows its model and prompt, the worker gets the request itself.
     const params: GenerationParams = { ...DEFAULT_PARAMS, model: req.model, prompt: req.prompt }
     const job: Job = {
-      summary: { jobId, state: 'waiting', prompt: req.prompt, model: req.model, cells: 1, queuedAt: Date.now(), kind: 'calibrate' },
+      summary: { jobId, state: 'waiting', prompt: promptPreview(req.prompt), model: req.model, cells: 1, queuedAt: Date.now(), kind: 'calibrate' },
       serial: ++this.serial,
       cells: [params],
       request: { params, preview: { mode: 'off', every: 1 }, grid: null },
@@ -198,6 +215,18 @@ export class GenerationService {
 
   private enqueue(job: Job): { jobId: string } {
     const { jobId } = job.summary
+    // Bounds on what waits in memory: a job list a person can still read, and init images (up to 32 MiB
+    // each) that cannot add up to gigabytes.
+    if (this.waiting.length >= MAX_WAITING_JOBS) {
+      throw new RequestError('queue', `${this.waiting.length} jobs are already waiting, the most the queue holds; wait for some to finish or remove some, then queue again`)
+    }
+    const initBytes = job.request.initImage?.byteLength ?? 0
+    if (initBytes > 0) {
+      const queued = this.waiting.reduce((sum, j) => sum + (j.request.initImage?.byteLength ?? 0), 0)
+      if (queued + initBytes > MAX_QUEUED_INIT_BYTES) {
+        throw new RequestError('initImage', `waiting img2img jobs already hold ${Math.round(queued / 2 ** 20)} MiB of init images (the queue keeps at most ${MAX_QUEUED_INIT_BYTES / 2 ** 20} MiB); wait for them to run, or use smaller images`)
+      }
+    }
     this.waiting.push(job)
     this.emit('studio:job', { jobId, state: 'waiting' })
     this.emitQueue()
