@@ -14,7 +14,8 @@ import { generate } from '../pipeline'
 import { FIXTURES_DIR, fixture } from '../test-fixtures'
 import type { RgbImage } from '../vae'
 import { blurMask, type Mask } from './mask'
-import { DEFAULT_INPAINT, planInpaint, type InpaintOptions } from './plan'
+import { DEFAULT_INPAINT } from '../../../shared/inpaint'
+import { planInpaint, type InpaintOptions } from './plan'
 
 const GOLDEN = join(FIXTURES_DIR, '..', 'golden')
 

@@ -3,7 +3,8 @@ import type { RgbImage } from '../vae'
 import { fillMasked } from './fill'
 import { blurMask, compositeRgb, expandBoxToAspect, latentMask, maskBox, type Mask } from './mask'
 import { extendCanvas, outpaintSize, parseOutpaintSides } from './outpaint'
-import { DEFAULT_INPAINT, finishInpaint, maskFromAlpha, maskedLatent, planInpaint } from './plan'
+import { DEFAULT_INPAINT } from '../../../shared/inpaint'
+import { finishInpaint, maskFromAlpha, maskedLatent, planInpaint } from './plan'
 
 function image(w: number, h: number, f: (x: number, y: number, c: number) => number): RgbImage {
   const data = new Uint8Array(w * h * 3)
@@ -149,10 +150,10 @@ describe('planInpaint and finishInpaint', () => {
     expect(inv.empty).toBe(true)
     const small = await planInpaint(init, rect(32, 24, 8, 8, 16, 16), { ...DEFAULT_INPAINT }, 64, 48, 8)
     expect(small.notes.join()).toMatch(/mask \(32x24\) was resized to the image's 64x48/)
-    const rgba = new Uint8Array(4 * 4 * 4).fill(255)
-    rgba[3] = 0
-    expect(maskFromAlpha(rgba, 4, 4).data[0]).toBe(255)
-    expect(maskFromAlpha(rgba, 4, 4).data[1]).toBe(0)
+    const alpha = new Uint8Array(16).fill(255)
+    alpha[0] = 0
+    expect(maskFromAlpha(alpha, 4, 4).data[0]).toBe(255)
+    expect(maskFromAlpha(alpha, 4, 4).data[1]).toBe(0)
   })
 })
 

@@ -4,17 +4,11 @@
  * `overlap` px into the original so the seam itself is repainted and the blur fades across it; beyond
  * that the original pixels are kept exactly by the final composite.
  */
+import type { OutpaintFill, OutpaintSettings } from '../../../shared/inpaint'
 import type { RgbImage } from '../vae'
 import type { Mask } from './mask'
 
-export interface OutpaintSides {
-  left: number
-  right: number
-  top: number
-  bottom: number
-}
-
-export type OutpaintFill = 'edge' | 'noise'
+export type OutpaintSides = Pick<OutpaintSettings, 'left' | 'right' | 'top' | 'bottom'>
 
 /** Parses "L,R,T,B" (pixels per side, whole numbers from 0). */
 export function parseOutpaintSides(text: string): OutpaintSides {

@@ -15,22 +15,13 @@
  * - invert mask, and mask from the init image's alpha channel (transparent = repaint).
  */
 import sharp from 'sharp'
+import type { InpaintSettings, MaskedContent } from '../../../shared/inpaint'
 import type { RgbImage } from '../vae'
 import { fillMasked } from './fill'
 import { binarizeMask, blurMask, compositeRgb, cropMask, cropRgb, expandBoxToAspect, invertMask, isEmptyMask, isFullMask, latentMask, maskBox, pasteRgb, type Mask } from './mask'
 
-export type MaskedContent = 'fill' | 'original' | 'latent-noise' | 'latent-nothing'
-export type InpaintArea = 'whole' | 'masked'
-
-export interface InpaintOptions {
-  maskBlur: number
-  maskedContent: MaskedContent
-  area: InpaintArea
-  padding: number
-  invert: boolean
-}
-
-export const DEFAULT_INPAINT: Readonly<InpaintOptions> = Object.freeze({ maskBlur: 4, maskedContent: 'original', area: 'whole', padding: 32, invert: false })
+/** The settings planning reads (src/shared/inpaint.ts holds them all, with their defaults). */
+export type InpaintOptions = Pick<InpaintSettings, 'maskBlur' | 'maskedContent' | 'area' | 'padding' | 'invert'>
 
 export interface InpaintPlan {
   /** The picture the result is composited onto (the init image, at the size the result will have). */
@@ -52,7 +43,7 @@ export interface InpaintPlan {
   notes: string[]
 }
 
-async function resizeRgb(img: RgbImage, width: number, height: number): Promise<RgbImage> {
+export async function resizeRgb(img: RgbImage, width: number, height: number): Promise<RgbImage> {
   if (img.width === width && img.height === height) return img
   const { data } = await sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } })
     .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
@@ -135,8 +126,6 @@ export function maskedLatent(latent: Float64Array, mask: Float64Array, noise: Fl
 }
 
 /** The mask carried by an image's alpha channel: transparent pixels are repainted. */
-export function maskFromAlpha(rgba: Uint8Array, width: number, height: number): Mask {
-  const data = new Uint8Array(width * height)
-  for (let p = 0; p < data.length; p++) data[p] = 255 - rgba[p * 4 + 3]
-  return { width, height, data }
+export function maskFromAlpha(alpha: Uint8Array, width: number, height: number): Mask {
+  return { width, height, data: Uint8Array.from(alpha.subarray(0, width * height), (a) => 255 - a) }
 }
