@@ -5,7 +5,7 @@
  */
 import { LIMITS } from './params'
 import { validateCalibrateRequest } from './calibration'
-import { validateInitImage } from './init-image'
+import { validateInitImage, validateMaskImage } from './init-image'
 import { libraryValidators } from './library-api'
 import { checkSweepCells } from './sweep'
 import { validateSweepExportRequest } from './sweep-export'
@@ -28,15 +28,16 @@ export function validatePreviewSettings(raw: unknown): PreviewSettings {
 export const VALIDATORS: { [K in InvokeName]: (raw: unknown) => InvokePayload<K> } = {
   ...libraryValidators(),
   'studio:generate': (raw) => {
-    const o = obj(raw, '(request)', ['params', 'preview', 'grid', 'initImage'])
+    const o = obj(raw, '(request)', ['params', 'preview', 'grid', 'initImage', 'maskImage'])
     const params = generationParams(o.params ?? {})
     const initImage = fieldChecked(() => validateInitImage(o.initImage, params.img2img !== null))
+    const maskImage = fieldChecked(() => validateMaskImage(o.maskImage, (params.img2img?.inpaint?.mask ?? '') !== ''))
     const grid = validateGridSpec(o.grid)
     const cells = gridCellCount(grid) * params.batchSize
     if (cells > MAX_GRID_CELLS) throw new RequestError('params.batchSize', `makes ${cells} images with the grid; the limit is ${MAX_GRID_CELLS}; lower the batch size or remove grid values`)
     // Swept values must suit every cell (eta needs a sampler that takes it, …): refuse before queueing.
     if (grid?.axes?.length) fieldChecked(() => checkSweepCells(expandGrid(params, grid), grid.axes!))
-    return { params, preview: validatePreviewSettings(o.preview), grid, ...(initImage ? { initImage } : {}) }
+    return { params, preview: validatePreviewSettings(o.preview), grid, ...(initImage ? { initImage } : {}), ...(maskImage ? { maskImage } : {}) }
   },
   'studio:calibrate': (raw) => fieldChecked(() => validateCalibrateRequest(raw)),
   'studio:calibration:list': (raw) => {

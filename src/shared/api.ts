@@ -45,6 +45,11 @@ export interface GenerateRequest {
    * a path: see src/shared/init-image.ts for why.
    */
   initImage?: Uint8Array | null
+  /**
+   * Inpainting: the mask image's bytes (white = repaint), required when params.img2img.inpaint names a
+   * mask; never a path, for the same reason as the init image.
+   */
+  maskImage?: Uint8Array | null
 }
 
 

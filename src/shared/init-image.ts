@@ -44,3 +44,19 @@ export function validateInitImage(raw: unknown, img2imgSet: boolean): Uint8Array
   if (!initImageFormat(raw)) throw new ParamsError('initImage', 'is not a PNG, JPEG or WebP file (its first bytes do not match any of them)')
   return raw
 }
+
+/**
+ * Checks the request's mask image against its inpaint settings: bytes must come when
+ * params.img2img.inpaint names a mask, and only then. Same formats and size limit as the init image.
+ */
+export function validateMaskImage(raw: unknown, maskNamed: boolean): Uint8Array | null {
+  if (raw === undefined || raw === null) {
+    if (maskNamed) throw new ParamsError('maskImage', 'params.img2img.inpaint names a mask but the request carries no mask image; send it as PNG, JPEG or WebP bytes in maskImage')
+    return null
+  }
+  if (!(raw instanceof Uint8Array)) throw new ParamsError('maskImage', 'must be the encoded image bytes (a Uint8Array of a PNG, JPEG or WebP file)')
+  if (!maskNamed) throw new ParamsError('params.img2img.inpaint.mask', 'must name the mask when the request carries a mask image')
+  if (raw.length > MAX_INIT_IMAGE_BYTES) throw new ParamsError('maskImage', `is ${raw.length} bytes; the limit is ${MAX_INIT_IMAGE_BYTES} (${MAX_INIT_IMAGE_BYTES >> 20} MiB)`)
+  if (!initImageFormat(raw)) throw new ParamsError('maskImage', 'is not a PNG, JPEG or WebP file (its first bytes do not match any of them)')
+  return raw
+}

@@ -6,6 +6,7 @@
  * `validateGenerationParams` turns untrusted input (IPC payloads, JSON files, pasted presets) into a
  * complete, typed value, filling defaults, and throws a {@link ParamsError} naming the bad field.
  */
+import { InpaintSettingsError, validateInpaintSettings, type InpaintSettings } from './inpaint'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID, SAMPLER_IDS, SCHEDULE_IDS } from './catalogue'
 import { MIN_SIZE_STEP, sideProblem } from './model-family'
 
@@ -35,6 +36,8 @@ export interface Img2ImgSettings {
   image: string
   /** 0..1: how much of the schedule is run (1 = ignore the image's content). */
   strength: number
+  /** Inpainting / outpainting: only the masked area is repainted (src/shared/inpaint.ts); null for plain img2img. */
+  inpaint: InpaintSettings | null
 }
 
 export interface GenerationParams {
@@ -239,7 +242,17 @@ export function validateGenerationParams(raw: unknown): GenerationParams {
   let img2img: Img2ImgSettings | null = null
   if (i2i !== null) {
     if (!isObj(i2i)) throw new ParamsError('img2img', 'must be an object with image and strength, or null')
-    img2img = { image: str(i2i.image, 'img2img.image', 4096), strength: num(i2i.strength, 'img2img.strength', 0, 1) }
+    for (const k of Object.keys(i2i)) if (!['image', 'strength', 'inpaint'].includes(k)) throw new ParamsError(`img2img.${k}`, 'is not an img2img setting; known: image, strength, inpaint')
+    let inpaint: InpaintSettings | null = null
+    if (i2i.inpaint !== undefined && i2i.inpaint !== null) {
+      try {
+        inpaint = validateInpaintSettings(i2i.inpaint, 'img2img.inpaint')
+      } catch (e) {
+        if (e instanceof InpaintSettingsError) throw new ParamsError(e.field, e.message.slice(e.field.length + 2))
+        throw e
+      }
+    }
+    img2img = { image: str(i2i.image, 'img2img.image', 4096), strength: num(i2i.strength, 'img2img.strength', 0, 1), inpaint }
     if (img2img.image.length === 0) throw new ParamsError('img2img.image', 'must name an image')
   }
 

@@ -14,6 +14,7 @@
 import { join } from 'node:path'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID, resolveSamplerName, resolveScheduleName } from '../../shared/catalogue'
 import { timeIdsFor } from '../../shared/model-family'
+import type { InpaintSettings } from '../../shared/inpaint'
 import { batchSeeds, DEFAULT_PARAMS, LIMITS, ParamsError, parseSeed, type GenerationParams, type GuidanceSettings as SharedGuidance, type NoiseModifiers } from '../../shared/params'
 import { composeGuidance, temperatureNoise, temperedStart, type GuidanceSettings } from '../engine/guidance'
 import { TorchGenerator } from '../engine/rng'
@@ -86,7 +87,7 @@ export interface ResolvedRequest {
  * and presets carry): the resolved request with that image's own seed and a batch of one, so the image
  * can be reproduced alone.
  */
-export function generationParamsFor(r: ResolvedRequest, seed: string, model: string, initImage?: string): GenerationParams {
+export function generationParamsFor(r: ResolvedRequest, seed: string, model: string, initImage?: string, inpaint: InpaintSettings | null = null): GenerationParams {
   return {
     model,
     prompt: r.prompt,
@@ -103,7 +104,7 @@ export function generationParamsFor(r: ResolvedRequest, seed: string, model: str
     batchSize: 1,
     guidance: { ...r.guidance },
     noise: { ...r.noise },
-    img2img: initImage !== undefined && r.strength !== undefined ? { image: initImage, strength: r.strength } : null
+    img2img: initImage !== undefined && r.strength !== undefined ? { image: initImage, strength: r.strength, inpaint } : null
   }
 }
 

@@ -102,7 +102,7 @@ describe('img2img through the service (real worker, sd1-tiny)', () => {
     expect(await bytes(b)).not.toBe(await bytes(a))
     expect(await bytes(a)).not.toBe(await bytes(txt2img))
     // The stored params name the image by content, not by the path the request carried.
-    expect(a.results[0].params.img2img).toEqual({ image: expect.stringMatching(/^sha256:[0-9a-f]{32}$/), strength: 0.5 })
+    expect(a.results[0].params.img2img).toEqual({ image: expect.stringMatching(/^sha256:[0-9a-f]{32}$/), strength: 0.5, inpaint: null })
     expect(b.results[0].params.img2img!.image).not.toBe(a.results[0].params.img2img!.image)
   })
 

@@ -173,6 +173,10 @@ export class GenerationService {
       const digest = createHash('sha256').update(request.initImage).digest('hex').slice(0, 32)
       params = { ...params, img2img: { ...params.img2img, image: `sha256:${digest}` } }
     }
+    if (params.img2img?.inpaint && request.maskImage) {
+      const digest = createHash('sha256').update(request.maskImage).digest('hex').slice(0, 32)
+      params = { ...params, img2img: { ...params.img2img, inpaint: { ...params.img2img.inpaint, mask: `sha256:${digest}` } } }
+    }
     const cells = expandGrid(params, request.grid)
     for (const m of new Set(cells.map((c) => c.model))) checkModelName(m, 'params.model', this.opts.modelsDir, this.opts.defaultModel)
     const jobId = `j${randomBytes(9).toString('base64url')}`
@@ -373,6 +377,7 @@ export class GenerationService {
         preview: r.preview,
         batchCells: job.cells.length > 1,
         ...(r.initImage ? { initImage: r.initImage } : {}),
+        ...(r.maskImage ? { maskImage: r.maskImage } : {}),
         ...(r.grid?.reference ? { reference: true } : {}),
         scoreOptimal: await scoreOptimalForJob(this.cacheDir(), this.opts.modelsDir, job.cells)
       }

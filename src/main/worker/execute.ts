@@ -177,6 +177,7 @@ export class JobExecutor {
         referenceHooks,
         onStep: onStep(cell),
         initImage: job.initImage,
+        maskImage: job.maskImage,
         scoreOptimal,
         reference,
         onReferenceProgress: reference ? onReferenceProgress(cell) : undefined

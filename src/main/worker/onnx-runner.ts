@@ -24,6 +24,7 @@ import type { HostTensor, RunnableSession } from '../models/onnx/runtime'
 import { ModelSession } from '../models/onnx/runtime'
 import { generate, type Img2ImgInput, type PipelineRequest } from '../models/pipeline'
 import { readImageRgb } from '../models/png'
+import { prepareInpaint } from '../models/inpaint/prepare'
 import { calibrateScoreOptimal, solveReference } from '../models/quality'
 import type { RgbImage } from '../models/vae'
 import type { Tensor } from '../engine/types'
@@ -225,11 +226,28 @@ function decodeInit(bytes: Uint8Array, width: number, height: number): Promise<R
   return p
 }
 
-async function initFor(req: CellRequest): Promise<Img2ImgInput | undefined> {
+/** The cell's init image input; `latentFactor` is the model's pixels per latent cell (for inpainting). */
+async function initFor(req: CellRequest, latentFactor: number): Promise<Img2ImgInput | undefined> {
   const i2i = req.params.img2img
   if (!i2i) return undefined
   if (!req.initImage) {
     throw new GenerationInputError('bad-init-image', 'initImage', 'params.img2img is set but the job carries no init image bytes', 'send the image itself in the request (initImage)')
+  }
+  if (i2i.inpaint) {
+    const s = i2i.inpaint
+    if (s.mask !== '' && !req.maskImage) {
+      throw new GenerationInputError('bad-init-image', 'maskImage', 'params.img2img.inpaint names a mask but the job carries no mask image bytes', 'send the mask itself in the request (maskImage)')
+    }
+    const plan = await prepareInpaint({
+      init: req.initImage,
+      mask: s.mask !== '' ? req.maskImage : undefined,
+      settings: s,
+      width: req.params.width,
+      height: req.params.height,
+      latentFactor,
+      seed: Number(BigInt(req.params.seed) & 0xffffffffn)
+    })
+    return { image: plan.work, strength: i2i.strength, inpaint: plan }
   }
   return { image: await decodeInit(req.initImage, req.params.width, req.params.height), strength: i2i.strength }
 }
@@ -269,7 +287,7 @@ class OnnxLoadedModel implements LoadedModel {
   private async run(req: CellRequest, hooked: (hooks: ModelCallHooks) => OnnxModel): Promise<CellImage> {
     const model = hooked(req.hooks)
     const layout = this.layout(req.params)
-    const request = toPipelineRequest(req.params, await initFor(req))
+    const request = toPipelineRequest(req.params, await initFor(req, this.model.folder.vaeScale))
     const scoreOptimal = req.params.schedule === 'score_optimal'
     const result = await generate(model, request, {
       signal: req.signal,

@@ -50,6 +50,8 @@ export interface WorkerJob {
   batchCells: boolean
   /** img2img: the init image's encoded bytes (validated by the service), for cells with params.img2img. */
   initImage?: Uint8Array
+  /** Inpainting: the mask image's encoded bytes, for cells whose params.img2img.inpaint names a mask. */
+  maskImage?: Uint8Array
   /** Measure each cell against a reference ODE solve (GridSpec.reference). */
   reference?: boolean
   /**

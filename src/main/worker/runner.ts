@@ -93,6 +93,8 @@ export interface CellRequest {
   onStep(report: StepReport): void
   /** img2img: the init image's encoded bytes (present when params.img2img is set). */
   initImage?: Uint8Array
+  /** Inpainting: the mask image's encoded bytes (present when params.img2img.inpaint names a mask). */
+  maskImage?: Uint8Array
   /** The calibrated profile for schedule 'score_optimal' (absent: the built-in fallback). */
   scoreOptimal?: { profile: ScoreOptimalProfile; use: ScoreOptimalUse }
   /** Measure the cell against a reference solve; one cache per job so cells share their references. */

@@ -82,7 +82,7 @@ describe('the status line', () => {
 
 describe('img2img in the draft', () => {
   const init = { bytes: new Uint8Array([1]), name: 'cat.png', format: 'png' as const, width: 64, height: 64, label: 'sha256:aaaa', url: 'blob:cat' }
-  const i2i = (image: string, strength: number): GenerationParams => ({ ...sample, img2img: { image, strength } })
+  const i2i = (image: string, strength: number): GenerationParams => ({ ...sample, img2img: { image, strength, inpaint: null } })
 
   it('is off without an init image, and sends the image label and strength with one', () => {
     useGenerateStore.setState({ draft: initialGenerateState.draft, init: null })
@@ -90,15 +90,15 @@ describe('img2img in the draft', () => {
     expect(draftParams().img2img).toBeNull()
     useGenerateStore.setState({ init })
     setDraft({ strength: 0.4 })
-    expect(draftParams().img2img).toEqual({ image: 'sha256:aaaa', strength: 0.4 })
-    expect(validateGenerationParams(draftParams()).img2img).toEqual({ image: 'sha256:aaaa', strength: 0.4 })
+    expect(draftParams().img2img).toEqual({ image: 'sha256:aaaa', strength: 0.4, inpaint: null })
+    expect(validateGenerationParams(draftParams()).img2img).toEqual({ image: 'sha256:aaaa', strength: 0.4, inpaint: null })
   })
 
   it('loading params of the same image keeps it, quietly, and takes their strength', () => {
     useGenerateStore.setState({ init, initNote: 'old note' })
     loadParamsIntoDraft(i2i('sha256:aaaa', 0.3))
     expect(useGenerateStore.getState()).toMatchObject({ init, initNote: null })
-    expect(draftParams().img2img).toEqual({ image: 'sha256:aaaa', strength: 0.3 })
+    expect(draftParams().img2img).toEqual({ image: 'sha256:aaaa', strength: 0.3, inpaint: null })
   })
 
   it('loading params of another image keeps the current one, with a note', () => {
@@ -106,7 +106,7 @@ describe('img2img in the draft', () => {
     loadParamsIntoDraft(i2i('sha256:bbbb', 0.6))
     expect(useGenerateStore.getState().init).toBe(init)
     expect(useGenerateStore.getState().initNote).toMatch(/another init image \(sha256:bbbb\); the current one is kept/)
-    expect(draftParams().img2img).toEqual({ image: 'sha256:aaaa', strength: 0.6 })
+    expect(draftParams().img2img).toEqual({ image: 'sha256:aaaa', strength: 0.6, inpaint: null })
   })
 
   it('loading img2img params with no init image chosen leaves img2img off, says so, keeps the strength', () => {
@@ -126,7 +126,7 @@ describe('img2img in the draft', () => {
     loadParamsIntoDraft(sample)
     expect(useGenerateStore.getState().init).toBe(init)
     expect(useGenerateStore.getState().initNote).toMatch(/text-to-image; the init image is still set\. Clear it/)
-    expect(draftParams().img2img).toEqual({ image: 'sha256:aaaa', strength: 0.55 })
+    expect(draftParams().img2img).toEqual({ image: 'sha256:aaaa', strength: 0.55, inpaint: null })
     useGenerateStore.setState({ init: null })
     loadParamsIntoDraft(sample)
     expect(useGenerateStore.getState().initNote).toBeNull()

@@ -207,7 +207,7 @@ export function draftParams(): GenerationParams {
     noise: { ...d.noise },
     // The image is named by its content hash (what the service stores); its bytes travel separately, in
     // the request's initImage, and a preset saved from this keeps neither (presets drop img2img).
-    img2img: init ? { image: init.label, strength: d.strength } : null
+    img2img: init ? { image: init.label, strength: d.strength, inpaint: null } : null
   }
 }
 

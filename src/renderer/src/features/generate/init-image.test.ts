@@ -77,7 +77,7 @@ describe('choosing the init image', () => {
   it('sets img2img on with the image, and a refused file keeps the current image with the reason', async () => {
     expect(await chooseInitBytes(png(), 'a.png', sized(64, 64))).toBe(true)
     const chosen = useGenerateStore.getState().init!
-    expect(draftParams().img2img).toEqual({ image: chosen.label, strength: 0.75 })
+    expect(draftParams().img2img).toEqual({ image: chosen.label, strength: 0.75, inpaint: null })
     expect(await chooseInitBytes(text, 'b.txt', sized(64, 64))).toBe(false)
     expect(useGenerateStore.getState().init).toBe(chosen)
     expect(useGenerateStore.getState().initError).toMatch(/"b\.txt" is not a PNG/)
