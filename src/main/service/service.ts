@@ -23,6 +23,7 @@ import {
 } from '../worker/protocol'
 import type { WorkerFactory } from '../worker/spawn'
 import { checkModelName } from './model-names'
+import type { CellDispatcher } from './cell-dispatcher'
 import { listModelFolders } from './models-dir'
 import { MemoryResultSink, type ResultSink } from './result-sink'
 import { cachedProfiles, calibrationModelHash, scoreOptimalForJob, storeCalibration } from './score-optimal-jobs'
@@ -42,6 +43,8 @@ export interface ServiceOptions {
    * asked each time, so the cache follows a library that is switched while the app runs.
    */
   cacheDir?: string | (() => string | undefined)
+  /** Runs generation jobs elsewhere (the render farm) instead of in the local worker; see setDispatcher. */
+  dispatcher?: CellDispatcher | null
 }
 
 /** Most jobs that may wait at once. */
@@ -75,6 +78,8 @@ interface Job {
   saves: Promise<void>[]
   /** A calibration job's request and how far it got (absent for generation jobs). */
   calibration?: { request: CalibrateRequest; calls: number; totalCalls: number; trajectory: number; trajectories: number; profile?: ProfileInfo }
+  /** Set when the job runs through a dispatcher (the farm) rather than the local worker. */
+  remote?: CellDispatcher
 }
 
 /** What the last finished job measured (for the benchmark and diagnostics). */
@@ -98,9 +103,26 @@ export class GenerationService {
   private serial = 0
   private closed = false
   private finishedListeners = new Set<(info: FinishedJobInfo) => void>()
+  private dispatcher: CellDispatcher | null
 
   constructor(private readonly opts: ServiceOptions) {
     this.sink = opts.sink ?? new MemoryResultSink()
+    this.dispatcher = opts.dispatcher ?? null
+  }
+
+  /**
+   * Where the next generation jobs run: a dispatcher (the render farm) or, with null, the local worker.
+   * A job already running keeps its place; calibrations always run locally (they write this machine's
+   * profile cache). Returns the previous dispatcher, for the caller to close once its jobs are over.
+   */
+  setDispatcher(d: CellDispatcher | null): CellDispatcher | null {
+    const old = this.dispatcher
+    this.dispatcher = d
+    return old
+  }
+
+  get currentDispatcher(): CellDispatcher | null {
+    return this.dispatcher
   }
 
   /** Where model names are looked up, and what an empty name means (other handler groups resolve models the same way). */
@@ -256,6 +278,10 @@ export class GenerationService {
     const job = this.running
     if (!job || job.summary.jobId !== jobId || job.cancelRequestedAt !== null) return false
     job.cancelRequestedAt = performance.now()
+    if (job.remote) {
+      job.remote.cancel(jobId)
+      return true
+    }
     // The flag reaches the worker even while it is inside a synchronous ONNX run; the message wakes it
     // if it is between calls.
     Atomics.store(this.control, CANCEL_SLOT, job.serial)
@@ -298,6 +324,7 @@ export class GenerationService {
   async close(): Promise<void> {
     this.closed = true
     this.waiting.length = 0
+    await this.dispatcher?.close()
     const w = this.worker
     this.worker = null
     if (w && !w.gone) {
@@ -345,10 +372,17 @@ export class GenerationService {
     this.emit('studio:job', { jobId: job.summary.jobId, state: 'running' })
     this.emitQueue()
     if (job.request.grid && job.cells.length > 1) this.sink.beginGrid?.(job.summary.jobId, job.request.grid)
-    const slot = this.ensureWorker()
-    void Promise.all([slot.ready, this.workerMessage(job)]).then(
+    const remote = job.calibration ? null : this.dispatcher
+    const slot = remote ? null : this.ensureWorker()
+    void Promise.all([slot?.ready, this.workerMessage(job)]).then(
       ([, msg]) => {
-        if (slot.gone || this.running !== job) return
+        if (this.running !== job) return
+        if (remote && msg.type === 'run') {
+          job.remote = remote
+          remote.run(msg.job, (m) => this.onWorkerMessage(m))
+          return
+        }
+        if (!slot || slot.gone) return
         slot.w.postMessage(msg)
       },
       (e: unknown) => {
@@ -384,7 +418,8 @@ export class GenerationService {
     }
   }
 
-  private onWorkerMessage(m: Exclude<FromWorker, { type: 'ready' }>): void {
+  /** Returns the save of a 'result' (a dispatcher waits for it before dropping its copy of the image). */
+  private onWorkerMessage(m: Exclude<FromWorker, { type: 'ready' }>): Promise<void> | void {
     const job = this.running
     if (!job || job.summary.jobId !== m.jobId) return // a late message of a job already given up on
     const jobId = job.summary.jobId
@@ -459,7 +494,7 @@ export class GenerationService {
           (e: unknown) => this.emitError({ jobId, cell: m.cell, code: 'internal', message: `the image could not be stored: ${(e as Error).message}` })
         )
         job.saves.push(save)
-        return
+        return save
       }
       case 'error':
         this.emitError({ jobId, cell: m.cell, code: m.code, message: m.message, ...(m.field ? { field: m.field } : {}) })

@@ -18,7 +18,7 @@ const post = (msg: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessa
 async function createRunner(): Promise<JobRunner> {
   if (init.runner === 'fake') return (await import('./fake-runner')).createFakeRunner(init.fake)
   // Imported only when used, so tests with the fake runner never load onnxruntime.
-  return (await import('./onnx-runner')).createOnnxRunner(init.modelsDir)
+  return (await import('./onnx-runner')).createOnnxRunner(init.modelsDir, init.device)
 }
 
 const executor = new JobExecutor(await createRunner(), new Int32Array(init.control), post)

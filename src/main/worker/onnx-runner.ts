@@ -21,7 +21,7 @@ import type { GenerationParams } from '../../shared/params'
 import { GenerationInputError, ModelFolderError } from '../models/errors'
 import { defaultSessionCache, loadModel, type LoadedModel as OnnxModel, type ModelSessions } from '../models/model'
 import type { HostTensor, RunnableSession } from '../models/onnx/runtime'
-import { ModelSession } from '../models/onnx/runtime'
+import { ModelSession, parseDevice } from '../models/onnx/runtime'
 import { generate, type Img2ImgInput, type PipelineRequest } from '../models/pipeline'
 import { readImageRgb } from '../models/png'
 import { prepareInpaint } from '../models/inpaint/prepare'
@@ -328,7 +328,9 @@ class OnnxLoadedModel implements LoadedModel {
   }
 }
 
-export function createOnnxRunner(modelsDir: string): JobRunner {
+export function createOnnxRunner(modelsDir: string, device?: string): JobRunner {
+  // Checked here too: the device reaches the worker from a command line (studio node --device).
+  const dev = device === undefined ? undefined : parseDevice(device)
   return {
     async load(name) {
       const dir = isAbsolute(name) ? name : join(modelsDir, name)
@@ -337,7 +339,7 @@ export function createOnnxRunner(modelsDir: string): JobRunner {
       }
       let model: OnnxModel
       try {
-        model = await loadModel(dir, { cache: defaultSessionCache })
+        model = await loadModel(dir, { cache: defaultSessionCache, ...(dev ? { device: dev } : {}) })
       } catch (e) {
         if (e instanceof ModelFolderError && e.code === 'missing-folder') throw new ModelNotFoundError(e.message)
         throw e

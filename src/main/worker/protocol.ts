@@ -35,6 +35,8 @@ export interface WorkerInit {
   /** Int32Array over a SharedArrayBuffer; slot CANCEL_SLOT holds the serial of the job to cancel. */
   control: SharedArrayBuffer
   fake?: FakeRunnerOptions
+  /** ONNX execution device ('auto', 'cpu', 'cuda', …; see src/main/models/onnx/runtime.ts); default auto. */
+  device?: string
 }
 
 export const CANCEL_SLOT = 0
