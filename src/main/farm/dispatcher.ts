@@ -142,7 +142,8 @@ export class FarmDispatcher implements CellDispatcher {
         params: job.cells[cell],
         preview: job.preview,
         grid: null,
-        ...(job.initImage ? { initImage: Buffer.from(job.initImage).toString('base64') } : {})
+        ...(job.initImage ? { initImage: Buffer.from(job.initImage).toString('base64') } : {}),
+        ...(job.maskImage ? { maskImage: Buffer.from(job.maskImage).toString('base64') } : {})
       },
       ...(job.reference ? { reference: true } : {}),
       ...(job.scoreOptimal ? { scoreOptimal: job.scoreOptimal } : {})

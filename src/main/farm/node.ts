@@ -197,6 +197,7 @@ export class RenderNode {
           preview: request.preview,
           batchCells: false,
           ...(request.initImage ? { initImage: request.initImage } : {}),
+          ...(request.maskImage ? { maskImage: request.maskImage } : {}),
           ...(cell.reference ? { reference: true } : {}),
           scoreOptimal: cell.scoreOptimal
         },

@@ -24,7 +24,7 @@ export interface CellPayload {
   /** modelShortHash of the model folder (src/main/library/model-hash.ts): the queue is chosen by it. */
   modelHash: string
   /** One cell: `params` is the cell's full GenerationParams, `grid` is null. */
-  request: { params: GenerationParams; preview: GenerateRequest['preview']; grid: null; initImage?: string }
+  request: { params: GenerationParams; preview: GenerateRequest['preview']; grid: null; initImage?: string; maskImage?: string }
   reference?: boolean
   scoreOptimal?: WorkerJob['scoreOptimal']
 }
@@ -57,11 +57,12 @@ export function validateCellPayload(raw: unknown): CheckedCell {
   const cells = int(o.cells, 'cells', 1, 1_000_000)
   const cell = int(o.cell, 'cell', 0, cells - 1)
   if (typeof o.modelHash !== 'string' || !HASH_RE.test(o.modelHash)) throw new RequestError('modelHash', 'must be a 10-digit hex model hash')
-  const r = obj(o.request, 'request', ['params', 'preview', 'grid', 'initImage'])
+  const r = obj(o.request, 'request', ['params', 'preview', 'grid', 'initImage', 'maskImage'])
   if (r.grid !== null) throw new RequestError('request.grid', 'must be null: a farm cell is one image')
-  if (r.initImage !== undefined && typeof r.initImage !== 'string') throw new RequestError('request.initImage', 'must be base64 text')
+  for (const k of ['initImage', 'maskImage'] as const) if (r[k] !== undefined && typeof r[k] !== 'string') throw new RequestError(`request.${k}`, 'must be base64 text')
+  const bytes = (v: unknown): Buffer | undefined => (typeof v === 'string' ? Buffer.from(v, 'base64') : undefined)
   // The same validator as the IPC call: bounds, ids, sizes, the init image's format and size.
-  const request = VALIDATORS['studio:generate']({ ...r, initImage: r.initImage === undefined ? undefined : Buffer.from(r.initImage, 'base64') })
+  const request = VALIDATORS['studio:generate']({ ...r, initImage: bytes(r.initImage), maskImage: bytes(r.maskImage) })
   if (request.params.batchSize !== 1) throw new RequestError('request.params.batchSize', 'must be 1: a farm cell is one image')
   if (o.reference !== undefined && typeof o.reference !== 'boolean') throw new RequestError('reference', 'must be true or false')
   // The profile's numbers are checked again by the worker (validateProfile), as for a local job.
