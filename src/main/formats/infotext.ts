@@ -26,6 +26,8 @@ import { basename } from 'node:path'
 import { resolveSamplerName, resolveScheduleName, SAMPLER_BY_ID, SCHEDULE_BY_ID, SAMPLER_IDS, type ScheduleFamilyHint } from '../../shared/catalogue'
 import { parseSeed, ParamsError, type GenerationParams } from '../../shared/params'
 import { FormatError } from './errors'
+import type { InpaintSettings } from '../../shared/inpaint'
+import { inpaintFromInfotext, inpaintInfotextPairs } from './infotext-inpaint'
 
 export interface InfotextModel {
   /** Name shown as "Model:" (the model folder's name). */
@@ -66,6 +68,7 @@ export function formatInfotext(p: GenerationParams, opts: FormatInfotextOptions 
   const modelName = opts.model?.name ?? (p.model ? basename(p.model.replace(/[\\/]+$/, '')) : '')
   if (modelName) pairs.push(['Model', modelName])
   if (p.img2img) pairs.push(['Denoising strength', numText(p.img2img.strength)])
+  if (p.img2img?.inpaint) pairs.push(...inpaintInfotextPairs(p.img2img.inpaint))
   // Our noise is PyTorch's CPU generator; A1111 writes "RNG: CPU" for exactly that choice.
   pairs.push(['RNG', 'CPU'])
   if (typeof p.samplerOptions.eta === 'number') pairs.push(['Eta', numText(p.samplerOptions.eta)])
@@ -227,6 +230,11 @@ export function parseInfotext(text: string): ParsedInfotext {
 /** What an infotext means in our terms. */
 export interface InfotextImport {
   params: Partial<GenerationParams>
+  /**
+   * img2img settings the text carries (denoising strength, inpainting) without the images themselves,
+   * which text cannot carry: a reader applies them once an init image (and mask) is chosen.
+   */
+  img2img?: { strength: number; inpaint: Omit<InpaintSettings, 'mask'> | null }
   model: InfotextModel
   /** Things we read but could not carry over, in words, for the UI or CLI to show. */
   warnings: string[]
@@ -256,6 +264,7 @@ export function infotextToParams(text: string, opts: { source?: string; family?:
   if (parsed.pairs.length < 3) bad('(parameters line)', 'has no "Steps: …, Sampler: …, CFG scale: …" line of at least three pairs; paste the whole infotext, including its last line', src)
   const params: Partial<GenerationParams> = { prompt: parsed.prompt, negativePrompt: parsed.negativePrompt }
   const warnings: string[] = []
+  let img2img: InfotextImport['img2img']
 
   const steps = numberField(v, 'Steps', src)
   if (steps !== undefined) params.steps = steps
@@ -319,7 +328,13 @@ export function infotextToParams(text: string, opts: { source?: string; family?:
   const phi = numberField(v, 'CFG Rescale phi', src)
   if (phi !== undefined) params.guidance = { rescale: phi, interval: null, thresholdPercentile: null, clipSample: null }
 
-  if (v['Denoising strength'] !== undefined) warnings.push(`Denoising strength ${v['Denoising strength']} belongs to an img2img run; choose an init image to use it`)
+  const strength = numberField(v, 'Denoising strength', src)
+  const inpaint = inpaintFromInfotext(v, src)
+  if (strength !== undefined || inpaint) {
+    if (strength !== undefined && !(strength >= 0 && strength <= 1)) bad('Denoising strength', `is ${strength}; it must be from 0 to 1`, src)
+    img2img = { strength: strength ?? 0.75, inpaint }
+    warnings.push(`${inpaint ? 'inpainting' : 'img2img'} settings (denoising strength ${strength ?? 0.75}${inpaint ? ', mask blur, masked content, area' : ''}) were read; choose the init image${inpaint && !inpaint.maskFromAlpha && !inpaint.outpaint ? ' and the mask' : ''} to use them`)
+  }
   const rng = v.RNG?.trim()
   if (rng !== 'CPU') warnings.push(`the image was made with A1111's ${rng ?? 'GPU'} noise; Sigma Studio's noise matches A1111's "CPU" setting, so the same seed gives a different picture`)
   if (v['Hires upscale'] !== undefined || v['Hires steps'] !== undefined) warnings.push('hires fix settings were not carried over')
@@ -327,5 +342,5 @@ export function infotextToParams(text: string, opts: { source?: string; family?:
   const model: InfotextModel = {}
   if (v.Model !== undefined) model.name = v.Model
   if (v['Model hash'] !== undefined) model.hash = v['Model hash']
-  return { params, model, warnings }
+  return { params, model, warnings, ...(img2img ? { img2img } : {}) }
 }

@@ -17,9 +17,11 @@ import { defaultSessionCache, loadModel } from '../../models/model'
 import { checkMaxSide, checkMemory, checkSize } from '../../models/preflight'
 import { parseDevice } from '../../models/onnx/runtime'
 import { generate, generationParamsFor, resolveRequest, type PipelineRequest } from '../../models/pipeline'
+import { prepareInpaint } from '../../models/inpaint/prepare'
 import { readImageRgb } from '../../models/png'
 import { encodePngRgb } from '../../png/encode'
 import { CliUsageError, formatOptions, parseOptions, type OptionSpec } from './args'
+import { INPAINT_OPTIONS, inpaintFromFlags, inpaintJobSize } from './inpaint-args'
 import { resolveModelDir } from './model-dir'
 import type { Command } from './types'
 
@@ -37,6 +39,7 @@ const OPTIONS: OptionSpec = {
   batch: { type: 'int', value: 'N', help: 'images in this job (default 1)' },
   init: { type: 'string', value: 'IMG', help: 'img2img: the starting image (resized to the output size)' },
   strength: { type: 'number', value: 'X', help: 'img2img denoising strength 0…1 (default 0.75)' },
+  ...INPAINT_OPTIONS,
   'guidance-rescale': { type: 'number', value: 'PHI', help: 'guidance rescale phi 0…1 (default 0)' },
   device: { type: 'string', value: 'DEV', help: 'auto (default), cpu, cuda, dml, coreml or webgpu' },
   threads: { type: 'int', value: 'N', help: 'CPU threads per model call (default: cores, at most 8)' },
@@ -113,13 +116,18 @@ export const generateCommand: Command = {
     if (o.init !== undefined && !existsSync(o.init as string)) {
       throw new GenerationInputError('bad-init-image', 'init', `${resolve(o.init as string)} does not exist`, 'pass the path of a PNG, JPEG or WebP file')
     }
+    const inpaint = inpaintFromFlags(o, o.init !== undefined)
+    if (inpaint && inpaint.mask !== '' && !existsSync(inpaint.mask)) {
+      throw new GenerationInputError('bad-init-image', 'mask', `${resolve(inpaint.mask)} does not exist`, 'pass the path of a PNG, JPEG or WebP mask (white = repaint)')
+    }
 
     // Size and memory are checked from the folder's configs before any session is opened, so a job that
     // cannot run (a side off the model's step, or more memory than the machine has) is refused at once.
     const folder = readModelFolder(modelDir)
     const d = folder.defaults
-    const width = (o.width as number | undefined) ?? d.width
-    const height = (o.height as number | undefined) ?? d.height
+    const size = inpaint ? await inpaintJobSize(o.init as string, inpaint, d) : d
+    const width = (o.width as number | undefined) ?? size.width
+    const height = (o.height as number | undefined) ?? size.height
     checkSize(folder, width, height)
     checkMaxSide(folder, width, height)
     checkMemory(folder, { width, height, images: batch, cfg: (o.cfg as number | undefined) ?? d.cfg })
@@ -144,7 +152,11 @@ export const generateCommand: Command = {
       const strength = (o.strength as number | undefined) ?? 0.75
       const blank = { width, height, data: new Uint8Array(width > 0 && height > 0 && width <= LIMITS.maxSide && height <= LIMITS.maxSide ? width * height * 3 : 0) }
       resolveRequest(model, { ...request, init: { image: blank, strength } })
-      request.init = { image: await readImageRgb(o.init as string, width, height), strength }
+      if (inpaint) {
+        const plan = await prepareInpaint({ init: o.init as string, mask: inpaint.mask || undefined, settings: inpaint, width, height, latentFactor: model.folder.vaeScale, seed: Number(BigInt(/^\d+$/.test(seed) ? seed : '0') & 0xffffffffn) })
+        for (const n of plan.notes) io.err(`note: ${n}`)
+        request.init = { image: plan.work, strength, inpaint: plan }
+      } else request.init = { image: await readImageRgb(o.init as string, width, height), strength }
     }
     const result = await generate(model, request, { log: (l) => io.err(`note: ${l}`) })
     const { library, report } = await openLibraryFor({ library: o.library as string | undefined, noLibrary })
@@ -158,7 +170,7 @@ export const generateCommand: Command = {
     const kept: string[] = []
     try {
       for (const [i, img] of result.images.entries()) {
-        const params = generationParamsFor(result.request, img.seed, model.folder.dir, initPath)
+        const params = generationParamsFor(result.request, img.seed, model.folder.dir, initPath, inpaint && { ...inpaint, mask: inpaint.mask && resolve(inpaint.mask) })
         const k = await keepImage(library, { png: encodePngRgb(img.data, img.width, img.height), params, modelHash, modelName: model.folder.name }, paths[i])
         if (k.out) written.push(k.out)
         kept.push(k.entry ? `library ${k.entry.id}` : '')
