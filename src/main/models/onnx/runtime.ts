@@ -20,6 +20,7 @@ import { existsSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
+import { externalDataOption, ExternalWeightsError } from '../checkpoint/external-weights'
 import * as ort from 'onnxruntime-node'
 import { GenerationInputError, ModelFolderError, ModelRunError } from '../errors'
 import { type IoType, IO_TYPES, decodeData, encodeData } from './dtypes'
@@ -267,11 +268,14 @@ export class ModelSession implements RunnableSession {
           // threads share the cores with them (sampler arithmetic, previews between UNet calls), and the
           // spinning starved them: a small UNet call measured ~27 ms spinning vs ~20 ms without.
           extra: { session: { intra_op: { allow_spinning: '0' } } },
-          ...DEVICE_SESSION_OPTIONS[device]
+          ...DEVICE_SESSION_OPTIONS[device],
+          // An imported checkpoint that could not be hard-linked: its weights are passed in memory.
+          ...externalDataOption(path)
         })
         return new ModelSession(component, path, device, session)
       } catch (e) {
         if (e instanceof ModelFolderError) throw e
+        if (e instanceof ExternalWeightsError) throw new ModelFolderError('missing-component', path, e.message, 'import the checkpoint again')
         lastError = e
         if (device !== 'cpu') {
           const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200)

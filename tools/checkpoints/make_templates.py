@@ -1,0 +1,198 @@
+#!/usr/bin/python3
+"""
+Writes the checkpoint-import graph templates: ONNX graphs of the LDM modules whose initializers carry the
+single-file checkpoint's own key names and shapes but no weights (external-data placeholders the studio's
+import points into the checkpoint file), plus template.json listing every key the checkpoint holds.
+
+    nice -n 10 /usr/bin/python3 tools/checkpoints/make_templates.py [sd1|sd2|sdxl ...]   -> templates/checkpoints/<family>/
+    nice -n 10 /usr/bin/python3 tools/checkpoints/make_templates.py --tiny               -> tools/fixtures/checkpoints/
+
+How a full-size graph is exported without its weights (SDXL's UNet alone is 10 GB in float32): the modules
+are built on the meta device, then every parameter is replaced by a zero-stride view of a single zero
+(a few bytes whatever its shape), and torch.onnx.export runs with export_params=False on a 64x64 input, so
+parameters become graph inputs named by their state_dict keys. Those inputs are then turned into
+placeholder initializers named with the checkpoint prefix, each read through a Cast to float32 (a no-op
+for float32 checkpoints, folded by ONNX Runtime at load time for float16/bfloat16 ones). Peak memory stays
+under 1.5 GB for SDXL.
+
+--tiny also writes tiny random-weight checkpoints in the LDM key layout (float32 and float16) made by the
+same modules and golden PyTorch runs of them (Euler, Karras, 4 steps, CFG 5, prompt "a", seed 1234), which
+the studio's import must reproduce.
+"""
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+from onnx import TensorProto, helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "tools", "fixtures"))
+
+import ldm  # noqa: E402
+from families import components, configs, extra_keys  # noqa: E402
+
+OPSET = 17
+torch.set_num_threads(1)
+
+IO = {
+    "text_encoder": (["input_ids"], {"input_ids": {0: "batch", 1: "sequence"}}),
+    "text_encoder_2": (["input_ids"], {"input_ids": {0: "batch", 1: "sequence"}}),
+    "unet": (["sample", "timestep", "encoder_hidden_states"],
+             {"sample": {0: "batch", 2: "height", 3: "width"}, "timestep": {0: "steps"}, "encoder_hidden_states": {0: "batch", 1: "sequence"}}),
+    "vae_decoder": (["latent_sample"], {"latent_sample": {0: "batch", 2: "height", 3: "width"}}),
+    "vae_encoder": (["sample"], {"sample": {0: "batch", 2: "height", 3: "width"}}),
+}
+
+
+def outputs_of(name, module):
+    if name.startswith("text_encoder"):
+        hs = [f"hidden_states.{i}" for i in module.hidden_states]
+        if isinstance(module, ldm.OpenClipText) and module.mode == "sdxl":
+            return ["text_embeds", "last_hidden_state"] + hs
+        return ["last_hidden_state", "pooler_output"] + hs
+    return {"unet": ["out_sample"], "vae_decoder": ["sample"], "vae_encoder": ["latent_parameters"]}[name]
+
+
+def example_inputs(name, module):
+    if name.startswith("text_encoder"):
+        ids = torch.zeros(1, 77, dtype=torch.int32)
+        ids[0, 0], ids[0, 1] = 5, 9
+        return (ids,)
+    if name == "unet":
+        ctx = module.context_dim
+        args = [torch.zeros(1, 4, 8, 8), torch.tensor([500.0]), torch.zeros(1, 77, ctx)]
+        if module.adm:
+            args += [torch.zeros(1, module.adm - 6 * module.adm_time_dim), torch.zeros(1, 6)]
+        return tuple(args)
+    if name == "vae_decoder":
+        return (torch.zeros(1, 4, 8, 8),)
+    return (torch.zeros(1, 3, 64, 64),)
+
+
+def build(factory, meta):
+    ldm.DEVICE["device"] = "meta" if meta else None
+    try:
+        return factory().eval()
+    finally:
+        ldm.DEVICE["device"] = None
+
+
+def weightless(module):
+    """Replaces every parameter and buffer with a zero-stride view of one number: full shape, no storage.
+    The numbers differ, because the exporter merges parameters that compare equal into one initializer."""
+    for i, (full, p) in enumerate(list(module.named_parameters()) + list(module.named_buffers())):
+        owner = module
+        *path, leaf = full.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        z = torch.full((), (i + 1) * (1e-4 if p.dtype.is_floating_point else 1), dtype=p.dtype).expand(p.shape)
+        if isinstance(p, nn.Parameter):
+            setattr(owner, leaf, nn.Parameter(z, requires_grad=False))
+        else:
+            owner._buffers[leaf] = z
+    return module
+
+
+def state_keys(module, prefix):
+    keys = {}
+    for k, v in module.state_dict(keep_vars=True).items():
+        keys[prefix + k] = {"shape": list(v.shape), "dtype": "I64" if v.dtype == torch.int64 else "float"}
+    return keys
+
+
+def placeholder(name, dims):
+    t = TensorProto()
+    t.name = name
+    t.data_type = TensorProto.FLOAT
+    t.dims.extend(dims)
+    t.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", "weights.safetensors"), ("offset", "0"), ("length", str(4 * int(np.prod(dims)) if dims else 4))):
+        e = t.external_data.add()
+        e.key, e.value = k, v
+    return t
+
+
+def export_component(name, module, prefix, path, weights=None):
+    """Exports `module` with its parameters as placeholder initializers named prefix + state_dict key."""
+    inputs, axes = IO[name]
+    example = example_inputs(name, module)
+    if name == "unet" and module.adm:
+        inputs = inputs + ["text_embeds", "time_ids"]
+        axes = dict(axes, text_embeds={0: "batch"}, time_ids={0: "batch"})
+    outs = outputs_of(name, module)
+    axes = dict(axes)
+    for o in outs:
+        axes[o] = {0: "batch"} if o in ("text_embeds", "pooler_output") else ({0: "batch", 1: "sequence"} if name.startswith("text") else {0: "batch", 2: "height", 3: "width"})
+    tmp = path + ".tmp"
+    with torch.no_grad():
+        torch.onnx.export(module, example, tmp, input_names=inputs, output_names=outs, dynamic_axes=axes, opset_version=OPSET,
+                          export_params=False, do_constant_folding=False)
+    model = onnx.load(tmp)
+    os.remove(tmp)
+    g = model.graph
+    params = dict((k, list(v.shape)) for k, v in module.state_dict(keep_vars=True).items())
+    used = set(i for n in g.node for i in n.input)
+    keep_inputs = [i for i in g.input if i.name not in params]
+    casts, inits = [], []
+    for i in g.input:
+        if i.name in params and i.name in used:
+            key = prefix + i.name
+            inits.append(placeholder(key, params[i.name]))
+            casts.append(helper.make_node("Cast", [key], [i.name], to=TensorProto.FLOAT, name="cast/" + key))
+    del g.input[:]
+    g.input.extend(keep_inputs)
+    g.initializer.extend(inits)
+    nodes = casts + list(g.node)
+    del g.node[:]
+    g.node.extend(nodes)
+    for vi in list(g.value_info):
+        if vi.name in params:
+            g.value_info.remove(vi)
+    model.producer_name = "sigma-studio checkpoint template"
+    onnx.save(model, path)
+    return sorted(prefix + k for k in params if k in used)
+
+
+def write_json(path, obj):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=1)
+        f.write("\n")
+
+
+def make_template(family, out, tiny=False, vocab=49408):
+    os.makedirs(out, exist_ok=True)
+    keys = dict(extra_keys(family))
+    comps = {}
+    for name, factory, prefix in components(family, tiny, vocab):
+        module = build(factory, meta=True)
+        keys.update(state_keys(module, prefix))
+        weightless(module)
+        used = export_component(name, module, prefix, os.path.join(out, name + ".onnx"))
+        comps[name] = {"file": name + ".onnx", "prefix": prefix, "keys": len(used)}
+        print(f"  {family}{' tiny' if tiny else ''} {name}: {len(used)} initializers, {os.path.getsize(os.path.join(out, name + '.onnx')) / 1e6:.2f} MB", flush=True)
+        del module
+    write_json(os.path.join(out, "template.json"), dict({"format": "sigma-studio-checkpoint-template/1", "family": family, "tiny": tiny,
+                                                         "components": comps}, **configs(family, tiny), keys=dict(sorted(keys.items()))))
+    return keys
+
+
+def main():
+    args = sys.argv[1:]
+    if "--tiny" in args:
+        import tiny_fixtures
+        tiny_fixtures.main(make_template)
+        return
+    for family in args or ["sd1", "sd2", "sdxl"]:
+        make_template(family, os.path.join(ROOT, "templates", "checkpoints", family))
+
+
+if __name__ == "__main__":
+    main()
