@@ -37,7 +37,7 @@ const plain = (name: string, summary: string, load: () => Promise<PlainCommandMo
 
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'generate', summary: 'turn a prompt (and optionally an init image) into PNG images', load: async () => (await import('./commands/generate')).generateCommand },
-  { name: 'models', summary: 'inspect model folders (models inspect DIR)', load: async () => (await import('./commands/models')).modelsCommand },
+  { name: 'models', summary: 'inspect model folders, import checkpoints (models inspect DIR | models import FILE.safetensors)', load: async () => (await import('./commands/models')).modelsCommand },
   plain('library', 'browse, search, verify, rebuild and export the image library', () => import('./commands/library')),
   plain('presets', 'list, import and export presets (our JSON, A1111 infotext, ComfyUI workflows)', () => import('./commands/presets')),
   { name: 'evaluate', summary: 'compare samplers x schedules against a reference solution (evaluate schedules)', load: async () => (await import('./commands/evaluate')).evaluateCommand }

@@ -20,6 +20,8 @@ export const SETTINGS_SCHEMA_VERSION = 1
 export interface AppSettings {
   /** The library folder chosen in the app (absolute). */
   libraryDir?: string
+  /** The models folder chosen in the app (absolute): where imports go and the model picker looks. */
+  modelsDir?: string
 }
 
 const current = (): PlatformInfo => ({ platform: process.platform, env: process.env, home: homedir() })
@@ -53,6 +55,7 @@ export function readSettings(file: string): { settings: AppSettings; raw: Obj; p
   if (!isObj(raw)) return { settings: {}, raw: {}, problem: `${file}: is not a JSON object; the defaults are used` }
   const settings: AppSettings = {}
   if (typeof raw.libraryDir === 'string' && raw.libraryDir.trim() !== '') settings.libraryDir = raw.libraryDir
+  if (typeof raw.modelsDir === 'string' && raw.modelsDir.trim() !== '') settings.modelsDir = raw.modelsDir
   return { settings, raw, problem: null }
 }
 

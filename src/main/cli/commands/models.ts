@@ -8,6 +8,7 @@ import { formatBytes, largestFittingSize } from '../../../shared/memory-estimate
 import { availableMemory, type AvailableMemory } from '../../util/memory'
 import { CliUsageError, formatOptions, parseOptions, type OptionSpec } from './args'
 import { resolveModelDir } from './model-dir'
+import { IMPORT_USAGE, runModelsImport } from './models-import'
 import type { Command } from './types'
 
 const OPTIONS: OptionSpec = {
@@ -19,7 +20,9 @@ const OPTIONS: OptionSpec = {
 const USAGE = `usage: npm run -s studio -- models inspect [DIR] [--device DEV] [--json]
 
 DIR defaults to the embedded model.
-${formatOptions(OPTIONS)}`
+${formatOptions(OPTIONS)}
+
+${IMPORT_USAGE}`
 
 const spec = (s: TensorSpec): string => `${s.name}: ${s.type} [${s.shape.join(', ')}]`
 const batch = (n: number): string => (n === Infinity ? 'dynamic' : `fixed at ${n}`)
@@ -122,7 +125,7 @@ function printReport(m: LoadedModel, out: (l: string) => void): void {
 
 export const modelsCommand: Command = {
   name: 'models',
-  summary: 'inspect model folders (models inspect DIR)',
+  summary: 'inspect model folders, import checkpoints (models inspect DIR | models import FILE.safetensors)',
   usage: USAGE,
   async run(argv, io) {
     const [sub, ...rest] = argv
@@ -130,7 +133,8 @@ export const modelsCommand: Command = {
       io.out(USAGE)
       return sub === undefined ? 2 : 0
     }
-    if (sub !== 'inspect') throw new CliUsageError(`unknown subcommand "models ${sub}"; use: models inspect DIR`)
+    if (sub === 'import') return runModelsImport(rest, io)
+    if (sub !== 'inspect') throw new CliUsageError(`unknown subcommand "models ${sub}"; use: models inspect DIR, or models import FILE.safetensors`)
     const { options: o, positional } = parseOptions(rest, OPTIONS)
     if (o.help) {
       io.out(USAGE)
