@@ -26,6 +26,10 @@ import torch.nn.functional as F
 DEVICE = {"device": None}
 
 
+# F.linear on a bare weight (OpenCLIP's in_proj); the template export swaps in a weight-free stand-in.
+LINEAR = {"fn": F.linear}
+
+
 def dd():
     return {"device": DEVICE["device"]} if DEVICE["device"] else {}
 
@@ -516,7 +520,7 @@ class OpenClipBlock(nn.Module):
 
     def forward(self, x, mask):
         h = self.ln_1(x)
-        q, k, v = F.linear(h, self.attn.in_proj_weight, self.attn.in_proj_bias).chunk(3, dim=-1)
+        q, k, v = LINEAR["fn"](h, self.attn.in_proj_weight, self.attn.in_proj_bias).chunk(3, dim=-1)
         x = x + self.attn.out_proj(masked_attention(q, k, v, self.heads, mask))
         return x + self.mlp.c_proj(F.gelu(self.mlp.c_fc(self.ln_2(x))))
 
