@@ -5,7 +5,8 @@
 const benches: Record<string, () => Promise<unknown>> = {
   engine: async () => (await import('./engine')).benchEngine(),
   'score-optimal': async () => (await import('./score-optimal')).benchScoreOptimal(),
-  pipeline: async () => (await import('./pipeline')).benchPipeline()
+  pipeline: async () => (await import('./pipeline')).benchPipeline(),
+  import: async () => (await import('./import')).benchImport()
 }
 
 async function main(): Promise<void> {

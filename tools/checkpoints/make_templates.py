@@ -165,8 +165,7 @@ def placeholder(name, dims):
     return t
 
 
-def export_component(name, module, prefix, path, weights=None):
-    """Exports `module` with its parameters as placeholder initializers named prefix + state_dict key."""
+def io_spec(name, module):
     inputs, axes = IO[name]
     example = example_inputs(name, module)
     if name == "unet" and module.adm:
@@ -176,6 +175,19 @@ def export_component(name, module, prefix, path, weights=None):
     axes = dict(axes)
     for o in outs:
         axes[o] = {0: "batch"} if o in ("text_embeds", "pooler_output") else ({0: "batch", 1: "sequence"} if name.startswith("text") else {0: "batch", 2: "height", 3: "width"})
+    return example, inputs, outs, axes
+
+
+def export_plain(name, module, path):
+    """The usual export, weights inside the file (the import benchmark's comparison)."""
+    example, inputs, outs, axes = io_spec(name, module)
+    with torch.no_grad():
+        torch.onnx.export(module, example, path, input_names=inputs, output_names=outs, dynamic_axes=axes, opset_version=OPSET)
+
+
+def export_component(name, module, prefix, path):
+    """Exports `module` with its parameters as placeholder initializers named prefix + state_dict key."""
+    example, inputs, outs, axes = io_spec(name, module)
     tmp = path + ".tmp"
     saved = nn.Linear.forward, nn.Conv2d.forward
     nn.Linear.forward, nn.Conv2d.forward = export_linear, export_conv

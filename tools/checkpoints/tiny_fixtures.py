@@ -5,6 +5,7 @@ Tiny LDM-layout checkpoints for the import tests (run through make_templates.py 
   tools/fixtures/checkpoints/tiny-tokenizer/             CLIP BPE cut to 1000 merges (as tools/fixtures)
   tools/fixtures/checkpoints/<name>.safetensors          random weights, LDM keys, sorted as safetensors writes them
   tools/fixtures/checkpoints/golden/<name>.json          PyTorch run: Euler, Karras, 4 steps, CFG 5, "a", seed 1234
+  tools/fixtures/checkpoints/exported/sd1-tiny/*.onnx    sd1-tiny exported the usual way (weights inside), for the benchmark
 
 The golden runs use the weights as stored (rounded to float16 / bfloat16 for those files) in float32
 arithmetic, which is what the imported graph computes (a Cast to float32 in front of every weight).
@@ -176,5 +177,10 @@ def main(make_template):
         if prediction == "v_prediction":
             metadata["modelspec.prediction_type"] = "v"
         modules = make_checkpoint(name, family, dtype, seed, vocab_size, metadata)
+        if name == "sd1-tiny":
+            from make_templates import export_plain
+            os.makedirs(os.path.join(OUT, "exported", name), exist_ok=True)
+            for comp, m in modules.items():
+                export_plain(comp, m, os.path.join(OUT, "exported", name, comp + ".onnx"))
         golden(name, family, prediction, modules, vocab)
         print(f"  {name}: {os.path.getsize(os.path.join(OUT, name + '.safetensors')) / 1024:.0f} KB", flush=True)
