@@ -3,6 +3,7 @@
  * from contract events). Preview frames are stored as the latest event only and drawn by a transient
  * subscription (zustand "Transient updates"), so frames never re-render React components.
  */
+import { draftInpaint } from './inpaint'
 import { defineSlice } from './root'
 import type { JobSummary, PreviewEvent, ProgressEvent, QueueState } from '../../../shared/api'
 import { DEFAULT_PARAMS, type GenerationParams, type GuidanceSettings, type NoiseModifiers } from '../../../shared/params'
@@ -207,7 +208,7 @@ export function draftParams(): GenerationParams {
     noise: { ...d.noise },
     // The image is named by its content hash (what the service stores); its bytes travel separately, in
     // the request's initImage, and a preset saved from this keeps neither (presets drop img2img).
-    img2img: init ? { image: init.label, strength: d.strength, inpaint: null } : null
+    img2img: init ? { image: init.label, strength: d.strength, inpaint: draftInpaint() } : null
   }
 }
 

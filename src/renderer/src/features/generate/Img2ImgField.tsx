@@ -8,6 +8,7 @@
 import { useEffect, useId, useRef, useState } from 'react'
 import type { StudioClient } from '../../api'
 import { clearInitImage, setDraft, setInitError, useGenerateStore } from '../../store/generate'
+import { InpaintSection } from '../inpaint/InpaintSection'
 import { chooseInitFile, chooseInitFromResult } from './init-actions'
 import { matchAspect, resizeNote, stepsNote } from './init-image'
 
@@ -172,6 +173,7 @@ export function Img2ImgField({ client, sizeStep, error }: { client: StudioClient
           <p className="field-desc" data-testid="img2img-steps" title="Low strength keeps the image; 1 ignores its content.">
             {stepsNote(steps, strength)}
           </p>
+          <InpaintSection init={init} sizeStep={sizeStep} />
         </>
       )}
       <p ref={msg} className={`field-desc${message ? ' warn' : ''}`} id={`${id}-msg`} role={initError ? 'alert' : undefined} title={message ?? undefined}>

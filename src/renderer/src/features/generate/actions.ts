@@ -13,6 +13,7 @@ import { resolveModel } from '../../components/ModelSelect'
 import { addToSeed, batchSeeds, randomSeed } from '../../components/seed'
 import { draftParams, setDraft, useGenerateStore, type Draft, type GenerateState, type ResultThumb } from '../../store/generate'
 import { releaseWhenUnpinned } from '../../store/compare'
+import { useInpaintStore } from '../../store/inpaint'
 import { draftErrors, firstDraftError } from './draft-errors'
 import { resultLabel } from './result-label'
 
@@ -146,7 +147,9 @@ export async function startGeneration(client: StudioClient, models: readonly Mod
       preview: { mode: d.previewsOn ? 'auto' : 'off', every: d.previewEvery },
       grid,
       // img2img: the image itself travels with the job (never a path; see src/shared/init-image.ts).
-      ...(init && params.img2img ? { initImage: init.bytes } : {})
+      ...(init && params.img2img ? { initImage: init.bytes } : {}),
+      // Inpainting: the painted mask travels the same way, as bytes.
+      ...(params.img2img?.inpaint?.mask ? { maskImage: useInpaintStore.getState().mask?.bytes } : {})
     })
     mine.add(jobId)
     set({ lastSeed: seed, error: null })
