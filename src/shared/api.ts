@@ -216,6 +216,8 @@ export type ErrorCode =
   | 'model-not-found'
   | 'model-error'
   | 'worker-crashed'
+  /** The library's disk is full: images wait in memory and are saved when space is freed. */
+  | 'disk-full'
   | 'internal'
 
 export interface ErrorEvent {

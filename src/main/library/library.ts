@@ -42,7 +42,7 @@ import {
 } from '../formats/image-metadata'
 import { writeFileAtomic } from '../util/atomic-write'
 import { ensureFolderSync, FolderError } from '../util/folders'
-import { LibraryError } from './errors'
+import { isDiskFull, LibraryError } from './errors'
 import { DELETING_FILE, OWN_ID, OWN_THUMB, encodePng, fsyncDir, makeThumbnail, processAlive, scanTree, TEMP_FILE, THUMB_EXT, writeDurable, type RawPixels, type ScannedFile } from './files'
 import { LibrarySchemaError, migrate } from './migrations'
 import { metadataFromFile, rebuildLibraryIndex, type RebuildReport } from './rebuild'
@@ -442,6 +442,7 @@ export class Library {
       mkdirSync(folder, { recursive: true })
       writeDurable(abs, finalPng, folder)
     } catch (e) {
+      if (isDiskFull(e)) throw new LibraryError('disk-full', `disk full: the image could not be written to ${this.dir} (no space left on its disk); free some space`)
       throw new LibraryError('io', `${abs}: cannot write the image (${(e as Error).message}); check free space and permissions of the library folder`)
     }
     let thumb: string | null = null
@@ -454,7 +455,16 @@ export class Library {
         thumb = null // a thumbnail is derived: reconcile makes it later
       }
     }
-    this.insertRow(meta, rel, finalPng.length, thumb, { favourite: input.favourite ?? false, tags: normaliseTags(input.tags ?? []) })
+    try {
+      this.insertRow(meta, rel, finalPng.length, thumb, { favourite: input.favourite ?? false, tags: normaliseTags(input.tags ?? []) })
+    } catch (e) {
+      if (!isDiskFull(e)) throw e
+      // The index could not grow: take the image back out so that saving it again later (when there is
+      // room) makes one entry, not a second file beside an orphan.
+      rmSync(abs, { force: true })
+      if (thumb) rmSync(this.abs(thumb), { force: true })
+      throw new LibraryError('disk-full', `disk full: the library index in ${this.dir} could not grow (no space left on its disk); free some space`)
+    }
     return this.get(id)!
   }
 

@@ -10,6 +10,7 @@ import { RequestError, type GridSpec } from '../../shared/api'
 import { LibrarySink } from '../library/keep'
 import { Library, type ReconcileReport } from '../library/library'
 import { PresetStore } from '../presets/store'
+import { freeBytes } from '../util/folders'
 import { LibraryResultSink } from './library-result-sink'
 import type { FinishedImage, ResultSink } from './result-sink'
 
@@ -122,6 +123,10 @@ export class LibraryHolder implements ResultSink {
       s.saves--
       this.closeIfIdle(s)
     }
+  }
+
+  async freeBytes(): Promise<number | null> {
+    return this.cur ? freeBytes(this.cur.library.dir) : null
   }
 
   /** A result by id: from the library in use, else from one still open after a switch. */

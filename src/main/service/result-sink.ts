@@ -17,6 +17,8 @@ export interface ResultSink {
   endJob?(jobId: string): void
   /** Stores the image; returns the id the renderer uses to fetch it. */
   save(image: FinishedImage): Promise<string>
+  /** Free bytes where results are stored (null when unknown; absent for sinks that keep them in memory). */
+  freeBytes?(): Promise<number | null>
   /** The PNG bytes of a stored result, or undefined if the id is unknown. */
   read(resultId: string): Promise<Uint8Array | undefined>
 }

@@ -22,6 +22,8 @@ import {
   type ToWorker
 } from '../worker/protocol'
 import type { WorkerFactory } from '../worker/spawn'
+import { isDiskFull } from '../library/errors'
+import { formatBytes } from '../util/folders'
 import { checkModelName } from './model-names'
 import type { CellDispatcher } from './cell-dispatcher'
 import { listModelFolders } from './models-dir'
@@ -45,7 +47,14 @@ export interface ServiceOptions {
   cacheDir?: string | (() => string | undefined)
   /** Runs generation jobs elsewhere (the render farm) instead of in the local worker; see setDispatcher. */
   dispatcher?: CellDispatcher | null
+  /** How long to wait before saving again when the library's disk is full (ms; default 5 s). */
+  saveRetryMs?: number
 }
+
+/** Room kept free beyond a job's images: the index, its journal and the thumbnails grow too. */
+const SAVE_MARGIN_BYTES = 1 << 20
+
+class DiskFullError extends Error {}
 
 /** Most jobs that may wait at once. */
 export const MAX_WAITING_JOBS = 200
@@ -388,7 +397,7 @@ export class GenerationService {
       (e: unknown) => {
         // Preparing failed before the worker saw the job (e.g. a calibration's model cannot be read).
         if (this.running !== job) return
-        this.emitError({ jobId: job.summary.jobId, cell: null, code: 'model-not-found', message: (e as Error).message ?? String(e) })
+        this.emitError({ jobId: job.summary.jobId, cell: null, code: e instanceof DiskFullError ? 'disk-full' : 'model-not-found', message: (e as Error).message ?? String(e) })
         this.finish(job, 'failed', null)
       }
     )
@@ -397,6 +406,7 @@ export class GenerationService {
   /** The worker's message for a job; reads what the job needs from disk first (profiles, model hash). */
   private async workerMessage(job: Job): Promise<ToWorker> {
     const { jobId } = job.summary
+    await this.checkRoom(job)
     if (job.calibration) {
       const modelHash = await calibrationModelHash(this.opts.modelsDir, job.calibration.request.model)
       return { type: 'calibrate', job: { jobId, serial: job.serial, request: job.calibration.request, modelHash } }
@@ -477,22 +487,7 @@ export class GenerationService {
         })
         return
       case 'result': {
-        const extra = { ...(m.metrics ? { metrics: m.metrics } : {}), ...(m.scoreOptimal ? { scoreOptimal: m.scoreOptimal } : {}) }
-        const save = this.sink.save({ jobId, cell: m.cell, png: m.png, width: m.width, height: m.height, params: m.params, timings: m.timings, ...extra }).then(
-          (resultId) =>
-            this.emit('studio:result', {
-              jobId,
-              cell: m.cell,
-              cells: job.cells.length,
-              resultId,
-              width: m.width,
-              height: m.height,
-              params: m.params,
-              timings: m.timings,
-              ...extra
-            }),
-          (e: unknown) => this.emitError({ jobId, cell: m.cell, code: 'internal', message: `the image could not be stored: ${(e as Error).message}` })
-        )
+        const save = this.saveResult(job, m)
         job.saves.push(save)
         return save
       }
@@ -522,6 +517,59 @@ export class GenerationService {
         if (job.calibration && m.status === 'completed') this.emitCalibration(job, 'done')
         void Promise.all(job.saves).then(() => this.finish(job, m.status, m.timings))
         return
+    }
+  }
+
+  /**
+   * Stores one finished image and announces it. When the library's disk is full the image is kept in
+   * memory and saved again every few seconds until there is room: the job stays running meanwhile (the
+   * next job would only fill the same disk), and the user is told plainly, once per image. Cancelling
+   * the job, or closing the studio, gives up on images not yet saved, saying so.
+   */
+  private async saveResult(job: Job, m: Extract<FromWorker, { type: 'result' }>): Promise<void> {
+    const { jobId } = job.summary
+    const extra = { ...(m.metrics ? { metrics: m.metrics } : {}), ...(m.scoreOptimal ? { scoreOptimal: m.scoreOptimal } : {}) }
+    const image = { jobId, cell: m.cell, png: m.png, width: m.width, height: m.height, params: m.params, timings: m.timings, ...extra }
+    const which = job.cells.length > 1 ? `image ${m.cell + 1} of ${job.cells.length}` : 'the image'
+    let told = false
+    for (;;) {
+      try {
+        const resultId = await this.sink.save(image)
+        this.emit('studio:result', { jobId, cell: m.cell, cells: job.cells.length, resultId, width: m.width, height: m.height, params: m.params, timings: m.timings, ...extra })
+        return
+      } catch (e) {
+        if (!isDiskFull(e)) {
+          this.emitError({ jobId, cell: m.cell, code: 'internal', message: `${which} could not be stored: ${(e as Error).message}` })
+          return
+        }
+        if (this.closed || job.cancelRequestedAt !== null) {
+          this.emitError({ jobId, cell: m.cell, code: 'disk-full', message: `disk full: ${which} was not saved (the job was ${this.closed ? 'stopped with the studio' : 'cancelled'} while the disk was full)` })
+          return
+        }
+        if (!told) {
+          told = true
+          this.emitError({
+            jobId,
+            cell: m.cell,
+            code: 'disk-full',
+            message: `disk full: ${which} could not be saved. It is kept in memory and saved as soon as there is room: free some space on the library's disk (or cancel the job to give it up).`
+          })
+        }
+        await new Promise((ok) => setTimeout(ok, this.opts.saveRetryMs ?? 5000).unref?.())
+      }
+    }
+  }
+
+  /**
+   * Refuses to start a job the library's disk has no room for: its images (at most their raw size
+   * each, PNG only shrinks them) plus room for the index and thumbnails.
+   */
+  private async checkRoom(job: Job): Promise<void> {
+    const free = await this.sink.freeBytes?.()
+    if (free === undefined || free === null || job.calibration) return
+    const need = job.cells.reduce((sum, c) => sum + c.width * c.height * 3 + (64 << 10), 0) + SAVE_MARGIN_BYTES
+    if (free < need) {
+      throw new DiskFullError(`disk full: the library's disk has ${formatBytes(free)} free and this job needs about ${formatBytes(need)}; free some space, then queue it again`)
     }
   }
 

@@ -9,6 +9,7 @@ import { existsSync, rmSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { basename, dirname, extname, resolve } from 'node:path'
 import { LIMITS } from '../../../shared/params'
+import { isDiskFull } from '../../library/errors'
 import { keepImage, openLibraryFor } from '../../library/keep'
 import { modelShortHash } from '../../library/model-hash'
 import { GenerationInputError } from '../../models/errors'
@@ -176,6 +177,11 @@ export const generateCommand: Command = {
         kept.push(k.entry ? `library ${k.entry.id}` : '')
       }
     } catch (e) {
+      // A full disk is not a reason to lose what was saved: say plainly how far it got.
+      if (isDiskFull(e)) {
+        const saved = kept.length
+        throw new CliUsageError(`disk full: ${saved} of ${result.images.length} image${result.images.length === 1 ? ' was' : 's were'} saved${written.length ? ` (${written.join(', ')})` : ''}; free some space and run the command again for the rest (${(e as Error).message})`)
+      }
       for (const p of written) rmSync(p, { force: true })
       throw e
     } finally {
