@@ -9,6 +9,7 @@
 import { InpaintSettingsError, validateInpaintSettings, type InpaintSettings } from './inpaint'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID, SAMPLER_IDS, SCHEDULE_IDS } from './catalogue'
 import { MIN_SIZE_STEP, sideProblem } from './model-family'
+import { optionProblem, type OptionValue } from './option-spec'
 
 export interface GuidanceSettings {
   /** Guidance rescale phi (Lin et al. 2023), 0 = off. */
@@ -46,7 +47,7 @@ export interface GenerationParams {
   prompt: string
   negativePrompt: string
   sampler: string
-  samplerOptions: Record<string, number | string>
+  samplerOptions: Record<string, OptionValue>
   schedule: string
   scheduleParams: Record<string, number>
   steps: number
@@ -127,9 +128,6 @@ function optionNumber(v: unknown, field: string, name: string): number {
   return x
 }
 
-/** Sampler options whose values are names rather than numbers. */
-const STRING_OPTIONS: Readonly<Record<string, readonly string[]>> = { solver_type: ['midpoint', 'heun'] }
-
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -189,28 +187,30 @@ export function validateGenerationParams(raw: unknown): GenerationParams {
   const schedule = str(get('schedule'), 'schedule', 100)
   if (!SCHEDULE_BY_ID.has(schedule)) throw new ParamsError('schedule', `unknown schedule "${schedule}"; choose one of ${SCHEDULE_IDS.join(', ')}`)
 
-  const allowedOptions = new Set(SAMPLER_BY_ID.get(sampler)!.options)
-  const samplerOptions = record(get('samplerOptions'), 'samplerOptions', (x, f): number | string => {
+  // Every option and parameter is checked against the sampler's and schedule's own descriptors, then
+  // against the generic sanity bounds above (so an absurd eta cannot reach the numerics).
+  const optionSpecs = SAMPLER_BY_ID.get(sampler)!.optionSpecs
+  const samplerOptions = record(get('samplerOptions'), 'samplerOptions', (x, f): OptionValue => {
     const name = f.slice('samplerOptions.'.length)
-    const choices = hasOwn(STRING_OPTIONS, name) ? STRING_OPTIONS[name] : undefined
-    if (!choices) return optionNumber(x, f, name)
-    if (typeof x !== 'string' || !choices.includes(x)) throw new ParamsError(f, `must be one of ${choices.join(', ')}, got ${JSON.stringify(x)}`)
-    return x
+    const spec = optionSpecs.find((o) => o.name === name)
+    if (!spec) throw new ParamsError(f, `is not an option of ${sampler}; it takes ${optionSpecs.map((o) => o.name).join(', ') || 'no options'}`)
+    // JSON has no Infinity: s_tmax arrives as null.
+    const v = x === null && spec.type === 'number' && spec.allowInfinity ? Infinity : x
+    const problem = optionProblem(spec, v)
+    if (problem) throw new ParamsError(f, problem)
+    return typeof v === 'number' && Number.isFinite(v) ? optionNumber(v, f, name) : (v as OptionValue)
   })
-  for (const k of Object.keys(samplerOptions)) {
-    if (!allowedOptions.has(k)) {
-      throw new ParamsError(`samplerOptions.${k}`, `is not an option of ${sampler}; it takes ${[...allowedOptions].join(', ') || 'no options'}`)
-    }
-  }
-  const scheduleParams = record(get('scheduleParams'), 'scheduleParams', (x, f) => optionNumber(x, f, f.slice('scheduleParams.'.length)))
+  const paramSpecs = SCHEDULE_BY_ID.get(schedule)!.paramSpecs
+  const scheduleParams = record(get('scheduleParams'), 'scheduleParams', (x, f) => {
+    const name = f.slice('scheduleParams.'.length)
+    const spec = paramSpecs.find((o) => o.name === name)
+    if (!spec) throw new ParamsError(f, `is not a parameter of ${schedule}; it takes ${paramSpecs.map((o) => o.name).join(', ') || 'no parameters'}`)
+    const problem = optionProblem(spec, x)
+    if (problem) throw new ParamsError(f, problem)
+    return optionNumber(x, f, name)
+  })
   if (scheduleParams.sigma_min !== undefined && scheduleParams.sigma_max !== undefined && scheduleParams.sigma_min >= scheduleParams.sigma_max) {
     throw new ParamsError('scheduleParams.sigma_min', `${scheduleParams.sigma_min} is not below sigma_max ${scheduleParams.sigma_max}; the schedule runs from sigma_max down to sigma_min`)
-  }
-  const allowedParams = new Set(Object.keys(SCHEDULE_BY_ID.get(schedule)!.params))
-  for (const k of Object.keys(scheduleParams)) {
-    if (!allowedParams.has(k) && k !== 'sigma_min' && k !== 'sigma_max') {
-      throw new ParamsError(`scheduleParams.${k}`, `is not a parameter of ${schedule}; it takes ${[...allowedParams, 'sigma_min', 'sigma_max'].join(', ')}`)
-    }
   }
 
   const g = get('guidance')

@@ -57,8 +57,8 @@ export interface SamplerOptions {
   order?: number
   /** dpmpp_sde: the intermediate-point ratio. */
   r?: number
-  /** dpmpp_2m_sde: 'midpoint' or 'heun'. */
-  solver_type?: 'midpoint' | 'heun'
+  /** dpmpp_2m_sde: 'midpoint' or 'heun'; seeds_2 / exp_heun_2_x0: 'phi_1' or 'phi_2'. */
+  solver_type?: 'midpoint' | 'heun' | 'phi_1' | 'phi_2'
   /** ipndm, ipndm_v, deis: the highest multistep order used. */
   max_order?: number
   /** er_sde: number of stages (1..3). */
@@ -71,8 +71,20 @@ export interface SamplerOptions {
   icoeff?: number
   dcoeff?: number
   accept_safety?: number
-  /** uni_pc: 'bh1' or 'bh2' variant (uni_pc_bh2 sets it). */
-  variant?: 'bh1' | 'bh2'
+  /** gradient_estimation(_cfg_pp): weight of the slope change. */
+  ge_gamma?: number
+  /** seeds_3: the two intermediate stages in log-SNR. */
+  r_1?: number
+  r_2?: number
+  /** sa_solver: the SDE interval (sigmas, or fractions of the run converted with ctx.percentToSigma), orders and modes. */
+  sde_start_sigma?: number
+  sde_end_sigma?: number
+  sde_start_percent?: number
+  sde_end_percent?: number
+  predictor_order?: number
+  corrector_order?: number
+  use_pece?: boolean
+  simple_order_2?: boolean
 }
 
 /** Counters a sampler may fill in, for samplers whose cost is not one model call per step. */

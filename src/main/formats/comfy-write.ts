@@ -3,15 +3,19 @@
  * `{ "3": { "class_type": "KSampler", "inputs": { … } } }`, where a link to another node's output is
  * `[nodeId, outputIndex]`. The graph is the standard text-to-image one: CheckpointLoaderSimple →
  * CLIPTextEncode ×2 → EmptyLatentImage → KSampler → VAEDecode → SaveImage. Our sampler and schedule
- * ids are ComfyUI's names, so they go in as they are. Align Your Steps is not a KSampler scheduler in
- * ComfyUI; it is exported as SamplerCustom + KSamplerSelect + AlignYourStepsScheduler. Guidance
- * rescale becomes a RescaleCFG node on the model.
+ * ids are ComfyUI's names, so they go in as they are (the descriptors in src/shared/samplers.ts and
+ * schedules.ts say how ComfyUI spells and computes each). A schedule KSampler lacks (Align Your Steps,
+ * GITS, OptimalSteps, Laplace, VP, SD Turbo, Polyexponential, or a KSampler schedule with non-default
+ * parameters), a CFG++ sampler, or sampler options, make it SamplerCustom + KSamplerSelect + the scheduler
+ * node. Guidance rescale becomes a RescaleCFG node on the model.
  *
  * Seeds can be above 2^53, so `comfyWorkflowJson` writes the seed digits exactly rather than through a
  * JavaScript number.
  */
 import { basename } from 'node:path'
 import type { GenerationParams } from '../../shared/params'
+import { SAMPLER_BY_ID } from '../../shared/samplers'
+import { SCHEDULE_BY_ID, SCHEDULE_DESCRIPTORS, type ScheduleInfo } from '../../shared/schedules'
 import { FormatError } from './errors'
 
 type Link = [string, number]
@@ -21,16 +25,6 @@ export interface ComfyNode {
   _meta?: { title: string }
 }
 export type ComfyWorkflow = Record<string, ComfyNode>
-
-/** Schedulers ComfyUI's KSampler accepts by name. */
-const KSAMPLER_SCHEDULERS = new Set(['simple', 'sgm_uniform', 'karras', 'exponential', 'ddim_uniform', 'beta', 'normal', 'linear_quadratic', 'kl_optimal'])
-/** Samplers ComfyUI's KSampler accepts by name (our ids; the Heun SDE variant is spelled below). */
-const KSAMPLER_SAMPLERS = new Set([
-  'euler', 'euler_ancestral', 'heun', 'heunpp2', 'dpm_2', 'dpm_2_ancestral', 'lms', 'dpm_fast', 'dpm_adaptive', 'dpmpp_2s_ancestral', 'dpmpp_sde',
-  'dpmpp_2m', 'dpmpp_2m_sde', 'dpmpp_3m_sde', 'ddpm', 'lcm', 'ipndm', 'ipndm_v', 'deis', 'res_multistep', 'er_sde', 'ddim', 'uni_pc', 'uni_pc_bh2'
-])
-/** Schedule parameters KSampler uses at these values; anything else cannot be expressed there. */
-const SCHEDULE_DEFAULTS: Record<string, Record<string, number>> = { karras: { rho: 7 }, beta: { alpha: 0.6, beta: 0.6 }, linear_quadratic: { threshold_noise: 0.025 } }
 
 export interface ComfyExport {
   workflow: ComfyWorkflow
@@ -48,17 +42,29 @@ const SEED_PLACEHOLDER = '__SIGMA_SEED__'
 
 export function toComfyWorkflow(p: GenerationParams, opts: ComfyExportOptions = {}): ComfyExport {
   const warnings: string[] = []
-  let sampler = p.sampler
-  if (!KSAMPLER_SAMPLERS.has(sampler)) throw new FormatError(`"${sampler}" has no ComfyUI sampler of the same name; choose another sampler to export`, 'sampler')
+  const sd = SAMPLER_BY_ID.get(p.sampler)
+  if (!sd) throw new FormatError(`"${p.sampler}" is not a sampler Sigma Studio knows; choose another sampler to export`, 'sampler')
+  let sampler = sd.comfy.name
   if (sampler === 'dpmpp_2m_sde' && p.samplerOptions.solver_type === 'heun') sampler = 'dpmpp_2m_sde_heun'
   const otherOptions = Object.keys(p.samplerOptions).filter((k) => k !== 'solver_type')
-  if (otherOptions.length) warnings.push(`sampler options ${otherOptions.map((k) => `${k}=${p.samplerOptions[k]}`).join(', ')} are not carried: ComfyUI's KSampler uses its defaults`)
+  if (otherOptions.length) warnings.push(`sampler options ${otherOptions.map((k) => `${k}=${String(p.samplerOptions[k])}`).join(', ')} are not carried: ComfyUI's KSamplerSelect uses its defaults`)
 
-  const ays = p.schedule === 'ays_sd1' || p.schedule === 'ays_sdxl'
-  if (!ays && !KSAMPLER_SCHEDULERS.has(p.schedule)) throw new FormatError(`"${p.schedule}" is not a ComfyUI scheduler; choose simple, normal, karras, exponential, sgm_uniform, ddim_uniform, beta, linear_quadratic, kl_optimal or Align Your Steps to export`, 'schedule')
-  const defaults = SCHEDULE_DEFAULTS[p.schedule] ?? {}
-  for (const [k, v] of Object.entries(p.scheduleParams)) {
-    if (defaults[k] !== v) throw new FormatError(`${k}=${v} cannot be expressed in ComfyUI's KSampler (it uses ${k in defaults ? defaults[k] : 'the model default'}); reset it to export`, `scheduleParams.${k}`)
+  const sc = SCHEDULE_BY_ID.get(p.schedule)
+  if (!sc) throw new FormatError(`"${p.schedule}" is not a schedule Sigma Studio knows`, 'schedule')
+  const givenParams = Object.entries(p.scheduleParams)
+  const atDefaults = givenParams.every(([k, v]) => sc.params[k] === v)
+  const viaKSampler = sc.comfy.scheduler !== undefined && atDefaults && sd.comfy.node === 'KSampler'
+  // The range nodes (Karras, Exponential, Polyexponential, Laplace) take explicit sigma ends instead of the model.
+  const nodeNeedsEnds = sc.input === 'range' && sc.comfy.node?.classType !== 'BetaSamplingScheduler'
+  const nodeUsable = sc.comfy.node !== undefined && (!nodeNeedsEnds || (p.scheduleParams.sigma_min !== undefined && p.scheduleParams.sigma_max !== undefined))
+  if (!viaKSampler && !nodeUsable) {
+    const ks = SCHEDULE_DESCRIPTORS.filter((d) => d.comfy.scheduler || d.comfy.node).map((d) => d.id)
+    const off = givenParams.find(([k, v]) => sc.params[k] !== v)
+    if (sc.comfy.node && off) {
+      throw new FormatError(`${off[0]}=${off[1]} cannot be expressed in ComfyUI's KSampler, and ${sc.comfy.node.classType} needs sigma_min and sigma_max; set both or reset ${off[0]} to export`, `scheduleParams.${off[0]}`)
+    }
+    if (sc.comfy.node) throw new FormatError(`${sc.comfy.node.classType} needs sigma_min and sigma_max; set them in the schedule parameters to export`, 'scheduleParams.sigma_min')
+    throw new FormatError(`"${p.schedule}" is not a ComfyUI scheduler; choose ${ks.join(', ')} to export`, 'schedule')
   }
   const g = p.guidance
   if (g.interval || g.thresholdPercentile !== null || g.clipSample !== null) warnings.push('guidance interval and thresholding are not carried: stock ComfyUI has no node for them')
@@ -78,14 +84,14 @@ export function toComfyWorkflow(p: GenerationParams, opts: ComfyExportOptions = 
     model = ['10', 0]
   }
   let samples: Link = ['3', 0]
-  if (!ays) {
+  if (viaKSampler) {
     wf['3'] = {
       class_type: 'KSampler',
-      inputs: { seed: SEED_PLACEHOLDER, steps: p.steps, cfg: p.cfg, sampler_name: sampler, scheduler: p.schedule, denoise: 1, model, positive: ['6', 0], negative: ['7', 0], latent_image: ['5', 0] }
+      inputs: { seed: SEED_PLACEHOLDER, steps: p.steps, cfg: p.cfg, sampler_name: sampler, scheduler: sc.comfy.scheduler!, denoise: 1, model, positive: ['6', 0], negative: ['7', 0], latent_image: ['5', 0] }
     }
   } else {
     wf['11'] = { class_type: 'KSamplerSelect', inputs: { sampler_name: sampler } }
-    wf['12'] = { class_type: 'AlignYourStepsScheduler', inputs: { model_type: p.schedule === 'ays_sdxl' ? 'SDXL' : 'SD1', steps: p.steps, denoise: 1 } }
+    wf['12'] = { class_type: sc.comfy.node!.classType, inputs: schedulerNodeInputs(sc, p, model) }
     wf['13'] = {
       class_type: 'SamplerCustom',
       inputs: { add_noise: true, noise_seed: SEED_PLACEHOLDER, cfg: p.cfg, model, positive: ['6', 0], negative: ['7', 0], sampler: ['11', 0], sigmas: ['12', 0], latent_image: ['5', 0] }
@@ -98,6 +104,17 @@ export function toComfyWorkflow(p: GenerationParams, opts: ComfyExportOptions = 
   const seedNum = Number(p.seed)
   for (const node of Object.values(wf)) for (const [k, v] of Object.entries(node.inputs)) if (v === SEED_PLACEHOLDER) node.inputs[k] = seedNum
   return { workflow: wf, warnings }
+}
+
+/** The inputs of a scheduler node: its fixed ones (model_type), steps, the model where it reads one, and our parameters. */
+function schedulerNodeInputs(sc: ScheduleInfo, p: GenerationParams, model: Link): ComfyNode['inputs'] {
+  const inputs: ComfyNode['inputs'] = { ...(sc.comfy.node!.inputs ?? {}), steps: p.steps }
+  if (sc.input === 'table' || sc.input === 'range') inputs.model = model
+  const values = { ...sc.params, ...p.scheduleParams }
+  for (const spec of sc.paramSpecs) if (values[spec.name] !== undefined) inputs[spec.name] = values[spec.name]
+  // The range nodes take explicit sigma ends (checked by the caller), not the model.
+  if (sc.input === 'range' && sc.comfy.node!.classType !== 'BetaSamplingScheduler') delete inputs.model
+  return inputs
 }
 
 /** The workflow as JSON text, with the seed written digit for digit (no rounding above 2^53). */

@@ -82,9 +82,10 @@ export function formatInfotext(p: GenerationParams, opts: FormatInfotextOptions 
   return `${p.prompt}${neg}\n${line}`.trim()
 }
 
-/** A1111's name for our sampler: the catalogue's display name, plus "Heun" for the Heun SDE solver. */
+/** A1111's name for our sampler (the descriptor's, else its display name), plus "Heun" for the Heun SDE solver. */
 export function a1111SamplerName(p: Pick<GenerationParams, 'sampler' | 'samplerOptions'>): string {
-  const base = SAMPLER_BY_ID.get(p.sampler)?.displayName ?? p.sampler
+  const d = SAMPLER_BY_ID.get(p.sampler)
+  const base = d?.a1111?.names[0] ?? d?.displayName ?? p.sampler
   if (p.sampler === 'dpmpp_2m_sde' && p.samplerOptions.solver_type === 'heun') return `${base} Heun`
   return base
 }

@@ -16,6 +16,7 @@ import { SAMPLER_BY_ID, SCHEDULE_BY_ID, resolveSamplerName, resolveScheduleName 
 import { timeIdsFor } from '../../shared/model-family'
 import type { InpaintSettings } from '../../shared/inpaint'
 import { batchSeeds, DEFAULT_PARAMS, LIMITS, ParamsError, parseSeed, type GenerationParams, type GuidanceSettings as SharedGuidance, type NoiseModifiers } from '../../shared/params'
+import type { OptionValue } from '../../shared/option-spec'
 import { composeGuidance, temperatureNoise, temperedStart, type GuidanceSettings } from '../engine/guidance'
 import { TorchGenerator } from '../engine/rng'
 import { SAMPLERS } from '../engine/samplers/index'
@@ -48,7 +49,7 @@ export interface PipelineRequest {
   negativePrompt?: string
   /** Sampler id, A1111 name or alias ("DPM++ 2M Karras" also sets the schedule). */
   sampler?: string
-  samplerOptions?: Record<string, number | string>
+  samplerOptions?: Record<string, OptionValue>
   schedule?: string
   scheduleParams?: Record<string, number>
   steps?: number
@@ -68,7 +69,7 @@ export interface ResolvedRequest {
   prompt: string
   negativePrompt: string
   sampler: string
-  samplerOptions: Record<string, number | string>
+  samplerOptions: Record<string, OptionValue>
   schedule: string
   scheduleParams: Record<string, number>
   steps: number

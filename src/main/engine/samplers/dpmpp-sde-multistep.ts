@@ -76,6 +76,10 @@ export const sampleDpmpp2mSde: Sampler = async (denoise, x0, sigmas, ctx) => {
   return x
 }
 
+/** DPM-Solver++(2M) SDE with the Heun-type weight (ComfyUI `dpmpp_2m_sde_heun`), options eta (1), s_noise (1). */
+export const sampleDpmpp2mSdeHeun: Sampler = (denoise, x0, sigmas, ctx) =>
+  sampleDpmpp2mSde(denoise, x0, sigmas, { ...ctx, options: { ...ctx.options, solver_type: 'heun' } })
+
 /** DPM-Solver++(3M) SDE (Lu et al. 2022, third-order multistep, SDE variant as in k-diffusion), options eta (1), s_noise (1). */
 export const sampleDpmpp3mSde: Sampler = async (denoise, x0, sigmas, ctx) => {
   const { eta, sNoise } = readEtaNoise('dpmpp_3m_sde', ctx.options)

@@ -8,9 +8,13 @@ import { runSamplerCase } from '../../conformance/sampler-case'
 import { publicCases } from '../../conformance/reference-files'
 import { gmmDenoiser } from '../gmm'
 import type { SamplerOptions } from '../types'
-import { GROUP_A } from './group-a'
+import { IMPLEMENTATIONS } from './index'
 import { runSampler } from './run'
 import { CountingNoise, MIXTURE, exponentialSigmas, karrasSigmas } from './test-helpers'
+
+/** The k-diffusion family as ComfyUI ships it. */
+const GROUP_A_IDS = ['euler', 'euler_ancestral', 'heun', 'heunpp2', 'dpm_2', 'dpm_2_ancestral', 'lms', 'dpm_fast', 'dpm_adaptive', 'dpmpp_2s_ancestral', 'dpmpp_sde', 'dpmpp_2m', 'dpmpp_2m_sde', 'dpmpp_3m_sde']
+const GROUP_A = Object.fromEntries(GROUP_A_IDS.map((id) => [id, IMPLEMENTATIONS[id]]))
 
 const CASES = publicCases('sampler').filter((c) => Object.prototype.hasOwnProperty.call(GROUP_A, c.sampler as string))
 

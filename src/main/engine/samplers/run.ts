@@ -2,10 +2,41 @@
  * The one entry point the app, the conformance runner and the tests use to run a sampler: it checks
  * every input once, here, so the samplers themselves can stay small formulas.
  */
+import { optionProblem } from '../../../shared/option-spec'
+import { SAMPLER_BY_ID } from '../../../shared/samplers'
 import { clone } from '../ops'
-import type { Denoiser, NoiseSource, SamplerContext, Tensor } from '../types'
+import type { Denoiser, NoiseSource, SamplerContext, SamplerOptions, Tensor } from '../types'
 import { EngineInputError } from '../types'
 import { getSampler } from './index'
+
+/**
+ * The sampler's options checked against its descriptor (src/shared/samplers.ts) and completed with the
+ * descriptor's defaults, so that the defaults the app shows are the ones that run. An option the sampler
+ * does not take is an error naming the ones it does; null stands for +Infinity where that is allowed
+ * (JSON has no Infinity, so s_tmax arrives as null).
+ */
+export function resolveSamplerOptions(id: string, options: SamplerOptions | undefined): SamplerOptions {
+  const d = SAMPLER_BY_ID.get(id)
+  if (!d) throw new EngineInputError(`unknown sampler "${id}"`)
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw new EngineInputError(`${id}: options must be an object of named values`)
+  }
+  const given = (options ?? {}) as Record<string, unknown>
+  const out: Record<string, unknown> = {}
+  for (const [name, raw] of Object.entries(given)) {
+    const spec = d.optionSpecs.find((o) => o.name === name)
+    if (!spec) {
+      throw new EngineInputError(`${id}: unknown option "${name}"; it takes ${d.optionSpecs.map((o) => o.name).join(', ') || 'no options'}`)
+    }
+    if (raw === undefined) continue
+    const v = raw === null && spec.type === 'number' && spec.allowInfinity ? Infinity : raw
+    const problem = optionProblem(spec, v)
+    if (problem) throw new EngineInputError(`${id}: option ${name} ${problem}`)
+    out[name] = v
+  }
+  for (const spec of d.optionSpecs) if (!(spec.name in out) && spec.default !== undefined) out[spec.name] = spec.default
+  return out as SamplerOptions
+}
 
 /** Checks a sigma list: at least two values, finite, non-negative, and non-increasing. */
 export function validateSigmas(sigmas: ArrayLike<number>): void {
@@ -59,8 +90,10 @@ export async function runSampler(
     stats.modelCalls++
     return denoise(v, sigma)
   }
+  const options = resolveSamplerOptions(id, ctx.options)
   return sampler(counted, clone(x), Float64Array.from(sigmas), {
     ...ctx,
+    options,
     noise: checkedNoise(ctx.noise, x.length),
     stats
   })

@@ -6,7 +6,7 @@
 import { clone, lincomb } from '../ops'
 import type { Denoiser, SamplerContext, Sampler, Tensor } from '../types'
 import { EngineInputError } from '../types'
-import { choiceOption } from './options'
+import { intOption } from './options'
 
 /**
  * Where a run that ends at sigma 0 actually stops: the exponential integrator needs a finite
@@ -141,7 +141,7 @@ async function uniPcStep(
 }
 
 /**
- * The UniPC multistep loop as ComfyUI drives it: order min(3, steps - 1) (at least 1, so a single step
+ * The UniPC multistep loop as ComfyUI drives it: order min(`order` option (ComfyUI fixes 3), steps - 1) (at least 1, so a single step
  * is one first-order step where ComfyUI's wrapper would not step at all), warm-up orders 1, 2, ...,
  * lower orders for the last steps, a corrector on every step except the last, and a final sigma 0
  * replaced by 0.001. One model call per step; no noise is drawn.
@@ -162,7 +162,7 @@ async function uniPc(
       throw new EngineInputError(`${name}: sigmas[${j}] is ${targets[j]}; only the last sigma may be 0`)
     }
   }
-  const order = Math.max(1, Math.min(MAX_ORDER, steps - 1))
+  const order = Math.max(1, Math.min(intOption(name, ctx.options, 'order', MAX_ORDER, 1, MAX_ORDER), steps - 1))
   const x = clone(input)
   const scratch = new Float64Array(x.length)
   let sigmaS = targets[0]
@@ -188,9 +188,8 @@ async function uniPc(
   return x
 }
 
-/** UniPC with B(h) = h (ComfyUI's `uni_pc`); option `variant: 'bh2'` selects B(h) = e^h - 1 instead. */
-export const sampleUniPc: Sampler = (denoise, x, sigmas, ctx) =>
-  uniPc(choiceOption('uni_pc', ctx.options, 'variant', ['bh1', 'bh2']), denoise, x, sigmas, ctx)
+/** UniPC with B(h) = h (ComfyUI's `uni_pc`). */
+export const sampleUniPc: Sampler = (denoise, x, sigmas, ctx) => uniPc('bh1', denoise, x, sigmas, ctx)
 
 /** UniPC with B(h) = e^h - 1 (ComfyUI's `uni_pc_bh2`). */
 export const sampleUniPcBh2: Sampler = (denoise, x, sigmas, ctx) => uniPc('bh2', denoise, x, sigmas, ctx)

@@ -11,12 +11,6 @@ import { requireTable, roundHalfEven } from './util'
 
 export const beta: ScheduleDef = {
   id: 'beta',
-  description: 'Timesteps at quantiles of a Beta(alpha, beta) distribution (Lee et al. 2024): dense at both ends.',
-  input: 'table',
-  params: [
-    { name: 'alpha', default: 0.6, min: 0, max: 50, description: 'Beta shape at the clean end; below 1 puts more steps at small sigmas' },
-    { name: 'beta', default: 0.6, min: 0, max: 50, description: 'Beta shape at the noisy end; below 1 puts more steps at large sigmas' }
-  ],
   compute(steps, model, params) {
     const table = requireTable(model, 'beta').sigmas
     const last = table.length - 1

@@ -10,9 +10,6 @@ import { requireTable } from './util'
 
 export const ddimUniform: ScheduleDef = {
   id: 'ddim_uniform',
-  description: 'Timesteps at a fixed stride from the bottom of the table, as the original DDIM sampler picks them.',
-  input: 'table',
-  params: [],
   compute(steps, model) {
     const table = requireTable(model, 'ddim_uniform').sigmas
     const T = table.length

@@ -41,9 +41,6 @@ function checkSteps(id: string, steps: number, T: number): void {
 
 export const linspaceSpacing: ScheduleDef = {
   id: 'linspace',
-  description: "diffusers timestep_spacing 'linspace': evenly spaced timesteps including both ends.",
-  input: 'table',
-  params: [],
   compute(steps, model) {
     const m = requireTable(model, 'linspace')
     const T = m.length
@@ -57,9 +54,6 @@ export const linspaceSpacing: ScheduleDef = {
 
 export const leadingSpacing: ScheduleDef = {
   id: 'leading',
-  description: "diffusers timestep_spacing 'leading' (SD1.x default): a fixed stride from timestep 0 plus steps_offset.",
-  input: 'table',
-  params: [{ name: 'steps_offset', default: 1, min: 0, minInclusive: true, integer: true, description: 'added to every timestep (SD 1.x configs: 1)' }],
   compute(steps, model, params) {
     const m = requireTable(model, 'leading')
     const T = m.length
@@ -80,9 +74,6 @@ export const leadingSpacing: ScheduleDef = {
 
 export const trailingSpacing: ScheduleDef = {
   id: 'trailing',
-  description: "diffusers timestep_spacing 'trailing': a fixed stride counted down from the last timestep (needed for zero-SNR models).",
-  input: 'table',
-  params: [],
   compute(steps, model) {
     const m = requireTable(model, 'trailing')
     const T = m.length

@@ -6,13 +6,10 @@
  */
 import type { ScheduleDef } from './types'
 import { linspace } from '../ops'
-import { RANGE_PARAMS, resolveRange } from './util'
+import { resolveRange } from './util'
 
 export const exponential: ScheduleDef = {
   id: 'exponential',
-  description: 'Uniform in log-sigma between the ends of the model table.',
-  input: 'range',
-  params: [...RANGE_PARAMS],
   compute(steps, model, params) {
     const { sigmaMin, sigmaMax } = resolveRange(model, params, 'exponential')
     const logs = linspace(Math.log(sigmaMax), Math.log(sigmaMin), steps)
@@ -24,9 +21,6 @@ export const exponential: ScheduleDef = {
 
 export const polyexponential: ScheduleDef = {
   id: 'polyexponential',
-  description: 'Log-sigma spaced by a power rho of the step fraction (rho 1 = exponential).',
-  input: 'range',
-  params: [{ name: 'rho', default: 1, min: 0, max: 1000, description: 'power of the ramp; larger = denser near sigma_min' }, ...RANGE_PARAMS],
   compute(steps, model, params) {
     const { sigmaMin, sigmaMax } = resolveRange(model, params, 'polyexponential')
     const logMin = Math.log(sigmaMin)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { SCHEDULE_IDS } from '../../../shared/catalogue'
+import { SCHEDULE_BY_ID, SCHEDULE_IDS } from '../../../shared/catalogue'
 import { modelSigmas, SD_MODEL_CONFIG, type ModelSigmasConfig } from '../model-sigmas'
 import { EngineInputError } from '../types'
 import { computeSigmas, getSchedule, resolveParams, SCHEDULE_NAMES, SCHEDULES } from './index'
@@ -17,11 +17,11 @@ describe('schedule registry', () => {
     expect([...SCHEDULE_NAMES].sort()).toEqual([...SCHEDULE_IDS].sort())
   })
 
-  it('gives every schedule a description and declares its parameters', () => {
+  it('registers each schedule under its own id; descriptions and parameters come from the shared descriptors', () => {
     for (const name of SCHEDULE_NAMES) {
       const def = SCHEDULES[name]
       expect(def.id).toBe(name)
-      expect(def.description.length).toBeGreaterThan(10)
+      expect(SCHEDULE_BY_ID.get(name)!.description.length).toBeGreaterThan(10)
     }
     expect(resolveParams(SCHEDULES.karras)).toEqual({ rho: 7 })
     expect(resolveParams(SCHEDULES.beta)).toEqual({ alpha: 0.6, beta: 0.6 })
@@ -33,9 +33,17 @@ describe('every schedule x steps 1..50 x model', () => {
   for (const [modelName, config] of Object.entries(MODELS)) {
     const model = modelSigmas(config)
     it(`is strictly descending, finite, ends in 0 and has the expected length (${modelName})`, () => {
+      // Step ranges of the schedules that have one (their nodes' limits).
+      const minSteps: Record<string, number> = { gits: 2, optimal_steps_flux: 3, optimal_steps_wan: 3, optimal_steps_chroma: 3 }
       for (const name of SCHEDULE_NAMES) {
-        for (let steps = 1; steps <= 50; steps++) {
+        for (let steps = minSteps[name] ?? 1; steps <= (name === 'sd_turbo' ? 10 : 50); steps++) {
           const s = computeSigmas(name, steps, model)
+          if (name === 'laplace') {
+            // ComfyUI's LaplaceScheduler: exactly `steps` values, no 0; clamping can repeat the ends.
+            expect(s.length).toBe(steps)
+            for (let i = 1; i < s.length; i++) expect(s[i]).toBeLessThanOrEqual(s[i - 1])
+            continue
+          }
           expect(s[s.length - 1]).toBe(0)
           for (let i = 1; i < s.length; i++) {
             if (!(s[i] < s[i - 1])) throw new Error(`${name} at ${steps} steps: s[${i}] = ${s[i]} >= s[${i - 1}] = ${s[i - 1]}`)
@@ -48,8 +56,8 @@ describe('every schedule x steps 1..50 x model', () => {
           if (['simple', 'normal', 'sgm_uniform', 'karras', 'exponential', 'polyexponential', 'beta', 'linear_quadratic', 'kl_optimal', 'trailing'].includes(name)) {
             expect(Math.abs(s[0] / model.sigmaMax - 1)).toBeLessThan(1e-10)
           }
-          // Nothing ever goes above the model's largest sigma.
-          if (name !== 'ays_sd1' && name !== 'ays_sdxl') expect(s[0]).toBeLessThanOrEqual(model.sigmaMax * (1 + 1e-12))
+          // Nothing ever goes above the model's largest sigma, except the published tables and vp, which ignore the model.
+          if (!['ays_sd1', 'ays_sdxl', 'ays_svd', 'vp'].includes(name)) expect(s[0]).toBeLessThanOrEqual(model.sigmaMax * (1 + 1e-12))
         }
       }
     })
@@ -96,7 +104,9 @@ describe('computeSigmas input checks', () => {
     const k = computeSigmas('karras', 3, range)
     expect(k[0]).toBeCloseTo(80, 12)
     expect(k[2]).toBeCloseTo(0.002, 15)
-    expect(computeSigmas('ays_sd1', 10, range)[0]).toBe(14.6146412293)
+    // Table schedules return float32 values, as ComfyUI's nodes do.
+    expect(computeSigmas('ays_sd1', 10, range)[0]).toBe(Math.fround(14.6146412293))
+    expect(computeSigmas('vp', 3, undefined)[3]).toBe(0)
   })
 
   it('lets params override the model range for range-based schedules', () => {

@@ -1,13 +1,16 @@
 /**
- * The schedule registry: ComfyUI's scheduler ids (plus the AYS tables and diffusers' timestep spacings)
- * mapped to their implementations, one module per family. Display names and aliases live in the shared
- * catalogue (src/shared/catalogue.ts), which can reuse each entry's `description` and `params`.
+ * The schedule registry: an implementation for each schedule descriptor of src/shared/schedules.ts (ids,
+ * names, parameters with defaults and ranges live there; a test checks both list the same ids), one module
+ * per family.
  *
  * `computeSigmas` is the one entry point: it validates the name, step count and parameters, runs the
- * schedule and checks that the result is a non-increasing list of finite sigmas ending in 0.
+ * schedule and checks that the result is a non-increasing list of finite sigmas ending in 0 (`laplace`
+ * alone ends at sigma_min, as ComfyUI's node does).
  */
+import { SCHEDULE_BY_ID } from '../../../shared/schedules'
 import { EngineInputError } from '../types'
-import { aysSd1, aysSdxl } from './ays'
+import { aysSd1, aysSdxl, aysSvd, gits, optimalStepsChroma, optimalStepsFlux, optimalStepsWan } from './ays'
+import { laplace, sdTurbo, vp } from './formula-extra'
 import { beta } from './beta'
 import { ddimUniform } from './ddim-uniform'
 import { leadingSpacing, linspaceSpacing, trailingSpacing } from './diffusers-spacing'
@@ -18,9 +21,10 @@ import { linearQuadratic } from './linear-quadratic'
 import { normal, sgmUniform } from './normal'
 import { scoreOptimal } from '../score-optimal/schedule'
 import { simple } from './simple'
+import { optionProblem } from '../../../shared/option-spec'
 import type { ParamSpec, ScheduleContext, ScheduleDef, ScheduleModel } from './types'
 
-export type { ParamSpec, ScheduleContext, ScheduleDef, ScheduleInput, ScheduleModel } from './types'
+export type { ParamSpec, ScheduleContext, ScheduleDef, ScheduleModel } from './types'
 
 export const SCHEDULES = Object.freeze({
   simple,
@@ -35,6 +39,14 @@ export const SCHEDULES = Object.freeze({
   kl_optimal: klOptimal,
   ays_sd1: aysSd1,
   ays_sdxl: aysSdxl,
+  ays_svd: aysSvd,
+  gits,
+  optimal_steps_flux: optimalStepsFlux,
+  optimal_steps_wan: optimalStepsWan,
+  optimal_steps_chroma: optimalStepsChroma,
+  laplace,
+  vp,
+  sd_turbo: sdTurbo,
   score_optimal: scoreOptimal,
   linspace: linspaceSpacing,
   leading: leadingSpacing,
@@ -54,14 +66,15 @@ export function getSchedule(name: string): ScheduleDef {
 }
 
 function checkParam(id: string, spec: ParamSpec, v: number): void {
-  const where = `schedule "${id}": parameter ${spec.name}`
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new EngineInputError(`${where} must be a finite number, got ${String(v)}`)
-  if (spec.integer && !Number.isInteger(v)) throw new EngineInputError(`${where} must be a whole number, got ${v}`)
-  if (spec.min !== undefined) {
-    const ok = spec.minInclusive ? v >= spec.min : v > spec.min
-    if (!ok) throw new EngineInputError(`${where} must be ${spec.minInclusive ? 'at least' : 'greater than'} ${spec.min}, got ${v}`)
-  }
-  if (spec.max !== undefined && v > spec.max) throw new EngineInputError(`${where} must be at most ${spec.max}, got ${v}`)
+  const problem = typeof v === 'number' && !Number.isFinite(v) ? `must be a finite number, got ${v}` : optionProblem(spec, v)
+  if (problem) throw new EngineInputError(`schedule "${id}": parameter ${spec.name} ${problem}`)
+}
+
+/** The parameter specs of a schedule, from its shared descriptor. */
+export function scheduleParamSpecs(id: string): readonly ParamSpec[] {
+  const d = SCHEDULE_BY_ID.get(id)
+  if (!d) throw new Error(`schedule "${id}" has an implementation but no descriptor in src/shared/schedules.ts (internal error)`)
+  return d.paramSpecs
 }
 
 /** Fills in defaults and validates every given parameter; unknown names are errors listing the accepted ones. */
@@ -70,13 +83,14 @@ export function resolveParams(def: ScheduleDef, params: Readonly<Record<string, 
     throw new EngineInputError(`schedule "${def.id}": params must be an object of numbers`)
   }
   const out: Record<string, number> = {}
+  const specs = scheduleParamSpecs(def.id)
   for (const name of Object.keys(params)) {
-    if (!def.params.some((p) => p.name === name)) {
-      const accepted = def.params.length ? `it accepts ${def.params.map((p) => p.name).join(', ')}` : 'it takes no parameters'
+    if (!specs.some((p) => p.name === name)) {
+      const accepted = specs.length ? `it accepts ${specs.map((p) => p.name).join(', ')}` : 'it takes no parameters'
       throw new EngineInputError(`schedule "${def.id}" has no parameter "${name}"; ${accepted}`)
     }
   }
-  for (const spec of def.params) {
+  for (const spec of specs) {
     const given = Object.prototype.hasOwnProperty.call(params, spec.name) ? params[spec.name] : undefined
     if (given === undefined) {
       if (spec.default !== undefined) out[spec.name] = spec.default
@@ -104,12 +118,13 @@ function checkModel(id: string, model: ScheduleModel): void {
  * table has entries); a rise would make a sampler step backwards and is always an error.
  */
 function checkOutput(id: string, steps: number, sigmas: Float64Array): void {
-  if (sigmas.length < 2 || sigmas[sigmas.length - 1] !== 0) {
+  const endsAtZero = id !== 'laplace'
+  if (sigmas.length < 1 || (endsAtZero && (sigmas.length < 2 || sigmas[sigmas.length - 1] !== 0))) {
     throw new Error(`schedule "${id}" produced an invalid list (internal error)`)
   }
   for (let i = 0; i < sigmas.length; i++) {
     const s = sigmas[i]
-    if (!Number.isFinite(s)) throw new EngineInputError(`schedule "${id}" at ${steps} steps gives a non-finite sigma (${s}); check its parameters`)
+    if (!Number.isFinite(s) || s < 0) throw new EngineInputError(`schedule "${id}" at ${steps} steps gives a non-finite sigma (${s}); check its parameters`)
     if (i > 0 && s > sigmas[i - 1]) {
       throw new EngineInputError(
         `schedule "${id}" at ${steps} steps rises from ${sigmas[i - 1]} to ${s} at position ${i}; use other parameters or fewer steps`
@@ -120,14 +135,15 @@ function checkOutput(id: string, steps: number, sigmas: Float64Array): void {
 
 /**
  * The descending sigma list of schedule `name` for `steps` steps, ending in 0. Usually steps+1 values;
- * `ddim_uniform` can give more and `beta` fewer (see their modules). `model` supplies the noise levels:
- * a {@link ModelSigmas} table (required by table-based schedules) or just a sigma range. `ctx` carries
+ * `ddim_uniform` can give more, and `beta`, `sd_turbo` and the table schedules with `denoise` < 1 fewer;
+ * `laplace` gives exactly `steps` values ending at sigma_min. `model` supplies the noise levels: a
+ * {@link ModelSigmas} table (required by table-based schedules) or just a sigma range (`vp` needs neither). `ctx` carries
  * what a schedule needs beyond that: `score_optimal` reads the model's calibrated profile from it.
  */
 export function computeSigmas(
   name: string,
   steps: number,
-  model: ScheduleModel,
+  model: ScheduleModel | undefined,
   params?: Readonly<Record<string, number>>,
   ctx?: ScheduleContext
 ): Float64Array {
@@ -136,9 +152,10 @@ export function computeSigmas(
     throw new EngineInputError(`steps must be a whole number of at least 1, got ${String(steps)}`)
   }
   if (steps > MAX_STEPS) throw new EngineInputError(`steps must be at most ${MAX_STEPS}, got ${steps}`)
-  checkModel(def.id, model)
+  const needsModel = SCHEDULE_BY_ID.get(def.id)?.input !== 'none'
+  if (needsModel || model !== undefined) checkModel(def.id, model as ScheduleModel)
   const resolved = resolveParams(def, params ?? {})
-  const sigmas = def.compute(steps, model, resolved, ctx)
+  const sigmas = def.compute(steps, model as ScheduleModel, resolved, ctx)
   checkOutput(def.id, steps, sigmas)
   return sigmas
 }

@@ -5,13 +5,10 @@
  */
 import type { ScheduleDef } from './types'
 import { linspace } from '../ops'
-import { RANGE_PARAMS, resolveRange } from './util'
+import { resolveRange } from './util'
 
 export const karras: ScheduleDef = {
   id: 'karras',
-  description: 'Karras et al. (2022) rho-spacing: dense near small sigmas; rho 7 by default.',
-  input: 'range',
-  params: [{ name: 'rho', default: 7, min: 0, max: 1000, description: 'spacing exponent; larger = denser near sigma_min' }, ...RANGE_PARAMS],
   compute(steps, model, params) {
     const { sigmaMin, sigmaMax } = resolveRange(model, params, 'karras')
     const rho = params.rho

@@ -5,13 +5,10 @@
  * At 1 step the reference divides by zero (NaN); we return [sigma_max, 0], the only sensible one-step list.
  */
 import type { ScheduleDef } from './types'
-import { RANGE_PARAMS, resolveRange } from './util'
+import { resolveRange } from './util'
 
 export const klOptimal: ScheduleDef = {
   id: 'kl_optimal',
-  description: 'sigma = tan of evenly spaced angles: optimal for Euler on Gaussian data (AYS closed form).',
-  input: 'range',
-  params: [...RANGE_PARAMS],
   compute(steps, model, params) {
     const { sigmaMin, sigmaMax } = resolveRange(model, params, 'kl_optimal')
     const out = new Float64Array(steps + 1)

@@ -10,12 +10,6 @@ import type { ScheduleDef } from './types'
 
 export const linearQuadratic: ScheduleDef = {
   id: 'linear_quadratic',
-  description: 'Linear in noise level for the first half, then quadratic (the Mochi/Genmo schedule).',
-  input: 'range',
-  params: [
-    { name: 'threshold_noise', default: 0.025, min: 0, max: 1, description: 'noise fraction reached at the end of the linear part' },
-    { name: 'linear_steps', min: 1, minInclusive: true, integer: true, description: 'steps in the linear part (default floor(steps/2))' }
-  ],
   compute(steps, model, params) {
     const sigmaMax = model.sigmaMax
     const out = new Float64Array(steps + 1)

@@ -24,9 +24,6 @@ function evenTimesteps(model: ModelSigmas, steps: number, dropLast: boolean): Fl
 
 export const normal: ScheduleDef = {
   id: 'normal',
-  description: "Timesteps evenly spaced between the model's largest and smallest sigma, mapped through its table.",
-  input: 'table',
-  params: [],
   compute(steps, model) {
     return evenTimesteps(requireTable(model, 'normal'), steps, false)
   }
@@ -34,9 +31,6 @@ export const normal: ScheduleDef = {
 
 export const sgmUniform: ScheduleDef = {
   id: 'sgm_uniform',
-  description: 'Evenly spaced timesteps without the final sigma_min point (as SGM/SDXL Turbo expects).',
-  input: 'table',
-  params: [],
   compute(steps, model) {
     return evenTimesteps(requireTable(model, 'sgm_uniform'), steps, true)
   }

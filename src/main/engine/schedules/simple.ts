@@ -7,9 +7,6 @@ import { requireTable } from './util'
 
 export const simple: ScheduleDef = {
   id: 'simple',
-  description: "Every (T/n)-th sigma of the model's own table, from the top.",
-  input: 'table',
-  params: [],
   compute(steps, model) {
     const table = requireTable(model, 'simple').sigmas
     const T = table.length

@@ -42,9 +42,3 @@ export function resolveRange(model: ScheduleModel, params: Readonly<Record<strin
   }
   return { sigmaMin, sigmaMax }
 }
-
-/** The optional sigma_min / sigma_max overrides of range-based schedules. */
-export const RANGE_PARAMS = [
-  { name: 'sigma_min', min: 0, description: "smallest sigma (default: the model's)" },
-  { name: 'sigma_max', min: 0, description: "largest sigma (default: the model's)" }
-] as const

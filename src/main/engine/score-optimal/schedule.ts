@@ -13,7 +13,7 @@
  */
 import type { SigmaRange } from '../model-sigmas'
 import type { ScheduleDef, ScheduleModel } from '../schedules/types'
-import { RANGE_PARAMS, resolveRange } from '../schedules/util'
+import { resolveRange } from '../schedules/util'
 import { EngineInputError } from '../types'
 import { gaussianLambda, gaussianOptimalSigmas, logUniformGrid } from './closed-form'
 import { profileFromIntervalCosts, type ScoreOptimalProfile } from './profile'
@@ -149,23 +149,6 @@ export interface ScoreOptimalScheduleDef extends Omit<ScheduleDef, 'compute'> {
 
 export const scoreOptimal: ScoreOptimalScheduleDef = {
   id: 'score_optimal',
-  description:
-    "Score-optimal (Williams et al. 2024): equal steps of the model's own score-change length, calibrated per model; Gaussian closed form until calibrated.",
-  input: 'range',
-  params: [
-    {
-      name: 'sigma_data',
-      // Not the latents' overall std (about 1 for SD): a single Gaussian of that width has no fine
-      // structure, so its optimum spends almost nothing below sigma 1 and ends in one huge jump. The scale
-      // of the finest structure the steps must resolve matters more; 0.1 measured 0.0106 mean RMSE against
-      // karras's 0.0148 (dpmpp_2m, 10 steps, the 16-D mixture), where 1 measured 0.737.
-      default: 0.1,
-      min: 0,
-      max: 1000,
-      description: 'finest data scale assumed by the built-in fallback used until the model is calibrated'
-    },
-    ...RANGE_PARAMS
-  ],
   compute(steps: number, model: ScheduleModel, params: Readonly<Record<string, number>>, ctx?: ScoreOptimalScheduleContext): Float64Array {
     const range = resolveRange(model, params, 'score_optimal')
     if (ctx?.profile) return scoreOptimalSigmas(ctx.profile, steps, range)

@@ -12,9 +12,6 @@ import './fields.css'
 
 export type { AdvancedValue } from './advanced-summary'
 
-/** Options whose value is a name, with their choices (the rest are numbers). */
-const CHOICES: Readonly<Record<string, readonly string[]>> = { solver_type: ['midpoint', 'heun'] }
-
 /** A number box where empty means "not set"; a half-typed number ("-", "1e") is not reported. */
 function OptionalNumber({ label, value, placeholder, step = 'any', onChange }: { label: string; value: number | null | undefined; placeholder: string; step?: number | 'any'; onChange: (v: number | null) => void }): React.JSX.Element {
   return (
@@ -38,7 +35,7 @@ export function AdvancedFields({ value, onChange }: { value: AdvancedValue; onCh
   const sampler = SAMPLER_BY_ID.get(value.sampler)
   const schedule = SCHEDULE_BY_ID.get(value.schedule)
   const summary = advancedSummary(value)
-  const setOption = (k: string, x: number | string | null): void => {
+  const setOption = (k: string, x: number | string | boolean | null): void => {
     const next = { ...value.samplerOptions }
     if (x === null || x === '') delete next[k]
     else next[k] = x
@@ -72,19 +69,28 @@ export function AdvancedFields({ value, onChange }: { value: AdvancedValue; onCh
         More options<span className="advanced-summary">{summary.length > 0 ? ` · ${summary.join(', ')}` : ''}</span>
       </summary>
       <div className="advanced-grid">
-        {sampler?.options.map((k) =>
-          CHOICES[k] ? (
-            <label key={k} className="field number-field">
-              {k}
-              <select value={String(value.samplerOptions[k] ?? '')} onChange={(e) => setOption(k, e.target.value || null)}>
-                <option value="">default</option>
-                {CHOICES[k].map((c) => (
+        {sampler?.optionSpecs.map((o) =>
+          o.type === 'choice' ? (
+            <label key={o.name} className="field number-field" title={o.description}>
+              {o.name}
+              <select value={String(value.samplerOptions[o.name] ?? '')} onChange={(e) => setOption(o.name, e.target.value || null)}>
+                <option value="">default ({o.default})</option>
+                {o.choices.map((c) => (
                   <option key={c}>{c}</option>
                 ))}
               </select>
             </label>
+          ) : o.type === 'boolean' ? (
+            <label key={o.name} className="field number-field" title={o.description}>
+              {o.name}
+              <select value={value.samplerOptions[o.name] === undefined ? '' : String(value.samplerOptions[o.name])} onChange={(e) => setOption(o.name, e.target.value === '' ? null : e.target.value === 'true')}>
+                <option value="">default ({String(o.default)})</option>
+                <option value="true">true</option>
+                <option value="false">false</option>
+              </select>
+            </label>
           ) : (
-            <OptionalNumber key={k} label={k} value={value.samplerOptions[k] as number | undefined} placeholder="default" onChange={(x) => setOption(k, x)} />
+            <OptionalNumber key={o.name} label={o.name} value={value.samplerOptions[o.name] as number | undefined} placeholder={o.default === undefined ? 'model' : String(o.default)} step={o.type === 'integer' ? 1 : 'any'} onChange={(x) => setOption(o.name, x)} />
           )
         )}
         {schedule &&

@@ -28,14 +28,14 @@ export function SamplerSelect({ value, onChange, label = 'Sampler', disabled }: 
           <optgroup key={k} label={KIND_LABEL[k]}>
             {SAMPLERS.filter((s) => s.kind === k).map((s) => (
               <option key={s.id} value={s.id}>
-                {s.displayName}
+                {s.aliasOf ? `${s.displayName} — alias of ${s.aliasOf.id}` : s.displayName}
               </option>
             ))}
           </optgroup>
         ))}
       </select>
       <p className="field-desc" id={`${id}-desc`} title={info?.description}>
-        {info ? info.description : `Unknown sampler "${value}"; choose one from the list.`}
+        {info ? (info.aliasOf ? `${info.description} ${info.aliasOf.note}.` : info.description) : `Unknown sampler "${value}"; choose one from the list.`}
       </p>
     </div>
   )

@@ -7,6 +7,7 @@ import { draftInpaint } from './inpaint'
 import { defineSlice } from './root'
 import type { JobSummary, PreviewEvent, ProgressEvent, QueueState } from '../../../shared/api'
 import { DEFAULT_PARAMS, type GenerationParams, type GuidanceSettings, type NoiseModifiers } from '../../../shared/params'
+import type { OptionValue } from '../../../shared/option-spec'
 
 /**
  * How the seed changes between jobs: 'random' draws a fresh seed for every job (shown once it is sent),
@@ -20,7 +21,7 @@ export interface Draft {
   prompt: string
   negativePrompt: string
   sampler: string
-  samplerOptions: Record<string, number | string>
+  samplerOptions: Record<string, OptionValue>
   schedule: string
   scheduleParams: Record<string, number>
   steps: number
