@@ -196,18 +196,20 @@ export function validateGenerationParams(raw: unknown): GenerationParams {
     if (!spec) throw new ParamsError(f, `is not an option of ${sampler}; it takes ${optionSpecs.map((o) => o.name).join(', ') || 'no options'}`)
     // JSON has no Infinity: s_tmax arrives as null.
     const v = x === null && spec.type === 'number' && spec.allowInfinity ? Infinity : x
-    const problem = optionProblem(spec, v)
+    const checked = typeof v === 'number' && Number.isFinite(v) ? optionNumber(v, f, name) : v
+    const problem = optionProblem(spec, checked)
     if (problem) throw new ParamsError(f, problem)
-    return typeof v === 'number' && Number.isFinite(v) ? optionNumber(v, f, name) : (v as OptionValue)
+    return checked as OptionValue
   })
   const paramSpecs = SCHEDULE_BY_ID.get(schedule)!.paramSpecs
   const scheduleParams = record(get('scheduleParams'), 'scheduleParams', (x, f) => {
     const name = f.slice('scheduleParams.'.length)
     const spec = paramSpecs.find((o) => o.name === name)
     if (!spec) throw new ParamsError(f, `is not a parameter of ${schedule}; it takes ${paramSpecs.map((o) => o.name).join(', ') || 'no parameters'}`)
-    const problem = optionProblem(spec, x)
+    const v = optionNumber(x, f, name)
+    const problem = optionProblem(spec, v)
     if (problem) throw new ParamsError(f, problem)
-    return optionNumber(x, f, name)
+    return v
   })
   if (scheduleParams.sigma_min !== undefined && scheduleParams.sigma_max !== undefined && scheduleParams.sigma_min >= scheduleParams.sigma_max) {
     throw new ParamsError('scheduleParams.sigma_min', `${scheduleParams.sigma_min} is not below sigma_max ${scheduleParams.sigma_max}; the schedule runs from sigma_max down to sigma_min`)
