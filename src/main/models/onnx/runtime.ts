@@ -137,6 +137,16 @@ export interface SessionOptions {
   log?: (line: string) => void
 }
 
+/**
+ * A model held in memory instead of read from `path`: a LoRA-merged copy of the .onnx bytes and of the
+ * external data files it patched. Untouched external files are read from `folder` as usual.
+ */
+export interface InMemoryModel {
+  readonly bytes: Uint8Array
+  readonly externalData: readonly { readonly path: string; readonly data: Uint8Array }[]
+  readonly folder: string
+}
+
 /** A declared input or output: name, element type, and per axis a fixed size or a symbolic name. */
 export interface TensorSpec {
   name: string
@@ -245,7 +255,7 @@ export class ModelSession implements RunnableSession {
    * Opens `path` on the best device allowed by `options.device`, falling back to the CPU (and saying so in
    * the log) when a GPU provider fails. Throws ModelFolderError for a missing or corrupt file.
    */
-  static async open(component: string, path: string, options: SessionOptions = {}): Promise<ModelSession> {
+  static async open(component: string, path: string, options: SessionOptions = {}, memory?: InMemoryModel): Promise<ModelSession> {
     if (!existsSync(path) || !statSync(path).isFile()) {
       throw new ModelFolderError('missing-component', path, `the ${component} model file is missing`, 'copy the complete model folder (every component folder with its model.onnx)')
     }
@@ -257,7 +267,7 @@ export class ModelSession implements RunnableSession {
     let lastError: unknown
     for (const [k, device] of candidates.entries()) {
       try {
-        const session = await ort.InferenceSession.create(path, {
+        const common: ort.InferenceSession.SessionOptions = {
           executionProviders: [...DEVICE_TO_EXECUTION_PROVIDERS[device]],
           graphOptimizationLevel: 'all',
           intraOpNumThreads: threads,
@@ -268,10 +278,20 @@ export class ModelSession implements RunnableSession {
           // threads share the cores with them (sampler arithmetic, previews between UNet calls), and the
           // spinning starved them: a small UNet call measured ~27 ms spinning vs ~20 ms without.
           extra: { session: { intra_op: { allow_spinning: '0' } } },
-          ...DEVICE_SESSION_OPTIONS[device],
-          // An imported checkpoint that could not be hard-linked: its weights are passed in memory.
-          ...externalDataOption(path)
-        })
+          ...DEVICE_SESSION_OPTIONS[device]
+        }
+        const session = memory
+          ? await ort.InferenceSession.create(memory.bytes, {
+              ...common,
+              externalData: memory.externalData.map((f) => ({ path: f.path, data: f.data })),
+              // Without a path ORT cannot know where the untouched external files are.
+              extra: { session: { intra_op: { allow_spinning: '0' }, model_external_initializers_file_folder_path: memory.folder } }
+            })
+          : await ort.InferenceSession.create(path, {
+              ...common,
+              // An imported checkpoint that could not be hard-linked: its weights are passed in memory.
+              ...externalDataOption(path)
+            })
         return new ModelSession(component, path, device, session)
       } catch (e) {
         if (e instanceof ModelFolderError) throw e
