@@ -40,6 +40,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'models', summary: 'inspect model folders, import checkpoints (models inspect DIR | models import FILE.safetensors)', load: async () => (await import('./commands/models')).modelsCommand },
   plain('library', 'browse, search, verify, rebuild and export the image library', () => import('./commands/library')),
   plain('presets', 'list, import and export presets (our JSON, A1111 infotext, ComfyUI workflows)', () => import('./commands/presets')),
+  { name: 'node', summary: 'run a render node of a farm: take cells from Redis (BullMQ) and render them', load: async () => (await import('./commands/node')).nodeCommand },
   { name: 'evaluate', summary: 'compare samplers x schedules against a reference solution (evaluate schedules)', load: async () => (await import('./commands/evaluate')).evaluateCommand }
 ]
 

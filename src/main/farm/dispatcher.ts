@@ -173,7 +173,9 @@ export class FarmDispatcher implements CellDispatcher {
     events.on('progress', ({ jobId, data }) => this.onProgress(jobId, data as FarmProgress))
     events.on('completed', ({ jobId }) => void this.check(jobId))
     events.on('failed', ({ jobId }) => void this.check(jobId))
+    // Connection errors during a Redis restart are expected: the clients reconnect, and the poll catches up.
     events.on('error', () => {})
+    queue.on('error', () => {})
     q = { queue, events, ready: Promise.all([queue.waitUntilReady(), events.waitUntilReady()]) }
     this.queues.set(hash, q)
     return q

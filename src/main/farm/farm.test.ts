@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ErrorEvent, GridSpec, ResultEvent } from '../../shared/api'
 import { VALIDATORS } from '../../shared/api-validators'
 import { LibrarySink } from '../library/keep'
@@ -47,9 +47,15 @@ afterAll(async () => {
   rmSync(other, { recursive: true, force: true })
 })
 
+/** Nodes started by the running test; closed after it, so each test sees only its own. */
+const testNodes: RenderNode[] = []
+afterEach(async () => {
+  await Promise.all(testNodes.splice(0).map((n) => n.close(true)))
+})
+
 async function node(opts: Partial<RenderNodeOptions> = {}): Promise<RenderNode> {
   const n = await RenderNode.start({ url: redis.url, modelsDir: models, ...FAST, ...opts })
-  cleanups.push(() => n.close(true))
+  testNodes.push(n)
   return n
 }
 
@@ -102,6 +108,57 @@ async function redisKeys(pattern: string): Promise<string[]> {
   }
 }
 
+
+const REPO = resolve(__dirname, '../../..')
+
+/** `studio node` in a child process (so it can be SIGKILLed); resolves once it says it is ready. */
+async function childNode(name: string, dir = models): Promise<ChildProcess> {
+  const p = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli/studio.ts', 'node', '--redis', redis.url, '--models', dir, '--name', name, '--lock-ms', String(FAST.lockMs)], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const kill = async (): Promise<void> => {
+    if (p.exitCode === null && p.signalCode === null) {
+      p.kill('SIGKILL')
+      await new Promise((ok) => p.once('exit', ok))
+    }
+  }
+  cleanups.push(kill)
+  let out = ''
+  await new Promise<void>((ok, fail) => {
+    p.stdout!.on('data', (d: Buffer) => ((out += d.toString()), out.includes('ready:') && ok()))
+    p.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+    p.on('exit', (code) => fail(new Error(`studio node exited with ${code}: ${out}`)))
+  })
+  return p
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await probe()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+async function nodesNow(): Promise<Awaited<ReturnType<typeof listNodes>>> {
+  const r = connectFarm(redis.url)
+  try {
+    return await listNodes(r)
+  } finally {
+    r.disconnect()
+  }
+}
+
+function memoryLibrary(): { sink: ResultSink; count: () => number } {
+  const libDir = mkdtempSync(join(tmpdir(), 'sigma-farm-lib-'))
+  const library = Library.open(libDir)
+  cleanups.push(() => (library.close(), rmSync(libDir, { recursive: true, force: true })))
+  return { sink: new LibraryResultSink(new LibrarySink(library), libDir), count: () => library.count() }
+}
+
 describe.skipIf(!redisAvailable())('render farm on BullMQ', () => {
   it('a 12-cell sweep over 2 nodes lands 12 library entries whose pixels equal a local run, and leaves no PNG in Redis', async () => {
     const local = service()
@@ -130,6 +187,84 @@ describe.skipIf(!redisAvailable())('render farm on BullMQ', () => {
       expect((await pixels(sink, r.resultId)).equals(await pixels(local.sink, localRun.results[i].resultId)), `cell ${i}`).toBe(true)
     }
     expect(await redisKeys(keys.png('*'))).toEqual([])
-    await Promise.all([a.close(), b.close()])
+  })
+  it('SIGKILL of a node mid-cell: another node takes its cell and every cell lands exactly once', async () => {
+    const doomed = await childNode('doomed')
+    const { sink, count } = memoryLibrary()
+    const s = service({ farm: farm(), sink })
+    const run = submit(s, { steps: 120 }, { seeds: ['1', '2', '3', '4'] })
+    // The doomed node is the only one: wait until it is inside a cell, then start a survivor and kill it.
+    await waitFor('the doomed node to start a cell', async () => (await nodesNow()).find((n) => n.name === 'doomed' && n.running.length > 0))
+    await node({ name: 'survivor' })
+    doomed.kill('SIGKILL')
+    const { info, results, errors } = await run
+    expect(errors).toEqual([])
+    expect(info.state).toBe('completed')
+    expect(results.map((r) => r.cell)).toEqual([0, 1, 2, 3])
+    expect(count()).toBe(4)
+    expect(await redisKeys(keys.png('*'))).toEqual([])
+  })
+
+  it('cancel stops the remaining cells: no more land, none stay queued, the nodes go idle', async () => {
+    await node({ name: 'canceller' })
+    const s = service({ farm: farm() })
+    let jobId = ''
+    const landed: number[] = []
+    s.on('studio:result', (r) => {
+      landed.push(r.cell)
+      if (landed.length === 1) s.cancel(jobId)
+    })
+    const { info, results } = await submit(s, { steps: 40 }, GRID_12, (id) => (jobId = id))
+    expect(info.state).toBe('cancelled')
+    expect(results.length).toBeLessThan(12)
+    const after = landed.length
+    await new Promise((r) => setTimeout(r, 1500))
+    expect(landed.length).toBe(after)
+    const nodes = await nodesNow()
+    expect(nodes.every((n) => n.running.length === 0)).toBe(true)
+    const r = connectFarm(redis.url)
+    try {
+      // Nothing of this job is waiting or running in any cell queue.
+      const left = (await r.keys('sigma:cells-*:wait')).length + (await r.keys('sigma:cells-*:active')).length
+      const waiting = left === 0 ? 0 : (await Promise.all((await r.keys('sigma:cells-*:wait')).map((k) => r.llen(k)))).reduce((a, b) => a + b, 0)
+      expect(waiting).toBe(0)
+    } finally {
+      r.disconnect()
+    }
+  })
+
+  it('a cell no node can run is reported at once; a node without the model leaves the cells to one that has it', async () => {
+    const stray = await node({ name: 'stray', modelsDir: other })
+    expect(stray.info.models.map((m) => m.name)).toEqual(['sd2-v-tiny'])
+    const s = service({ farm: farm() })
+    const alone = await submit(s, {}, { seeds: ['1', '2'] })
+    expect(alone.info.state).toBe('failed')
+    expect(alone.errors.map((e) => [e.cell, e.code])).toEqual([
+      [0, 'model-not-found'],
+      [1, 'model-not-found']
+    ])
+    expect(alone.errors[0].message).toMatch(/no farm node holds model "sd1-tiny" \(hash [0-9a-f]{10}\); live nodes: stray \(sd2-v-tiny [0-9a-f]{10}\)/)
+
+    await node({ name: 'holder' })
+    const served = await submit(s, {}, { seeds: ['1', '2', '3'] })
+    expect(served.errors).toEqual([])
+    expect(served.results.map((r) => r.cell)).toEqual([0, 1, 2])
+  })
+
+  it('a Redis restart mid-sweep loses nothing: every cell lands once', async () => {
+    await node({ name: 'steady-a' })
+    await node({ name: 'steady-b' })
+    const { sink, count } = memoryLibrary()
+    const s = service({ farm: farm(), sink })
+    let restarted: Promise<void> | null = null
+    s.on('studio:result', () => {
+      restarted ??= redis.restart()
+    })
+    const { info, results } = await submit(s, { steps: 30 }, GRID_12)
+    await restarted
+    expect(restarted).not.toBeNull()
+    expect(info.state).toBe('completed')
+    expect(results.map((r) => r.cell)).toEqual([...Array(12).keys()])
+    expect(count()).toBe(12)
   })
 })
