@@ -11,6 +11,7 @@
  * Binary data (preview frames, result images) travels as Uint8Array: IPC and MessagePort clone it;
  * the WebSocket transport encodes it with encodeWire/decodeWire (wire.ts).
  */
+import type { ModelMemoryInfo } from './memory-estimate'
 import type { ModelFamily, ModelVariant } from './model-family'
 import type { GenerationParams } from './params'
 import type { CalibrateRequest, CalibrationEvent, ProfileInfo, ScoreOptimalUse } from './calibration'
@@ -84,6 +85,16 @@ export interface QueueState {
 }
 
 /** Model folders the service found. */
+/** A model's own defaults (src/shared/model-family.ts VARIANTS, at the model's training size). */
+export interface ModelDefaults {
+  steps: number
+  cfg: number
+  sampler: string
+  schedule: string
+  width: number
+  height: number
+}
+
 export interface ModelEntry {
   /** The name to put in `params.model`. */
   name: string
@@ -99,6 +110,10 @@ export interface ModelEntry {
   sizeStep: number
   /** The size the model was trained at (its natural default), when known. */
   nativeSize: { width: number; height: number } | null
+  /** Settings that suit the model (few-step models differ), which the forms start from; null when unknown. */
+  defaults: ModelDefaults | null
+  /** The model's layout as the memory estimate needs it (src/shared/memory-estimate.ts); null when unknown. */
+  memory: ModelMemoryInfo | null
   /** The model used when a request leaves `params.model` empty. */
   isDefault: boolean
   /** Why the folder cannot be run (unsupported layout, missing component), for the model picker. */
@@ -281,7 +296,7 @@ export interface Invoke extends LibraryInvoke {
   /** Puts the listed waiting jobs first, in this order; unlisted waiting jobs keep their order after them. */
   'studio:queue:reorder': (p: { jobIds: string[] }) => QueueState
   'studio:queue:remove': (p: { jobId: string }) => { removed: boolean }
-  'studio:models:list': (p: Record<string, never>) => { models: ModelEntry[]; modelsDir: string }
+  'studio:models:list': (p: Record<string, never>) => { models: ModelEntry[]; modelsDir: string; availableMemory: number }
   'studio:result:image': (p: { resultId: string }) => { mime: 'image/png'; data: Uint8Array }
   /** Composes a sweep's results into one labelled PNG, saved in the library's exports folder and returned. */
   'studio:sweep:export': (p: SweepExportRequest) => SweepExportResult

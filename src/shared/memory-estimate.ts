@@ -141,3 +141,32 @@ export function memoryProblem(m: ModelMemoryInfo, job: JobShape, available: numb
   const what = est.attentionTokens > 0 ? ` (self-attention over ${est.attentionTokens.toLocaleString('en-US')} tokens × ${est.rows} rows)` : ''
   return `${job.width}×${job.height}${job.images > 1 ? ` × ${job.images} images` : ''} needs about ${formatBytes(est.totalBytes)}${what}, but only ${formatBytes(available)} of memory is available: ${fixes.join('; ')}`
 }
+
+/**
+ * At most this many rows go into one batched UNet run of a grid or batch: activation memory grows with
+ * the batch, and a full-size SD UNet at batch 16+ can exhaust a laptop's RAM or VRAM; past a few rows
+ * the per-call saving is small anyway. (The worker stacks cells up to it; the estimate must agree.)
+ */
+export const GRID_BATCH_ROWS = 8
+
+/**
+ * The shape of a job's largest UNet call. The service runs a batch as cells and stacks cells up to
+ * GRID_BATCH_ROWS rows, two per cell with CFG (`stacked`); the CLI runs a batch in one call.
+ */
+export function jobShape(cells: readonly { width: number; height: number; cfg: number }[], stacked = true, batchSize = 1): JobShape {
+  const width = Math.max(...cells.map((c) => c.width))
+  const height = Math.max(...cells.map((c) => c.height))
+  const cfg = Math.max(...cells.map((c) => c.cfg))
+  const perCell = cfg > 1 ? 2 : 1
+  const images = stacked ? Math.max(1, Math.min(cells.length, Math.floor(GRID_BATCH_ROWS / perCell))) : batchSize
+  return { width, height, images, cfg }
+}
+
+/** The line a form shows under its plan: the estimate against what is available, or why it will be refused. */
+export function memoryLine(m: ModelMemoryInfo | null | undefined, job: JobShape, available: number | null | undefined): { text: string; over: boolean } | null {
+  if (!m || !(job.width > 0 && job.height > 0) || !Number.isFinite(job.width * job.height)) return null
+  const problem = available ? memoryProblem(m, job, available) : null
+  if (problem) return { text: `${problem}.`, over: true }
+  const est = estimateJobMemory(m, job)
+  return { text: `Needs about ${formatBytes(est.totalBytes)} of memory${available ? ` (${formatBytes(available)} available)` : ''}.`, over: false }
+}

@@ -30,6 +30,8 @@ export function checkSize(folder: Pick<ModelFolder, 'sizeStep' | 'vaeScale' | 'u
   }
 }
 
+export { GRID_BATCH_ROWS, jobShape } from '../../shared/memory-estimate'
+
 /** The largest side a dynamic-size model is allowed: four times its training size, at least 1024 px. */
 export function maxSide(folder: Pick<ModelFolder, 'sampleSize' | 'vaeScale'>): number {
   const side = folder.sampleSize * folder.vaeScale

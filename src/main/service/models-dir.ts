@@ -10,13 +10,13 @@ import { readModelFolder } from '../models/folder'
 import { TINY_DECODER_PATHS } from '../worker/tiny-decoder-paths'
 
 /** The fields readModelFolder decides; a folder it refuses gets nulls and the reason. */
-function detect(path: string): Pick<ModelEntry, 'family' | 'variant' | 'sizeStep' | 'nativeSize' | 'problem'> {
+function detect(path: string): Pick<ModelEntry, 'family' | 'variant' | 'sizeStep' | 'nativeSize' | 'defaults' | 'memory' | 'problem'> {
   try {
     const f = readModelFolder(path)
-    return { family: f.family, variant: f.variant, sizeStep: f.sizeStep, nativeSize: { width: f.defaults.width, height: f.defaults.height }, problem: null }
+    return { family: f.family, variant: f.variant, sizeStep: f.sizeStep, nativeSize: { width: f.defaults.width, height: f.defaults.height }, defaults: { ...f.defaults }, memory: f.memory, problem: null }
   } catch (e) {
     // Listed anyway (with the reason) so the user sees why a folder they copied is not usable.
-    return { family: null, variant: null, sizeStep: 8, nativeSize: null, problem: e instanceof Error ? e.message : String(e) }
+    return { family: null, variant: null, sizeStep: 8, nativeSize: null, defaults: null, memory: null, problem: e instanceof Error ? e.message : String(e) }
   }
 }
 

@@ -26,6 +26,8 @@ import { isDiskFull } from '../library/errors'
 import { formatBytes } from '../util/folders'
 import { checkModelName } from './model-names'
 import type { CellDispatcher } from './cell-dispatcher'
+import { availableMemory } from '../util/memory'
+import { preflightJob } from './preflight'
 import { listModelFolders } from './models-dir'
 import { MemoryResultSink, type ResultSink } from './result-sink'
 import { cachedProfiles, calibrationModelHash, scoreOptimalForJob, storeCalibration } from './score-optimal-jobs'
@@ -113,6 +115,8 @@ export class GenerationService {
   private closed = false
   private finishedListeners = new Set<(info: FinishedJobInfo) => void>()
   private dispatcher: CellDispatcher | null
+  /** The model the worker has loaded (its weights are in memory already), as far as the service knows. */
+  private warmModel: string | null = null
 
   constructor(private readonly opts: ServiceOptions) {
     this.sink = opts.sink ?? new MemoryResultSink()
@@ -184,7 +188,7 @@ export class GenerationService {
     'studio:queue:get': async () => this.queue(),
     'studio:queue:reorder': async (p) => this.reorder(p.jobIds),
     'studio:queue:remove': async (p) => ({ removed: this.remove(p.jobId) }),
-    'studio:models:list': async () => ({ models: this.listModels(), modelsDir: this.opts.modelsDir }),
+    'studio:models:list': async () => ({ models: this.listModels(), modelsDir: this.opts.modelsDir, availableMemory: availableMemory().bytes }),
     'studio:result:image': async (p) => {
       const data = await this.sink.read(p.resultId)
       if (!data) throw new RequestError('resultId', `no result "${p.resultId}"; it may have been dropped from memory, generate it again`)
@@ -210,6 +214,8 @@ export class GenerationService {
     }
     const cells = expandGrid(params, request.grid)
     for (const m of new Set(cells.map((c) => c.model))) checkModelName(m, 'params.model', this.opts.modelsDir, this.opts.defaultModel)
+    // Size against the model's step and memory against what is free, before the job can crash anything.
+    if (this.opts.runner === 'onnx') preflightJob(this.opts.modelsDir, cells, { weightsLoaded: this.warmModel === params.model, memory: this.dispatcher === null })
     const jobId = `j${randomBytes(9).toString('base64url')}`
     const job: Job = {
       summary: { jobId, state: 'waiting', prompt: promptPreview(params.prompt), model: params.model, cells: cells.length, queuedAt: Date.now(), settings: settingsLine(params) },
@@ -363,6 +369,7 @@ export class GenerationService {
       if (slot.gone) return
       slot.gone = true
       if (this.worker === slot) this.worker = null
+      this.warmModel = null
       if (this.closed) return
       this.onWorkerDied(why)
     }
@@ -392,6 +399,7 @@ export class GenerationService {
           return
         }
         if (!slot || slot.gone) return
+        if (!job.calibration) this.warmModel = job.summary.model
         slot.w.postMessage(msg)
       },
       (e: unknown) => {

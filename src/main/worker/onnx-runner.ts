@@ -15,6 +15,7 @@
  *   reference solve (models/quality.ts) shared through the job's ReferenceCache; calibration jobs run the
  *   score-optimal estimator on the hooked model.
  */
+import { GRID_BATCH_ROWS } from '../models/preflight'
 import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import type { GenerationParams } from '../../shared/params'
@@ -48,12 +49,8 @@ import { TINY_DECODER_PATHS } from './tiny-decoder-paths'
 
 type RunResult = Awaited<ReturnType<RunnableSession['run']>>
 
-/**
- * At most this many rows go into one batched UNet run of a grid: activation memory grows with the
- * batch, and a full-size SD UNet at batch 16+ can exhaust a laptop's RAM or VRAM; past a few rows the
- * per-call saving is small anyway.
- */
-export const GRID_BATCH_ROWS = 8
+/** At most this many rows go into one batched UNet run of a grid (models/preflight.ts says why). */
+export { GRID_BATCH_ROWS }
 
 /** A session whose runs go through a hook (cancel + timing). */
 function hookedSession(s: RunnableSession, hook: <T>(rows: number, run: () => Promise<T>) => Promise<T>): RunnableSession {

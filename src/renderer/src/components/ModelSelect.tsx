@@ -14,15 +14,18 @@ export function familyLabel(m: Pick<ModelEntry, 'family' | 'variant'>): string {
   return label(m.family, m.variant)
 }
 
-/** The model list, fetched once per client; `error` says why it is empty when the call failed. */
-export function useModels(client: StudioClient | null): { models: ModelEntry[]; error: string | null } {
-  const [state, setState] = useState<{ models: ModelEntry[]; error: string | null }>({ models: [], error: null })
+/**
+ * The model list, fetched once per client; `error` says why it is empty when the call failed.
+ * `availableMemory`: bytes free for a job when the list was fetched (null until known).
+ */
+export function useModels(client: StudioClient | null): { models: ModelEntry[]; error: string | null; availableMemory: number | null } {
+  const [state, setState] = useState<{ models: ModelEntry[]; error: string | null; availableMemory: number | null }>({ models: [], error: null, availableMemory: null })
   useEffect(() => {
     if (!client) return
     let live = true
     client.call('studio:models:list', {}).then(
-      (r) => live && setState({ models: r.models, error: r.models.length === 0 ? `no model folders in ${r.modelsDir}` : null }),
-      (e: Error) => live && setState({ models: [], error: e.message })
+      (r) => live && setState({ models: r.models, error: r.models.length === 0 ? `no model folders in ${r.modelsDir}` : null, availableMemory: r.availableMemory ?? null }),
+      (e: Error) => live && setState({ models: [], error: e.message, availableMemory: null })
     )
     return () => {
       live = false

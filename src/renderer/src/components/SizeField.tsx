@@ -4,7 +4,7 @@
  * validation and are shown under the field.
  */
 import { useId } from 'react'
-import { sizeHint, sizePresets } from './size-presets'
+import { sizeHint, sizePresets, type SizeFits } from './size-presets'
 import './fields.css'
 
 export interface SizeFieldProps {
@@ -16,11 +16,15 @@ export interface SizeFieldProps {
   native: { width: number; height: number } | null
   onChange: (size: { width: number; height: number }) => void
   error?: string | null
+  /** Which preset sizes fit in memory (the others are not offered). */
+  fits?: SizeFits
 }
 
-export function SizeField({ width, height, step, native, onChange, error }: SizeFieldProps): React.JSX.Element {
+export function SizeField({ width, height, step, native, onChange, error, fits }: SizeFieldProps): React.JSX.Element {
   const id = useId()
-  const presets = sizePresets(native ? Math.min(native.width, native.height) : 512, step)
+  // Until the model is known, presets centre on the size in the form (not on 512: a 64 px model must
+  // not be offered 1024×1024).
+  const presets = sizePresets(native ? Math.min(native.width, native.height) : Math.max(step, Math.min(width || step, height || step)), step, fits)
   const current = `${width}x${height}`
   const isPreset = presets.some((p) => `${p.width}x${p.height}` === current)
   const hint = sizeHint(width, height, step, native)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { sizeHint, sizePresets } from './size-presets'
+import { fitsIn, sizeHint, sizePresets } from './size-presets'
 
 const sizes = (native: number, step: number): string[] => sizePresets(native, step).map((p) => `${p.width}x${p.height}`)
 
@@ -20,6 +20,16 @@ describe('size presets', () => {
       expect(p.height % 8).toBe(0)
     }
     expect(sizes(64, 4)[0]).toBe('64x64')
+  })
+
+  it('does not offer sizes whose job would not fit in memory (the embedded 64 px model: no 1024×1024)', () => {
+    const model = { memory: { vaeFactor: 4, sizeStep: 16, latentChannels: 4, unet: { channels: [64, 96, 128], heads: [4, 4, 4], attentionLevels: [1, 2] }, vae: { channels: [96, 64, 32], attention: false }, weightsBytes: 27e6 } }
+    const fits = fitsIn(model, 1e9, { cfg: 7, batchSize: 1 })
+    const offered = sizePresets(512, 16, fits).map((p) => `${p.width}x${p.height}`)
+    expect(offered).toContain('256x256')
+    expect(offered).not.toContain('1024x1024')
+    expect(offered).not.toContain('512x512') // about 1.7 GB with CFG
+    expect(sizePresets(64, 16, fits).map((p) => `${p.width}x${p.height}`)).toEqual(['64x64', '64x96', '96x64', '64x80', '80x64', '64x112', '112x64', '32x32', '128x128'])
   })
 })
 

@@ -3,6 +3,9 @@
  * training buckets at 1024), plus half and double the square; all multiples of the model's size step.
  */
 
+import { jobShape, memoryProblem, type ModelMemoryInfo } from '../../../shared/memory-estimate'
+import { snapSide } from '../../../shared/model-family'
+
 export interface SizePreset {
   width: number
   height: number
@@ -34,16 +37,29 @@ const SDXL_BUCKETS: readonly [number, number, string][] = [
   [1344, 768, '7:4']
 ]
 
-export function snap(v: number, step: number): number {
-  return Math.max(step, Math.round(v / step) * step)
+export const snap = snapSide
+
+/** Whether a size's job fits the memory available (true when either is unknown). */
+export type SizeFits = (width: number, height: number) => boolean
+
+/** A SizeFits for the chosen model, the memory available and the form's batch and CFG. */
+export function fitsIn(model: { memory: ModelMemoryInfo | null } | undefined, available: number | null, d: { cfg: number; batchSize: number }): SizeFits {
+  const info = model?.memory
+  if (!info || !available) return () => true
+  const images = Math.max(1, Math.min(Number.isInteger(d.batchSize) ? d.batchSize : 1, 64))
+  return (width, height) => memoryProblem(info, jobShape(Array.from({ length: images }, () => ({ width, height, cfg: d.cfg }))), available) === null
 }
 
-export function sizePresets(native: number, step: number): SizePreset[] {
+/**
+ * Presets around `native` (the shorter side of the model's training size) in the model's size step,
+ * without the ones whose job would not fit in memory.
+ */
+export function sizePresets(native: number, step: number, fits: SizeFits = () => true): SizePreset[] {
   const out: SizePreset[] = []
   const seen = new Set<string>()
   const add = (w: number, h: number, shape: string): void => {
     const key = `${w}x${h}`
-    if (seen.has(key)) return
+    if (seen.has(key) || !fits(w, h)) return
     seen.add(key)
     out.push({ width: w, height: h, label: `${w}×${h} (${shape})` })
   }

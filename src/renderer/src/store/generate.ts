@@ -110,9 +110,11 @@ export const initialGenerateState: GenerateState = {
     samplerOptions: {},
     schedule: DEFAULT_PARAMS.schedule,
     scheduleParams: {},
-    steps: 20,
-    cfg: 5,
-    seed: '42',
+    // The contract's defaults, as the CLI's; once the models are listed, the chosen model's own defaults
+    // replace them (features/generate/actions.ts modelDefaultsPatch).
+    steps: DEFAULT_PARAMS.steps,
+    cfg: DEFAULT_PARAMS.cfg,
+    seed: DEFAULT_PARAMS.seed,
     seedMode: 'fixed',
     width: 64,
     height: 64,

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react'
 import { SAMPLERS, SCHEDULES } from '../../../../shared/catalogue'
 import { type ModelEntry } from '../../../../shared/api'
+import { jobShape, memoryLine } from '../../../../shared/memory-estimate'
 import { gridCellCount, MAX_GRID_CELLS } from '../../../../shared/sweep-grid'
 import type { StudioClient } from '../../api'
 import { gallerySelectors, setGalleryDraft, useGalleryStore } from '../../store/gallery'
@@ -30,17 +31,23 @@ export function GalleryPanel({ client }: { client: StudioClient }): React.JSX.El
   const done = useGalleryStore(gallerySelectors.doneCount)
   const total = useGalleryStore((s) => s.cells.length)
   const [models, setModels] = useState<ModelEntry[]>([])
+  const [available, setAvailable] = useState<number | null>(null)
 
   useEffect(() => {
     client.call('studio:models:list', {}).then(
-      (r) => setModels(r.models),
+      (r) => {
+        setModels(r.models)
+        setAvailable(r.availableMemory ?? null)
+      },
       () => setModels([])
     )
   }, [client])
 
   const steps = gallerySelectors.stepList(useGalleryStore.getState())
   const planned = gridCellCount({ samplers: draft.samplers, schedules: draft.schedules, steps })
-  const canRun = draft.samplers.length > 0 && draft.schedules.length > 0 && steps.length > 0 && planned <= MAX_GRID_CELLS
+  const chosen = draft.model === '' ? models.find((m) => m.isDefault) : models.find((m) => m.name === draft.model)
+  const memory = planned > 0 ? memoryLine(chosen?.memory, jobShape(Array.from({ length: planned }, () => draft)), available) : null
+  const canRun = draft.samplers.length > 0 && draft.schedules.length > 0 && steps.length > 0 && planned <= MAX_GRID_CELLS && !memory?.over
 
   return (
     <section className="gallery" aria-label="Gallery">
@@ -141,6 +148,11 @@ export function GalleryPanel({ client }: { client: StudioClient }): React.JSX.El
                 {planned > MAX_GRID_CELLS && ` (limit ${MAX_GRID_CELLS})`}
               </span>
             </div>
+            {memory && (
+              <p className={`field-desc memory-line${memory.over ? ' warn' : ''}`} aria-label="Memory estimate" title={memory.text}>
+                {memory.text}
+              </p>
+            )}
           </div>
         </div>
       </form>

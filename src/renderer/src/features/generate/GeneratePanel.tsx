@@ -12,9 +12,12 @@ import { ModelSelect, resolveModel, useModels } from '../../components/ModelSele
 import { PromptField } from '../../components/PromptField'
 import { SamplerSelect, ScheduleSelect } from '../../components/SamplerSelect'
 import { SeedField } from '../../components/SeedField'
+import { MemoryLine } from '../../components/MemoryLine'
+import { fitsIn } from '../../components/size-presets'
+import { jobShape } from '../../../../shared/memory-estimate'
 import { SizeField } from '../../components/SizeField'
-import { generateSelectors, initialGenerateState, setDraft, useGenerateStore } from '../../store/generate'
-import { cancelGeneration, chooseModel, chooseSampler, chooseSchedule, ensureGenerateEvents, reuseLastSeed, startGeneration } from './actions'
+import { generateSelectors, setDraft, useGenerateStore } from '../../store/generate'
+import { cancelGeneration, chooseModel, chooseSampler, chooseSchedule, ensureGenerateEvents, modelDefaultsPatch, reuseLastSeed, startGeneration } from './actions'
 import { draftErrors } from './draft-errors'
 import { GenerateOutput } from './GenerateOutput'
 import { Img2ImgField } from './Img2ImgField'
@@ -29,21 +32,20 @@ export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.E
   const busy = useGenerateStore(generateSelectors.busy)
   const lastSeed = useGenerateStore((s) => s.lastSeed)
   const img2img = useGenerateStore((s) => s.init !== null)
-  const { models, error: modelsError } = useModels(client)
+  const { models, error: modelsError, availableMemory } = useModels(client)
   const root = useRef<HTMLElement>(null)
 
   useEffect(() => ensureGenerateEvents(client), [client])
-  // Once the models are known, a form still at its initial size takes the chosen model's native size.
+  // Once the models are known, a form still at its initial values takes the chosen model's defaults.
   useEffect(() => {
-    const m = resolveModel(models, useGenerateStore.getState().draft.model)
     const d = useGenerateStore.getState().draft
-    const init = initialGenerateState.draft
-    if (m?.nativeSize && d.width === init.width && d.height === init.height) setDraft({ ...m.nativeSize })
+    const patch = modelDefaultsPatch(d, undefined, resolveModel(models, d.model))
+    if (Object.keys(patch).length > 0) setDraft(patch)
   }, [models])
 
   const model = resolveModel(models, draft.model)
   const step = model?.sizeStep ?? 8
-  const errors = draftErrors(draft, step, img2img)
+  const errors = draftErrors(draft, step, img2img, { info: model?.memory ?? null, available: availableMemory })
   const generate = (): void => void startGeneration(client, models)
   const cancel = (): void => void cancelGeneration(client)
   useShortcuts(root, { generate, cancel })
@@ -99,7 +101,8 @@ export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.E
           <NumberField label="Batch" value={draft.batchSize} min={1} max={LIMITS.maxBatch} step={1} error={errors.batchSize} onChange={(batchSize) => setDraft({ batchSize })} />
         </div>
         {(errors.steps ?? errors.cfg ?? errors.batchSize) && <p className="field-desc warn">{errors.steps ?? errors.cfg ?? errors.batchSize}</p>}
-        <SizeField width={draft.width} height={draft.height} step={step} native={model?.nativeSize ?? null} error={errors.size} onChange={(size) => setDraft(size)} />
+        <SizeField width={draft.width} height={draft.height} step={step} native={model?.nativeSize ?? null} error={errors.size} onChange={(size) => setDraft(size)} fits={fitsIn(model, availableMemory, draft)} />
+        {!errors.size && <MemoryLine memory={model?.memory} job={jobShape(Array.from({ length: Math.max(1, Math.min(draft.batchSize || 1, LIMITS.maxBatch)) }, () => draft))} available={availableMemory} />}
         <SeedField
           seed={draft.seed}
           mode={draft.seedMode}

@@ -12,15 +12,17 @@ describe('seedsForJob', () => {
   })
 })
 
-const entry = (name: string, side: number, isDefault = false): ModelEntry => ({
+const entry = (name: string, side: number, isDefault = false, few = false): ModelEntry => ({
   name,
   path: `/models/${name}`,
   pipeline: null,
   hasTinyDecoder: false,
   family: side === 1024 ? 'sdxl' : 'sd1',
-  variant: 'base',
+  variant: few ? 'turbo' : 'base',
   sizeStep: 8,
   nativeSize: { width: side, height: side },
+  defaults: few ? { steps: 4, cfg: 1, sampler: 'euler_ancestral', schedule: 'sgm_uniform', width: side, height: side } : { steps: 20, cfg: 7, sampler: 'euler', schedule: 'karras', width: side, height: side },
+  memory: null,
   isDefault,
   problem: null
 })
@@ -35,6 +37,16 @@ describe('form choices', () => {
     useGenerateStore.setState({ draft: { ...useGenerateStore.getState().draft, width: 832, height: 1216 } })
     chooseModel('tiny', models)
     expect(useGenerateStore.getState().draft).toMatchObject({ model: 'tiny', width: 832, height: 1216 })
+  })
+
+  it('the form starts from the contract’s defaults (as the CLI) and follows the model’s own defaults until the user changes them', () => {
+    expect(initialGenerateState.draft).toMatchObject({ cfg: 7, seed: '0', steps: 20 })
+    useGenerateStore.setState({ draft: { ...initialGenerateState.draft, model: 'tiny' } })
+    chooseModel('turbo', [...models, entry('turbo', 512, false, true)])
+    expect(useGenerateStore.getState().draft).toMatchObject({ model: 'turbo', steps: 4, cfg: 1, sampler: 'euler_ancestral', schedule: 'sgm_uniform', width: 512, height: 512 })
+    useGenerateStore.setState({ draft: { ...useGenerateStore.getState().draft, steps: 6 } })
+    chooseModel('tiny', [...models, entry('turbo', 512, false, true)])
+    expect(useGenerateStore.getState().draft).toMatchObject({ model: 'tiny', steps: 6, cfg: 7, sampler: 'euler', schedule: 'karras', width: 64, height: 64 })
   })
 
   it('a sampler change drops the previous sampler’s options', () => {

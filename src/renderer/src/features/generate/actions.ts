@@ -11,7 +11,7 @@ import { validateGenerationParams } from '../../../../shared/params'
 import type { StudioClient } from '../../api'
 import { resolveModel } from '../../components/ModelSelect'
 import { addToSeed, batchSeeds, randomSeed } from '../../components/seed'
-import { draftParams, setDraft, useGenerateStore, type Draft, type GenerateState, type ResultThumb } from '../../store/generate'
+import { draftParams, initialGenerateState, setDraft, useGenerateStore, type Draft, type GenerateState, type ResultThumb } from '../../store/generate'
 import { releaseWhenUnpinned } from '../../store/compare'
 import { useInpaintStore } from '../../store/inpaint'
 import { draftErrors, firstDraftError } from './draft-errors'
@@ -200,10 +200,30 @@ export function chooseSchedule(schedule: string): void {
  */
 export function chooseModel(name: string, models: readonly ModelEntry[]): void {
   const d = get().draft
-  const before = resolveModel(models, d.model)
-  const after = resolveModel(models, name)
-  const untouched = !before?.nativeSize || (before.nativeSize.width === d.width && before.nativeSize.height === d.height)
-  setDraft(after?.nativeSize && untouched ? { model: name, ...after.nativeSize } : { model: name })
+  setDraft({ model: name, ...modelDefaultsPatch(d, resolveModel(models, d.model), resolveModel(models, name)) })
+}
+
+/**
+ * The fields of the form that follow a model's defaults (size, steps, CFG, sampler, schedule — few-step
+ * models need very different ones): those still at the previous model's defaults, or at the form's
+ * initial values, take the new model's. A value the user chose stays.
+ */
+export function modelDefaultsPatch(d: Draft, before: ModelEntry | undefined, after: ModelEntry | undefined): Partial<Draft> {
+  const next = after?.defaults
+  if (!next) return {}
+  const prev = before?.defaults
+  const init = initialGenerateState.draft
+  const patch: Partial<Draft> = {}
+  if ((d.width === init.width && d.height === init.height) || (prev && d.width === prev.width && d.height === prev.height)) {
+    patch.width = next.width
+    patch.height = next.height
+  }
+  for (const k of ['steps', 'cfg', 'sampler', 'schedule'] as const) {
+    if (d[k] === init[k] || (prev && d[k] === prev[k])) Object.assign(patch, { [k]: next[k] })
+  }
+  if (patch.sampler !== undefined && patch.sampler !== d.sampler) patch.samplerOptions = {}
+  if (patch.schedule !== undefined && patch.schedule !== d.schedule) patch.scheduleParams = {}
+  return patch
 }
 
 /** "Reuse last seed": the seed of the last job, fixed, as A1111's recycle button does. */

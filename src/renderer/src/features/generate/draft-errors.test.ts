@@ -15,6 +15,10 @@ describe('draftErrors', () => {
     expect(draftErrors(d({ seed: '12a', seedMode: 'random' })).seed).toBeUndefined()
     expect(draftErrors(d({ width: 100 })).size).toBe('Width 100 is not a multiple of 8; use 96 or 104.')
     expect(draftErrors(d({ height: 66 }), 4).size).toBe('Height 66 is not a multiple of 4; use 64 or 68.')
+    expect(draftErrors(d({ width: 72 }), 16).size).toBe('Width 72 is not a multiple of 16; use 64 or 80.')
+    const info = { vaeFactor: 4, sizeStep: 16, latentChannels: 4, unet: { channels: [64, 96, 128], heads: [4, 4, 4], attentionLevels: [1, 2] }, vae: { channels: [96, 64, 32], attention: false }, weightsBytes: 27e6 }
+    expect(draftErrors(d({ width: 1024, height: 1024, cfg: 7 }), 16, false, { info, available: 8e9 }).size).toMatch(/^1024×1024 needs about 26 GB .* but only 8\.0 GB of memory is available: use at most \d+×\d+/)
+    expect(draftErrors(d({ width: 64, height: 64 }), 16, false, { info, available: 8e9 }).size).toBeUndefined()
     expect(draftErrors(d({ width: 0 })).size).toMatch(/Width must be a whole number of pixels from 8/)
     expect(draftErrors(d({ steps: 0 })).steps).toMatch(/Steps must be/)
     expect(draftErrors(d({ cfg: Number.NaN })).cfg).toMatch(/CFG must be/)

@@ -32,9 +32,9 @@ export function SweepPanel({ client }: { client: StudioClient }): React.JSX.Elem
   const error = useSweepStore((s) => s.error)
   const done = useSweepStore(sweepSelectors.doneCount)
   const total = useSweepStore((s) => s.cells.length)
-  const { models, error: modelsError } = useModels(client)
+  const { models, error: modelsError, availableMemory } = useModels(client)
   const chosen = resolveModel(models, draft.model)
-  const plan = planSweep(draft)
+  const plan = planSweep(draft, chosen ? { sizeStep: chosen.sizeStep, memory: chosen.memory, available: availableMemory } : undefined)
   // A base field that an axis sweeps is not used; say so instead of letting it look meaningful.
   const swept = (p: SweepParam): boolean => draft.x.param === p || draft.y.param === p
 
@@ -70,7 +70,7 @@ export function SweepPanel({ client }: { client: StudioClient }): React.JSX.Elem
           </span>
         </div>
         <p className={`field-desc plan-problem${plan.ok ? '' : ' warn'}`} title={plan.ok ? '' : plan.error}>
-          {plan.ok ? 'Rows = Y values, columns = X values.' : plan.error}
+          {plan.ok ? `Rows = Y values, columns = X values.${plan.memory ? ` ${plan.memory}` : ''}` : plan.error}
         </p>
         <h3 className="base-head">Base settings</h3>
         <PromptField label="Prompt" value={draft.prompt} onChange={(prompt) => setSweepDraft({ prompt })} client={client} model={draft.model} rows={2} />

@@ -36,4 +36,12 @@ describe('planSweep', () => {
     expect(planSweep(draft({ seed: 'abc' }))).toMatchObject({ ok: false, error: expect.stringMatching(/^seed: /) })
     expect(planSweep(draft({ x: { param: 'seed', text: '1-64' }, y: { param: 'cfg', text: '1-5' } }))).toMatchObject({ ok: false, cells: 320, error: expect.stringMatching(/limit is 256/) })
   })
+
+  it('checks every cell against the chosen model: its size step and the memory available', () => {
+    const emoji = { sizeStep: 16, available: 4e9, memory: { vaeFactor: 4, sizeStep: 16, latentChannels: 4, unet: { channels: [64, 96, 128], heads: [4, 4, 4], attentionLevels: [1, 2] }, vae: { channels: [96, 64, 32], attention: false }, weightsBytes: 27e6 } }
+    expect(planSweep(draft({ x: { param: 'width', text: '64, 72' }, y: { param: '', text: '' } }), emoji)).toMatchObject({ ok: false, error: 'Size axis: width 72 is not a multiple of 16; use 64 or 80.' })
+    expect(planSweep(draft({ x: { param: 'width', text: '64, 1024' }, y: { param: 'height', text: '1024' } }), emoji)).toMatchObject({ ok: false, error: expect.stringMatching(/needs about \d+ GB .* but only 4\.0 GB of memory is available/) })
+    const ok = planSweep(draft({ x: { param: 'cfg', text: '1, 4, 7' } }), emoji)
+    expect(ok).toMatchObject({ ok: true, memory: expect.stringMatching(/^Needs about \d+ MB of memory \(4\.0 GB available\)\.$/) })
+  })
 })

@@ -5,14 +5,23 @@
  */
 import { RequestError, type GenerateRequest } from '../../../../shared/api'
 import { VALIDATORS } from '../../../../shared/api-validators'
-import { MAX_GRID_CELLS } from '../../../../shared/sweep-grid'
+import { expandGrid, MAX_GRID_CELLS } from '../../../../shared/sweep-grid'
+import { jobShape, memoryLine, type ModelMemoryInfo } from '../../../../shared/memory-estimate'
+import { sideProblem } from '../../../../shared/model-family'
 import { DEFAULT_PARAMS, type GenerationParams } from '../../../../shared/params'
 import { formatSweepValue, SWEEP_PARAMS, type SweepParam, type SweepValue } from '../../../../shared/sweep'
 import { AXIS_NAMES, parseDraftAxis, type ShownAxis, type SweepDraft } from '../../store/sweep'
 
 export type SweepPlan =
-  | { ok: true; request: GenerateRequest; x: ShownAxis; y: ShownAxis; cells: number }
+  | { ok: true; request: GenerateRequest; x: ShownAxis; y: ShownAxis; cells: number; memory: string | null }
   | { ok: false; error: string; cells: number | null }
+
+/** What the plan checks against the chosen model (from the model list); absent while unknown. */
+export interface PlanModel {
+  sizeStep: number
+  memory: ModelMemoryInfo | null
+  available: number | null
+}
 
 /** An axis as shown on the grid: its parameter's label and one label per value. */
 export function shownAxis(param: SweepParam | '', values: SweepValue[]): ShownAxis {
@@ -36,7 +45,7 @@ export function baseParams(d: SweepDraft): GenerationParams {
   }
 }
 
-export function planSweep(d: SweepDraft): SweepPlan {
+export function planSweep(d: SweepDraft, model?: PlanModel): SweepPlan {
   if (d.x.param === '') return { ok: false, error: 'X axis: choose a parameter to sweep.', cells: null }
   if (d.y.param === d.x.param) return { ok: false, error: `Y axis: ${SWEEP_PARAMS[d.x.param].label} is already the X axis; choose another parameter or none.`, cells: null }
   const x = parseDraftAxis(d.x, 'x')!
@@ -50,12 +59,26 @@ export function planSweep(d: SweepDraft): SweepPlan {
   const raw = { params: baseParams(d), preview: { mode: 'auto', every: 1 }, grid: { axes } }
   try {
     const request = VALIDATORS['studio:generate'](raw)
-    return { ok: true, request, x: shownAxis(d.x.param, x.values), y: shownAxis(y ? d.y.param : '', y ? y.values : []), cells }
+    // The checks the service makes against the model: every cell's size in its step, and the memory.
+    let memory: string | null = null
+    if (model) {
+      const all = expandGrid(request.params, request.grid)
+      for (const c of all) {
+        const problem = sideProblem('width', c.width, model.sizeStep) ?? sideProblem('height', c.height, model.sizeStep)
+        if (problem) return { ok: false, error: `${swept(d, 'width') || swept(d, 'height') ? 'Size axis: ' : ''}${problem}.`, cells }
+      }
+      const line = memoryLine(model.memory, jobShape(all), model.available)
+      if (line?.over) return { ok: false, error: line.text, cells }
+      memory = line?.text ?? null
+    }
+    return { ok: true, request, x: shownAxis(d.x.param, x.values), y: shownAxis(y ? d.y.param : '', y ? y.values : []), cells, memory }
   } catch (e) {
     if (e instanceof RequestError) return { ok: false, error: readable(e, y !== null), cells }
     throw e
   }
 }
+
+const swept = (d: SweepDraft, p: SweepParam): boolean => d.x.param === p || d.y.param === p
 
 /** Names the form field a contract error is about ("grid.axes[1]" is the X axis when there is a Y axis). */
 function readable(e: RequestError, hasY: boolean): string {
