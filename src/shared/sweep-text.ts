@@ -67,7 +67,7 @@ function seedRange(a: bigint, b: bigint, step: bigint | null, count: number | nu
 
 /** The raw values one comma-separated token stands for (a single value or a range), unchecked. */
 function expandToken(kind: SweepKind, token: string, axis: string): SweepValue[] {
-  if (kind === 'sampler' || kind === 'schedule') return [token]
+  if (kind === 'sampler' || kind === 'schedule' || kind === 'choice') return [token]
   const dash = DASH_RANGE.exec(token)
   const colon = dash ? null : COLON_RANGE.exec(token)
   if (kind === 'seed') {

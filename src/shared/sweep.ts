@@ -13,6 +13,7 @@
  */
 import { resolveSamplerName, resolveScheduleName, SAMPLER_BY_ID, SAMPLERS, SCHEDULE_BY_ID, SCHEDULES } from './catalogue'
 import { LIMITS, ParamsError, parseSeed, validateGenerationParams, type GenerationParams } from './params'
+import { INPAINT_LIMITS, MASKED_CONTENT, type MaskedContent } from './inpaint'
 
 //#region the sweepable parameters
 
@@ -28,6 +29,9 @@ export const SWEEP_PARAM_IDS = [
   'scheduleParams.rho',
   'noise.temperature',
   'img2img.strength',
+  'img2img.inpaint.maskBlur',
+  'img2img.inpaint.padding',
+  'img2img.inpaint.maskedContent',
   'width',
   'height'
 ] as const
@@ -36,7 +40,7 @@ export type SweepParam = (typeof SWEEP_PARAM_IDS)[number]
 export type SweepValue = number | string
 
 /** What a value of the parameter is, which decides how its axis text is read. */
-export type SweepKind = 'number' | 'integer' | 'seed' | 'sampler' | 'schedule'
+export type SweepKind = 'number' | 'integer' | 'seed' | 'sampler' | 'schedule' | 'choice'
 
 export interface SweepParamInfo {
   id: SweepParam
@@ -48,6 +52,8 @@ export interface SweepParamInfo {
   max?: number
   /** Width and height must be multiples of 8 (the latent is 1/8 of the image). */
   multipleOf?: number
+  /** The values a 'choice' parameter takes. */
+  choices?: readonly string[]
   /** One line for the picker's tooltip. */
   description: string
   /** An example axis, shown as the field's placeholder. */
@@ -76,6 +82,11 @@ const needsScheduleParam =
     const takers = SCHEDULES.filter((s) => s.params[param] !== undefined).map((s) => s.id)
     return `schedule ${p.schedule} has no ${param}; sweep it with ${takers.join(' or ')}`
   }
+
+const needsInpaint =
+  (what: string) =>
+  (p: GenerationParams): string | null =>
+    p.img2img?.inpaint ? null : `${what} needs an inpainting job (an init image and a mask)`
 
 export const SWEEP_PARAMS: Readonly<Record<SweepParam, SweepParamInfo>> = Object.freeze({
   cfg: { id: 'cfg', label: 'CFG scale', kind: 'number', min: 0, max: LIMITS.maxCfg, description: 'Classifier-free guidance scale (1 = no guidance, one model pass).', example: '1, 4, 7' },
@@ -125,6 +136,35 @@ export const SWEEP_PARAMS: Readonly<Record<SweepParam, SweepParamInfo>> = Object
     example: '0.3:0.9:4',
     unsupported: (p) => (p.img2img ? null : 'denoise strength needs an img2img job (an init image)')
   },
+  'img2img.inpaint.maskBlur': {
+    id: 'img2img.inpaint.maskBlur',
+    label: 'Mask blur',
+    kind: 'integer',
+    min: 0,
+    max: INPAINT_LIMITS.maxBlur,
+    description: 'Inpainting: Gaussian blur of the mask in pixels.',
+    example: '0, 4, 8, 16',
+    unsupported: needsInpaint('mask blur')
+  },
+  'img2img.inpaint.padding': {
+    id: 'img2img.inpaint.padding',
+    label: 'Masked padding',
+    kind: 'integer',
+    min: 0,
+    max: INPAINT_LIMITS.maxPadding,
+    description: 'Inpainting, only masked: pixels around the mask\'s box.',
+    example: '0, 16, 32, 64',
+    unsupported: (p) => needsInpaint('masked area padding')(p) ?? (p.img2img?.inpaint?.area === 'masked' ? null : 'masked area padding applies to "Only masked" inpainting; set the inpaint area to masked')
+  },
+  'img2img.inpaint.maskedContent': {
+    id: 'img2img.inpaint.maskedContent',
+    label: 'Masked content',
+    kind: 'choice',
+    choices: MASKED_CONTENT,
+    description: 'Inpainting: what the masked area starts from (fill, original, latent-noise, latent-nothing).',
+    example: 'fill, original, latent-noise',
+    unsupported: needsInpaint('masked content')
+  },
   width: { id: 'width', label: 'Width', kind: 'integer', min: 64, max: LIMITS.maxSide, multipleOf: 8, description: 'Image width in pixels (a multiple of the model\'s size step).', example: '64, 96, 128' },
   height: { id: 'height', label: 'Height', kind: 'integer', min: 64, max: LIMITS.maxSide, multipleOf: 8, description: 'Image height in pixels (a multiple of the model\'s size step).', example: '64, 96, 128' }
 } satisfies Record<SweepParam, SweepParamInfo>)
@@ -161,6 +201,10 @@ export function validateSweepValue(param: SweepParam, v: unknown, field: string)
       const id = typeof v === 'string' ? resolveScheduleName(v) : undefined
       if (!id) throw new ParamsError(field, `unknown schedule ${JSON.stringify(v)}; use an id such as karras, normal, exponential`)
       return id
+    }
+    case 'choice': {
+      if (typeof v !== 'string' || !info.choices!.includes(v)) throw new ParamsError(field, `must be one of ${info.choices!.join(', ')}, got ${JSON.stringify(v)}`)
+      return v
     }
     case 'number':
     case 'integer': {
@@ -213,6 +257,12 @@ export function applySweepValue(p: GenerationParams, param: SweepParam, v: Sweep
     case 'img2img.strength':
       // Without an init image there is nothing to apply it to; checkSweepCells reports that.
       return p.img2img ? { ...p, img2img: { ...p.img2img, strength: v as number } } : p
+    case 'img2img.inpaint.maskBlur':
+      return p.img2img?.inpaint ? { ...p, img2img: { ...p.img2img, inpaint: { ...p.img2img.inpaint, maskBlur: v as number } } } : p
+    case 'img2img.inpaint.padding':
+      return p.img2img?.inpaint ? { ...p, img2img: { ...p.img2img, inpaint: { ...p.img2img.inpaint, padding: v as number } } } : p
+    case 'img2img.inpaint.maskedContent':
+      return p.img2img?.inpaint ? { ...p, img2img: { ...p.img2img, inpaint: { ...p.img2img.inpaint, maskedContent: v as MaskedContent } } } : p
   }
 }
 

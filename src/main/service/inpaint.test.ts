@@ -114,3 +114,29 @@ describe('inpainting through the service (real worker, sd1-tiny)', () => {
     for (let y = 0; y < H; y++) for (let x = 0; x < 48; x++) for (let c = 0; c < 3; c++) expect(out.data[(y * 96 + x) * 3 + c]).toBe(initRgb[(y * W + x) * 3 + c])
   })
 })
+
+describe('inpainting sweeps through the service', () => {
+  it('sweeps mask blur × masked content as one grid: every cell keeps the pixels outside its own blurred mask', async () => {
+    const raw = payload({ mask: 'm' })
+    raw.grid = { axes: [{ param: 'img2img.inpaint.maskedContent', values: ['original', 'latent-nothing'] }, { param: 'img2img.inpaint.maskBlur', values: [0, 6] }] }
+    const r = await run(raw)
+    expect(r.errors).toEqual([])
+    expect(r.results).toHaveLength(4)
+    const seen = new Set<string>()
+    for (const res of r.results) {
+      const s = res.params.img2img!.inpaint!
+      seen.add(`${s.maskedContent}/${s.maskBlur}`)
+      const out = await pixels({ results: [res] })
+      const blurred = blurMask({ width: W, height: H, data: maskPx }, s.maskBlur)
+      for (let p = 0; p < W * H; p++) if (blurred.data[p] === 0) for (let c = 0; c < 3; c++) expect(out.data[p * 3 + c]).toBe(initRgb[p * 3 + c])
+    }
+    expect([...seen].sort()).toEqual(['latent-nothing/0', 'latent-nothing/6', 'original/0', 'original/6'])
+  })
+
+  it('refuses an inpaint sweep on a job without a mask, naming the axis', () => {
+    const raw = { ...payload({ mask: 'm' }), grid: { axes: [{ param: 'img2img.inpaint.maskBlur', values: [1, 2] }] } }
+    ;(raw.params as { img2img: unknown }).img2img = { image: 'x', strength: 0.5 }
+    delete (raw as { maskImage?: unknown }).maskImage
+    expect(() => VALIDATORS['studio:generate'](raw)).toThrow(/mask blur needs an inpainting job/)
+  })
+})
