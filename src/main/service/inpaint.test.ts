@@ -134,9 +134,8 @@ describe('inpainting sweeps through the service', () => {
   })
 
   it('refuses an inpaint sweep on a job without a mask, naming the axis', () => {
-    const raw = { ...payload({ mask: 'm' }), grid: { axes: [{ param: 'img2img.inpaint.maskBlur', values: [1, 2] }] } }
+    const raw: Record<string, unknown> = { ...payload({ mask: 'm' }, null), grid: { axes: [{ param: 'img2img.inpaint.maskBlur', values: [1, 2] }] } }
     ;(raw.params as { img2img: unknown }).img2img = { image: 'x', strength: 0.5 }
-    delete (raw as { maskImage?: unknown }).maskImage
     expect(() => VALIDATORS['studio:generate'](raw)).toThrow(/mask blur needs an inpainting job/)
   })
 })
