@@ -10,7 +10,11 @@ import { ModelSigmas, modelSigmas } from '../engine/model-sigmas'
 import { ModelFolderError } from './errors'
 import { type ComponentName, type ModelFolder, readModelFolder } from './folder'
 import { ClipTokenizer } from './prompt/clip-tokenizer'
-import { type Device, ModelSession, type RunnableSession, SessionCache, type SessionOptions, type TensorSpec, isFixed } from './onnx/runtime'
+import type { LoraComponent } from './lora/lora-file'
+import { LoraError } from './lora/lora-file'
+import type { ComponentPlan, LoraApplication } from './lora/merge'
+import { mergeComponent } from './lora/merge-component'
+import { type Device, type InMemoryModel, ModelSession, type RunnableSession, SessionCache, type SessionOptions, type TensorSpec, isFixed } from './onnx/runtime'
 
 /** How a timestep is fed: a scalar, one value for the whole batch, or one per batch row. */
 export type TimestepShape = 'scalar' | 'one' | 'batch'
@@ -239,6 +243,46 @@ export function analyseVae(session: RunnableSession, path: string, encoder: bool
 export interface LoadOptions extends SessionOptions {
   /** Reuse sessions across loads of the same model; releases the previous model's sessions. */
   cache?: SessionCache
+  /**
+   * LoRA files merged into the UNet and text encoder(s) before their sessions are created (lora/); the
+   * other components, and every component when this is empty, are the base sessions.
+   */
+  loras?: readonly LoraApplication[]
+}
+
+const LORA_COMPONENTS: Partial<Record<ComponentName, LoraComponent>> = { unet: 'unet', text_encoder: 'text_encoder', text_encoder_2: 'text_encoder_2' }
+
+/** What identifies a merge of one component: each file (by content hash or path) with its weight there. */
+function loraSignature(component: LoraComponent, apps: readonly LoraApplication[]): string {
+  return apps
+    .filter((a) => a.file.layers.some((l) => l.component === component))
+    .map((a) => ({ id: a.file.hash ?? a.file.path, w: component === 'unet' ? a.unet : a.te }))
+    .filter((p) => p.w !== 0)
+    .map((p) => `${p.id}@${p.w}`)
+    .join('|')
+}
+
+/**
+ * After a fresh merge: a file none of whose layers found a place in this model is an error (a LoRA for
+ * another architecture or naming); layers without a counterpart and keys no layout claims are noted.
+ */
+function checkLoraReports(loras: readonly LoraApplication[], reports: readonly ComponentPlan['report'][], log?: (line: string) => void): void {
+  if (reports.length === 0) return // every merge came from the cache
+  for (const a of loras) {
+    const mine = reports.flat().filter((r) => r.file === a.file.path)
+    if (mine.length === 0) continue
+    const matched = mine.reduce((n, r) => n + r.matched, 0)
+    const unmatched = mine.flatMap((r) => r.unmatched)
+    if (matched === 0) {
+      throw new LoraError(
+        a.file.path,
+        `none of its ${a.file.layers.length} layers matches a layer of this model (first: "${a.file.layers[0].key}")`,
+        'it was made for another model (SD 1.x / 2.x / SDXL) or a naming the studio does not map'
+      )
+    }
+    if (unmatched.length > 0) log?.(`LoRA ${a.file.name}: ${unmatched.length} of its layers have no counterpart in this model and were skipped (first: "${unmatched[0]}")`)
+    if (a.file.unsupported.length > 0) log?.(`LoRA ${a.file.name}: ${a.file.unsupported.length} keys are not LoRA layers the studio merges (LoHa, LoKr, DoRA, …) and were skipped (first: "${a.file.unsupported[0]}")`)
+  }
 }
 
 /** Opens every component of a model folder and checks that the pipeline can drive it. */
@@ -246,8 +290,22 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   const folder = readModelFolder(dir)
   const family = FAMILIES[folder.family]
   const key = `${folder.dir}\u0000${options.device ?? 'auto'}`
+  const loras = options.loras ?? []
+  const reports: ComponentPlan['report'][] = []
+  options.cache?.beginLoad()
   const open = (c: ComponentName): Promise<ModelSession> => {
     const path = folder.components[c]!.model
+    const lc = LORA_COMPONENTS[c]
+    if (lc && loras.length > 0) {
+      const build = (): InMemoryModel | undefined => {
+        const r = mergeComponent(path, lc, loras)
+        reports.push(r.plan.report)
+        return r.merged
+      }
+      const signature = loraSignature(lc, loras)
+      if (options.cache) return options.cache.get(key, c, path, options, { signature, build })
+      return ModelSession.open(c, path, options, signature ? build() : undefined)
+    }
     return options.cache ? options.cache.get(key, c, path, options) : ModelSession.open(c, path, options)
   }
   const sessions: ModelSessions = {
@@ -257,6 +315,7 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   }
   if (family.textEncoders.includes('text_encoder_2')) sessions.text_encoder_2 = await open('text_encoder_2')
   if (folder.components.vae_encoder) sessions.vae_encoder = await open('vae_encoder')
+  if (loras.length > 0) checkLoraReports(loras, reports, options.log)
   const devices: Partial<Record<ComponentName, string>> = {}
   for (const [c, s] of Object.entries(sessions)) if (s instanceof ModelSession) devices[c as ComponentName] = s.device
 

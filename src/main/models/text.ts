@@ -10,6 +10,7 @@ import type { LoadedModel, TextEncoderIo } from './model'
 import type { TextConditioning } from './onnx/denoiser'
 import { firstNonFinite } from './onnx/denoiser'
 import { applyEmphasis, promptToChunks, type PromptChunk } from './prompt/prompt-chunks'
+import { stripLoraTags } from '../../shared/lora-tags'
 
 const TOKENS = 77
 
@@ -61,7 +62,8 @@ export async function encodePrompt(model: LoadedModel, prompt: string): Promise<
   let count: number | undefined
   for (let k = 0; k < model.textEncoders.length; k++) {
     const tok = model.tokenizers[k]
-    const chunks = promptToChunks(prompt, tok)
+    // LoRA tags choose merged weights (loaded with the model); the tokenizer never sees them.
+    const chunks = promptToChunks(stripLoraTags(prompt), tok)
     if (count !== undefined && chunks.length !== count) {
       throw new Error(`the two tokenizers split the prompt into ${count} and ${chunks.length} chunks; they must share a vocabulary`)
     }

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path'
 import { checkModelName, modelFolderOf } from './model-names'
 import { RequestError, type InvokeHandlers, type PromptTokens } from '../../shared/api'
 import { ClipTokenizer } from '../models/prompt/clip-tokenizer'
+import { stripLoraTags } from '../../shared/lora-tags'
 import { countPromptTokens } from '../models/prompt/prompt-chunks'
 
 export interface PromptHandlerOptions {
@@ -41,7 +42,7 @@ export class PromptTokenCounter {
   }
 
   count(model: string, text: string): PromptTokens {
-    const c = countPromptTokens(text, this.tokenizerFor(this.modelDir(model)))
+    const c = countPromptTokens(stripLoraTags(text), this.tokenizerFor(this.modelDir(model)))
     return { chunks: c.perChunk, total: c.used, limit: c.limit }
   }
 

@@ -47,6 +47,8 @@ export interface LoraFile {
   readonly layers: readonly LoraLayer[]
   /** Keys no supported layout claims (LoHa, LoKr, DoRA, unknown). */
   readonly unsupported: readonly string[]
+  /** A1111's short "addnet" hash, when read through resolve.ts (identifies merges in the session cache). */
+  readonly hash?: string
   /** Bytes of tensor data read (for the merge benchmark's per-MB figure). */
   readonly tensorBytes: number
 }

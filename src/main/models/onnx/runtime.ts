@@ -17,7 +17,7 @@
  * need a model to misbehave.
  */
 import { existsSync, statSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
 import { externalDataOption, ExternalWeightsError } from '../checkpoint/external-weights'
@@ -352,25 +352,95 @@ export class ModelSession implements RunnableSession {
 export class SessionCache {
   private key: string | undefined
   private readonly sessions = new Map<string, Promise<ModelSession>>()
+  /** LoRA-merged sessions: bytes their merge held, and when they were last asked for. */
+  private readonly merged = new Map<string, { bytes: number; lastUse: number }>()
+  private clock = 0
+  private loadStart = 0
 
-  async get(modelKey: string, component: string, path: string, options: SessionOptions = {}): Promise<ModelSession> {
+  /**
+   * @param mergedBudget bytes of merged models (their .onnx and patched data, which ORT copies into its
+   *   own memory) kept open beside the base sessions; least recently used ones are released beyond it.
+   */
+  constructor(readonly mergedBudget = defaultMergedBudget()) {}
+
+  /** Marks the start of one model load: sessions used from here on are never evicted by it. */
+  beginLoad(): void {
+    this.loadStart = ++this.clock
+  }
+
+  /**
+   * The session of `component`, base or merged. `variant` names a merged model by a signature (file
+   * hashes and weights) and builds its bytes on first use; a build that returns undefined (nothing to
+   * patch) gives the base session, so removing a LoRA or setting its weight to 0 is the base bit for bit.
+   */
+  async get(
+    modelKey: string,
+    component: string,
+    path: string,
+    options: SessionOptions = {},
+    variant?: { signature: string; build: () => InMemoryModel | undefined }
+  ): Promise<ModelSession> {
     if (this.key !== modelKey) {
       await this.releaseAll()
       this.key = modelKey
     }
-    const id = `${component}\u0000${path}\u0000${options.device ?? 'auto'}`
-    let p = this.sessions.get(id)
+    const base = `${component}\u0000${path}\u0000${options.device ?? 'auto'}`
+    if (variant && variant.signature !== '') {
+      const id = `${base}\u0000${variant.signature}`
+      const known = this.sessions.get(id)
+      if (known) {
+        this.merged.get(id)!.lastUse = ++this.clock
+        return known
+      }
+      const memory = variant.build()
+      if (memory) {
+        const bytes = memory.bytes.byteLength + memory.externalData.reduce((a, f) => a + f.data.byteLength, 0)
+        await this.evictFor(bytes)
+        const p = ModelSession.open(component, path, options, memory)
+        this.sessions.set(id, p)
+        this.merged.set(id, { bytes, lastUse: ++this.clock })
+        p.catch(() => {
+          this.sessions.delete(id)
+          this.merged.delete(id)
+        })
+        return p
+      }
+    }
+    let p = this.sessions.get(base)
     if (!p) {
       p = ModelSession.open(component, path, options)
-      this.sessions.set(id, p)
-      p.catch(() => this.sessions.delete(id))
+      this.sessions.set(base, p)
+      p.catch(() => this.sessions.delete(base))
     }
     return p
+  }
+
+  /** Bytes the merged sessions held when they were built (the cache's figure for the benchmark). */
+  mergedBytes(): number {
+    let n = 0
+    for (const m of this.merged.values()) n += m.bytes
+    return n
+  }
+
+  private async evictFor(bytes: number): Promise<void> {
+    const order = [...this.merged].filter(([, m]) => m.lastUse < this.loadStart).sort((a, b) => a[1].lastUse - b[1].lastUse)
+    for (const [id] of order) {
+      if (this.mergedBytes() + bytes <= this.mergedBudget) break
+      const p = this.sessions.get(id)
+      this.sessions.delete(id)
+      this.merged.delete(id)
+      try {
+        await (await p)?.release()
+      } catch {
+        /* nothing to release */
+      }
+    }
   }
 
   async releaseAll(): Promise<void> {
     const all = [...this.sessions.values()]
     this.sessions.clear()
+    this.merged.clear()
     this.key = undefined
     for (const p of all) {
       try {
@@ -380,4 +450,10 @@ export class SessionCache {
       }
     }
   }
+}
+
+/** $SIGMA_STUDIO_LORA_CACHE_MB, else a quarter of the machine's memory. */
+function defaultMergedBudget(): number {
+  const mb = Number(process.env.SIGMA_STUDIO_LORA_CACHE_MB)
+  return Number.isFinite(mb) && mb >= 0 ? mb * 2 ** 20 : Math.floor(totalmem() / 4)
 }
