@@ -97,8 +97,16 @@ app.whenReady().then(async () => {
     modelsDir: dir,
     defaultModel: pickDefaultModel(dir)
   })
-  app.on('will-quit', () => {
-    void studio.close()
+  // Quit in order: hold the quit until the running job is cancelled, the worker has released its ONNX
+  // sessions and the library is closed (quitting under a native ONNX call aborted the process).
+  let closed = false
+  app.on('will-quit', (e) => {
+    if (closed) return
+    e.preventDefault()
+    void studio.close().finally(() => {
+      closed = true
+      app.quit()
+    })
   })
 
   createWindow(studio)

@@ -113,6 +113,7 @@ export class GenerationService {
   private worker: { w: Worker; ready: Promise<void>; gone: boolean } | null = null
   private serial = 0
   private closed = false
+  private closing: Promise<void> | null = null
   private finishedListeners = new Set<(info: FinishedJobInfo) => void>()
   private dispatcher: CellDispatcher | null
   /** The model the worker has loaded (its weights are in memory already), as far as the service knows. */
@@ -335,17 +336,42 @@ export class GenerationService {
     return listModelFolders(this.opts.modelsDir, this.opts.defaultModel)
   }
 
-  /** Stops the worker; waiting jobs are dropped. */
-  async close(): Promise<void> {
+  /**
+   * Shuts down in order: waiting jobs are dropped (reported cancelled), the running job is cancelled
+   * (it stops within one model call), the worker releases its model and ONNX sessions and ends by
+   * itself, and the running job's saves settle. Only a worker that has not ended after `graceMs` is
+   * terminated. Terminating a worker inside a native ONNX call aborted the whole process.
+   */
+  close(graceMs = 15_000): Promise<void> {
+    if (!this.closing) this.closing = this.shutDown(graceMs)
+    return this.closing
+  }
+
+  private async shutDown(graceMs: number): Promise<void> {
     this.closed = true
-    this.waiting.length = 0
-    await this.dispatcher?.close()
+    for (const job of this.waiting.splice(0)) {
+      job.summary.state = 'cancelled'
+      this.emit('studio:job', { jobId: job.summary.jobId, state: 'cancelled' })
+    }
+    const job = this.running
+    if (job && job.cancelRequestedAt === null) {
+      job.cancelRequestedAt = performance.now()
+      Atomics.store(this.control, CANCEL_SLOT, job.serial)
+      this.send({ type: 'cancel', serial: job.serial })
+    }
     const w = this.worker
     this.worker = null
     if (w && !w.gone) {
+      const ended = new Promise<boolean>((ok) => {
+        w.w.once('exit', () => ok(true))
+        setTimeout(() => ok(false), graceMs).unref?.()
+      })
+      w.w.postMessage({ type: 'shutdown' } satisfies ToWorker)
+      const clean = await ended
       w.gone = true
-      await w.w.terminate()
+      if (!clean) await w.w.terminate()
     }
+    if (job) await Promise.allSettled(job.saves)
   }
 
   //#endregion

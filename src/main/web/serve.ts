@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { chooseLibraryDir, settingsFilePath } from '../settings/app-settings'
 import { pickDefaultModel } from '../service/models-dir'
+import { exitOnSignals } from '../service/shutdown'
 import { Studio } from '../service/studio'
 import { sourceWorkerFactory } from '../worker/spawn'
 import { startWebHost } from './host'
@@ -58,14 +59,10 @@ async function main(): Promise<void> {
     console.log(`No model folders found in ${modelsDir}: put one there (diffusers ONNX layout, e.g. models/emoji-tiny) or point --models=DIR at yours; --fake runs a built-in stand-in model to try the interface.`)
   }
   if (!flag('no-open')) openBrowser(host.url)
-  const stop = (): void => {
-    void host
-      .close()
-      .then(() => studio.close())
-      .then(() => process.exit(0))
-  }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  exitOnSignals(async () => {
+    await host.close()
+    await studio.close()
+  })
 }
 
 main().catch((e: Error) => {

@@ -21,7 +21,8 @@ async function createRunner(): Promise<JobRunner> {
   return (await import('./onnx-runner')).createOnnxRunner(init.modelsDir, init.device)
 }
 
-const executor = new JobExecutor(await createRunner(), new Int32Array(init.control), post)
+const runner = await createRunner()
+const executor = new JobExecutor(runner, new Int32Array(init.control), post)
 // Jobs run strictly one after another; the service sends the next only after `done`, but a chain
 // keeps the guarantee local.
 let chain: Promise<void> = Promise.resolve()
@@ -38,7 +39,16 @@ port.on('message', (msg: ToWorker) => {
       executor.cancel(msg.serial)
       break
     case 'shutdown':
-      void chain.then(() => executor.dispose()).then(() => port.close())
+      // In order: the running job has been cancelled (it stops within one model call), then the
+      // model and every ONNX session are released, then this thread ends by itself.
+      void chain
+        .then(() => executor.dispose())
+        .then(() => runner.shutdown?.())
+        .catch((e: unknown) => console.error('studio worker: releasing the model failed:', e))
+        .finally(() => {
+          port.close()
+          process.exit(0)
+        })
       break
   }
 })

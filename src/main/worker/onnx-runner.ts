@@ -352,6 +352,9 @@ export function createOnnxRunner(modelsDir: string, device?: string): JobRunner 
         batchable
       }
       return new OnnxLoadedModel(info, model)
+    },
+    async shutdown() {
+      await defaultSessionCache.releaseAll()
     }
   }
 }

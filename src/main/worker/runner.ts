@@ -146,6 +146,12 @@ export interface LoadedModel {
 export interface JobRunner {
   /** Loads model `name` (a folder name under the models directory, or an absolute path). */
   load(name: string): Promise<LoadedModel>
+  /**
+   * Releases everything the runner holds (ONNX sessions and their native memory) before the worker
+   * ends. Optional. A worker terminated with sessions still open can abort the whole process in
+   * native code ("terminate called after throwing an instance of 'Napi::Error'").
+   */
+  shutdown?(): Promise<void>
 }
 
 /** Thrown inside a job when it was cancelled; the worker reports the job as cancelled, not failed. */
