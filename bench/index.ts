@@ -6,7 +6,8 @@ const benches: Record<string, () => Promise<unknown>> = {
   engine: async () => (await import('./engine')).benchEngine(),
   'score-optimal': async () => (await import('./score-optimal')).benchScoreOptimal(),
   pipeline: async () => (await import('./pipeline')).benchPipeline(),
-  import: async () => (await import('./import')).benchImport()
+  import: async () => (await import('./import')).benchImport(),
+  inpaint: async () => (await import('./inpaint')).benchInpaint()
 }
 
 async function main(): Promise<void> {

@@ -10,6 +10,7 @@ import { generateSelectors, useGenerateStore } from '../../store/generate'
 import { chooseInitFromResult } from './init-actions'
 import { PreviewCanvas } from './PreviewCanvas'
 import { QueueList } from './QueueList'
+import { setInpaint } from '../../store/inpaint'
 
 export function GenerateOutput({ client }: { client: StudioClient }): React.JSX.Element {
   const line = useGenerateStore(generateSelectors.progressLine)
@@ -70,6 +71,14 @@ export function GenerateOutput({ client }: { client: StudioClient }): React.JSX.
           onClick={() => shownResult && void chooseInitFromResult(client, shownResult.resultId, shownResult.seed)}
         >
           Use as init image
+        </button>
+        <button
+          type="button"
+          disabled={!shownResult}
+          title="Repaint part of the result shown: it becomes the init image with the mask editor open"
+          onClick={() => shownResult && void chooseInitFromResult(client, shownResult.resultId, shownResult.seed).then((ok) => ok && setInpaint({ on: true }))}
+        >
+          Inpaint
         </button>
         {/* Two generations side by side: pick one as A, the next as B, then open Compare. */}
         <button type="button" disabled={!shownResult} aria-pressed={!!shownResult && pickedA === shownResult.url} title="Show the result shown as A in the Compare view" onClick={() => compareAs('a')}>

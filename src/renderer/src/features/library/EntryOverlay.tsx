@@ -9,6 +9,7 @@ import { librarySelectors, useLibraryStore } from '../../store/library'
 import { showView } from '../../store/ui'
 import { chooseInitFromLibrary } from '../generate/init-actions'
 import { closeEntry, compareAs, deleteEntry, entryLabel, loadIntoGenerate, setFavourite } from './actions'
+import { setInpaint } from '../../store/inpaint'
 
 export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.Element | null {
   const openId = useLibraryStore((s) => s.openId)
@@ -79,6 +80,9 @@ export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.El
                 {/* A1111's "Send to img2img": the image becomes Generate's init image (the settings stay). */}
                 <button type="button" disabled={!url} onClick={() => void chooseInitFromLibrary(client, entry.id, `Library: ${prompt.slice(0, 40)}`).then(() => (closeEntry(), showView('generate')))}>
                   Use as init image
+                </button>
+                <button type="button" disabled={!url} title="Repaint or extend this image: it becomes the init image with the mask editor open" onClick={() => void chooseInitFromLibrary(client, entry.id, `Library: ${prompt.slice(0, 40)}`).then((ok) => ok && (setInpaint({ on: true }), closeEntry(), showView('generate')))}>
+                  Inpaint / outpaint
                 </button>
                 <button type="button" aria-pressed={entry.favourite} onClick={() => void setFavourite(client, entry.id, !entry.favourite)}>
                   {entry.favourite ? '★ Favourite' : '☆ Favourite'}
