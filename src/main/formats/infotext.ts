@@ -28,6 +28,7 @@ import { parseSeed, ParamsError, type GenerationParams } from '../../shared/para
 import { FormatError } from './errors'
 import type { InpaintSettings } from '../../shared/inpaint'
 import { inpaintFromInfotext, inpaintInfotextPairs } from './infotext-inpaint'
+import { a1111AutomaticSchedule, A1111_DIFFERENT_MATHS, a1111SamplerPairs } from './a1111-names'
 
 export interface InfotextModel {
   /** Name shown as "Model:" (the model folder's name). */
@@ -59,8 +60,7 @@ export interface FormatInfotextOptions {
 export function formatInfotext(p: GenerationParams, opts: FormatInfotextOptions = {}): string {
   const pairs: Array<[string, string]> = []
   pairs.push(['Steps', String(p.steps)])
-  pairs.push(['Sampler', a1111SamplerName(p)])
-  pairs.push(['Schedule type', a1111ScheduleName(p.schedule)])
+  pairs.push(...a1111SamplerPairs(p))
   pairs.push(['CFG scale', numText(p.cfg)])
   pairs.push(['Seed', p.seed])
   pairs.push(['Size', `${p.width}x${p.height}`])
@@ -80,24 +80,6 @@ export function formatInfotext(p: GenerationParams, opts: FormatInfotextOptions 
   const line = pairs.map(([k, v]) => `${k}: ${quoteInfotextValue(v)}`).join(', ')
   const neg = p.negativePrompt ? `\nNegative prompt: ${p.negativePrompt}` : ''
   return `${p.prompt}${neg}\n${line}`.trim()
-}
-
-/** A1111's name for our sampler (the descriptor's, else its display name), plus "Heun" for the Heun SDE solver. */
-export function a1111SamplerName(p: Pick<GenerationParams, 'sampler' | 'samplerOptions'>): string {
-  const d = SAMPLER_BY_ID.get(p.sampler)
-  const base = d?.a1111?.names[0] ?? d?.displayName ?? p.sampler
-  if (p.sampler === 'dpmpp_2m_sde' && p.samplerOptions.solver_type === 'heun') return `${base} Heun`
-  return base
-}
-
-/**
- * A1111's name for our schedule: the catalogue's display name, except Align Your Steps, which A1111
- * names without the model family (it picks the SD1.5 or SDXL table from the loaded model). Reading
- * it back, the family hint (or SD1.5) chooses; our own PNGs carry the exact id in their JSON chunk.
- */
-export function a1111ScheduleName(schedule: string): string {
-  if (schedule === 'ays_sd1' || schedule === 'ays_sdxl') return 'Align Your Steps'
-  return SCHEDULE_BY_ID.get(schedule)?.displayName ?? schedule
 }
 
 // ---- reading ----
@@ -287,25 +269,7 @@ export function infotextToParams(text: string, opts: { source?: string; family?:
     params.height = Number(m[2])
   }
 
-  let scheduleFromSampler: string | undefined
-  if (v.Sampler !== undefined) {
-    const r = resolveSamplerName(v.Sampler)
-    if (!r) bad('Sampler', `"${v.Sampler}" is not a sampler Sigma Studio knows; known samplers are ${SAMPLER_IDS.join(', ')} and their A1111 names`, src)
-    params.sampler = r.sampler
-    params.samplerOptions = { ...(r.options ?? {}) }
-    scheduleFromSampler = r.schedule
-  }
-  const scheduleName = v['Schedule type']
-  if (scheduleName !== undefined && scheduleName.trim() !== 'Automatic') {
-    const s = resolveScheduleName(scheduleName, opts.family)
-    if (!s) bad('Schedule type', `"${scheduleName}" is not a schedule Sigma Studio knows`, src)
-    params.schedule = s
-  } else if (scheduleFromSampler) params.schedule = scheduleFromSampler
-  else if (scheduleName !== undefined) {
-    // A1111's "Automatic" means the sampler's own default; for the k-diffusion samplers that is the
-    // model's uniform ("normal") schedule, which the catalogue maps it to.
-    params.schedule = resolveScheduleName('Automatic')
-  }
+  readSamplerAndSchedule(v, params, warnings, opts.family, src)
 
   const eta = numberField(v, 'Eta', src)
   if (eta !== undefined) {
@@ -339,9 +303,55 @@ export function infotextToParams(text: string, opts: { source?: string; family?:
   const rng = v.RNG?.trim()
   if (rng !== 'CPU') warnings.push(`the image was made with A1111's ${rng ?? 'GPU'} noise; Sigma Studio's noise matches A1111's "CPU" setting, so the same seed gives a different picture`)
   if (v['Hires upscale'] !== undefined || v['Hires steps'] !== undefined) warnings.push('hires fix settings were not carried over')
+  if (v['Clip skip'] !== undefined && v['Clip skip'].trim() !== '1') warnings.push(`Clip skip ${v['Clip skip']} is not carried over: Sigma Studio always uses the text encoder's last layer, so the picture will differ`)
+  const ensd = v.ENSD?.trim()
+  if (ensd !== undefined && ensd !== '0') {
+    // A1111 adds ENSD to the seed of the noise its samplers draw while sampling; the start noise is unchanged.
+    if (params.sampler && SAMPLER_BY_ID.get(params.sampler)!.drawsNoise) warnings.push(`ENSD ${ensd} (eta noise seed delta) is not carried over: ${params.sampler} draws noise while sampling, so the picture will differ`)
+    else warnings.push(`ENSD ${ensd} (eta noise seed delta) is not carried over; it does not change this sampler's picture`)
+  }
 
   const model: InfotextModel = {}
   if (v.Model !== undefined) model.name = v.Model
   if (v['Model hash'] !== undefined) model.hash = v['Model hash']
   return { params, model, warnings, ...(img2img ? { img2img } : {}) }
+}
+
+/**
+ * Sampler and schedule from the pairs, by A1111 1.10's meaning (see a1111-names.ts): our own keys
+ * first, then the labels; Automatic or no schedule type = the sampler's A1111 default.
+ */
+function readSamplerAndSchedule(v: Record<string, string>, params: Partial<GenerationParams>, warnings: string[], family: ScheduleFamilyHint, src?: string): void {
+  let scheduleFromSampler: string | undefined
+  const ours = v['Sigma sampler']?.trim()
+  if (ours !== undefined) {
+    if (!SAMPLER_BY_ID.has(ours)) bad('Sigma sampler', `"${ours}" is not a sampler of this Sigma Studio; known samplers are ${SAMPLER_IDS.join(', ')}`, src)
+    params.sampler = ours
+    params.samplerOptions = {}
+  } else if (v.Sampler !== undefined) {
+    const r = resolveSamplerName(v.Sampler)
+    if (!r) bad('Sampler', `"${v.Sampler}" is not a sampler Sigma Studio knows; known samplers are ${SAMPLER_IDS.join(', ')} and their A1111 names`, src)
+    params.sampler = r.sampler
+    params.samplerOptions = { ...(r.options ?? {}) }
+    scheduleFromSampler = r.schedule
+    const variant = v['UniPC variant']?.trim()
+    if (variant !== undefined && r.sampler.startsWith('uni_pc')) {
+      if (variant === 'bh2') params.sampler = 'uni_pc_bh2'
+      else if (variant === 'bh1') params.sampler = 'uni_pc'
+      else warnings.push(`UniPC variant ${variant} has no Sigma Studio equivalent; read as bh1`)
+    } else if (r.sampler === 'uni_pc_bh2' && variant === undefined) params.sampler = 'uni_pc' // A1111's UniPC defaults to bh1
+  }
+  const oursSchedule = v['Sigma schedule']?.trim()
+  const label = v['Schedule type']?.trim()
+  if (oursSchedule !== undefined) {
+    if (!SCHEDULE_BY_ID.has(oursSchedule)) bad('Sigma schedule', `"${oursSchedule}" is not a schedule of this Sigma Studio`, src)
+    params.schedule = oursSchedule
+  } else if (label !== undefined && label !== 'Automatic') {
+    const s = resolveScheduleName(label, family)
+    if (!s) bad('Schedule type', `"${label}" is not a schedule Sigma Studio knows`, src)
+    params.schedule = s
+    const k = Object.keys(A1111_DIFFERENT_MATHS).find((x) => x.toLowerCase() === label.toLowerCase())
+    if (k) warnings.push(A1111_DIFFERENT_MATHS[k])
+  } else if (scheduleFromSampler) params.schedule = scheduleFromSampler
+  else if (params.sampler) params.schedule = a1111AutomaticSchedule(params.sampler)
 }

@@ -1,8 +1,9 @@
 /**
  * Import and export of presets in every form people bring them:
  * - our JSON (one preset, or a bundle from "export all");
- * - A1111 infotext, pasted as text or carried by a PNG's `parameters` chunk;
- * - our own PNGs (the exact `sigma-studio` chunk wins over the infotext beside it).
+ * - whatever the formats layer reads (src/main/formats/read.ts): our own PNGs (the exact
+ *   `sigma-studio` chunk wins), A1111 infotext (pasted or in a PNG), ComfyUI graphs and workflows,
+ *   InvokeAI metadata and diffusers scheduler configs.
  * Export: our JSON (see PresetStore), A1111 infotext, ComfyUI API workflow.
  *
  * An import never overwrites silently: with mode "error" (the default) nothing is written when any name
@@ -12,16 +13,18 @@ import { readFileSync } from 'node:fs'
 import { basename, extname } from 'node:path'
 import { DEFAULT_PARAMS, validateGenerationParams, type GenerationParams } from '../../shared/params'
 import type { ScheduleFamilyHint } from '../../shared/catalogue'
-import { isPngSignature, PngError } from '../png/chunks'
-import { readImageMetadata } from '../formats/image-metadata'
+import { isPngSignature } from '../png/chunks'
+import { readForeignJson, readPngSettings, readTextSettings } from '../formats/read'
+import { parseJsonKeepingBigInts, type FormatId, type ReadResult } from '../formats/types'
 import { PresetError } from './errors'
 import { FormatError } from '../formats/errors'
-import { formatInfotext, infotextToParams, type InfotextModel } from '../formats/infotext'
+import { formatInfotext, type InfotextModel } from '../formats/infotext'
 import { comfyWorkflowJson, type ComfyExportOptions } from '../formats/comfy-write'
 import { makePreset, parseJsonText, presetParamsFrom, validateBundle, validatePreset, validatePresetParams, PRESET_BUNDLE_FORMAT, type Preset, type PresetParams } from './schema'
 import type { ConflictMode, PresetStore, SaveOutcome } from './store'
 
-export type ImportOrigin = 'preset-json' | 'bundle-json' | 'infotext' | 'sigma-png' | 'a1111-png'
+/** Our own JSON, or the format another tool's file was read as. */
+export type ImportOrigin = 'preset-json' | 'bundle-json' | FormatId
 
 export interface ImportCandidate {
   preset: Preset
@@ -60,16 +63,19 @@ function asPresetError<T>(f: () => T): T {
   try {
     return f()
   } catch (e) {
-    if (e instanceof FormatError) throw new PresetError('invalid', e.detail, e.field, e.source)
+    // A field to blame means the file was read but a value is wrong; none means it could not be read.
+    if (e instanceof FormatError) throw new PresetError(e.field ? 'invalid' : 'unreadable', e.detail, e.field, e.source)
     throw e
   }
 }
 
-function fromInfotext(text: string, opts: ReadOptions, source: string | undefined, origin: ImportOrigin): ImportCandidate {
-  const r = asPresetError(() => infotextToParams(text, { source, family: opts.family }))
-  const params = validatePresetParams(r.params, 'params', source)
+/** A preset from settings another tool (or an A1111 text) holds. */
+function fromRead(r: ReadResult, opts: ReadOptions, source: string | undefined): ImportCandidate {
+  // Presets never hold the model or an img2img input (they are per machine).
+  const { model: _model, img2img: _img2img, ...rest } = r.params
+  const params = r.format === 'sigma-png' ? presetParamsFrom(r.params as GenerationParams) : validatePresetParams(rest, 'params', source)
   const preset = makePreset(defaultName(opts, source, r.params.prompt), params)
-  return { preset, origin, warnings: r.warnings, model: r.model }
+  return { preset, origin: r.format, warnings: r.warnings, model: r.model }
 }
 
 /** Reads every preset a source holds, validated, without touching any store. */
@@ -92,22 +98,7 @@ export function readPresets(input: ImportInput, opts: ReadOptions = {}): ImportC
     bytes = Buffer.from(input.text, 'utf8')
   }
 
-  if (isPngSignature(bytes)) {
-    let md
-    try {
-      md = readImageMetadata(bytes, source ?? 'the PNG')
-    } catch (e) {
-      if (e instanceof PngError) throw new PresetError('unreadable', `${e.message}; it cannot be imported`, undefined, source)
-      throw e
-    }
-    if (md.meta) {
-      const params = presetParamsFrom(md.meta.params)
-      const preset = makePreset(defaultName(opts, source, params.prompt), params)
-      return [{ preset, origin: 'sigma-png', warnings: [], model: { name: md.meta.modelName, hash: md.meta.modelHash } }]
-    }
-    if (md.infotext !== undefined) return [fromInfotext(md.infotext, opts, source, 'a1111-png')]
-    throw new PresetError('unreadable', 'this PNG carries no generation settings (no "parameters" or "sigma-studio" text chunk)', undefined, source)
-  }
+  if (isPngSignature(bytes)) return [fromRead(asPresetError(() => readPngSettings(bytes, { source, family: opts.family })), opts, source)]
 
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '')
   const trimmed = text.trim()
@@ -117,9 +108,14 @@ export function readPresets(input: ImportInput, opts: ReadOptions = {}): ImportC
     if (typeof doc === 'object' && doc !== null && (doc as Record<string, unknown>).format === PRESET_BUNDLE_FORMAT) {
       return validateBundle(doc, source).presets.map((preset) => ({ preset, origin: 'bundle-json' as const, warnings: [] }))
     }
+    if (typeof doc === 'object' && doc !== null && (doc as Record<string, unknown>).format === undefined) {
+      // Not ours: another tool's JSON (read again keeping seeds above 2^53 exact).
+      const r = asPresetError(() => readForeignJson(parseJsonKeepingBigInts(trimmed), { source, family: opts.family }))
+      if (r) return [fromRead(r, opts, source)]
+    }
     return [{ preset: validatePreset(doc, source), origin: 'preset-json', warnings: [] }]
   }
-  return [fromInfotext(text, opts, source, 'infotext')]
+  return [fromRead(asPresetError(() => readTextSettings(text, { source, family: opts.family })), opts, source)]
 }
 
 export interface ImportResult {

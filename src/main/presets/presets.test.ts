@@ -174,7 +174,7 @@ describe('preset store and import/export', () => {
     const f = join(dir, 'from-a1111.png')
     writeFileSync(f, a1111Png)
     const c = readPresets({ file: f })[0]
-    expect(c.origin).toBe('a1111-png')
+    expect(c.origin).toBe('a1111')
     expect(c.preset.name).toBe('from-a1111')
     expect(c.preset.params.sampler).toBe('dpmpp_sde')
 

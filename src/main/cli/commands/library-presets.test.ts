@@ -107,7 +107,7 @@ describe('studio presets', () => {
     expect(await presets(['import', '--text', 'x\nSteps: 5, Sampler: Euler a, CFG scale: 2', '--name', 'Quick', ...lib])).toBe(0)
     out = []
     expect(await presets(['list', ...lib])).toBe(0)
-    expect(out).toEqual(['a1111  (dpmpp_2m, karras, steps 25, cfg 5, 640x448)', 'a1111 (2)  (dpmpp_2m, karras, steps 25, cfg 5, 640x448)', 'Quick  (euler_ancestral, steps 5, cfg 2)'])
+    expect(out).toEqual(['a1111  (dpmpp_2m, karras, steps 25, cfg 5, 640x448)', 'a1111 (2)  (dpmpp_2m, karras, steps 25, cfg 5, 640x448)', 'Quick  (euler_ancestral, normal, steps 5, cfg 2)'])
 
     out = []
     expect(await presets(['export', 'a1111', '--format', 'a1111', ...lib])).toBe(0)

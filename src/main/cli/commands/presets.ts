@@ -23,7 +23,9 @@ commands:
           [--format json|a1111|comfy]   our JSON (default), A1111 infotext, ComfyUI API workflow
   export --all --out FILE        every preset in one bundle file
   import FILE|-                  our JSON (preset or bundle), A1111 infotext (text file or pasted on
-                                 stdin with -), or a PNG carrying settings (ours or A1111's)
+                                 stdin with -), a ComfyUI workflow (API or UI JSON), InvokeAI
+                                 metadata JSON, a diffusers scheduler_config.json, or a PNG carrying
+                                 settings (ours, A1111's, ComfyUI's or InvokeAI's)
           [--text INFOTEXT]      import infotext given on the command line instead of a file
           [--name NAME]          name for a preset read from infotext or a PNG
           [--rename | --overwrite]   when the name is taken: keep both, or replace the old one
