@@ -16,7 +16,8 @@ describe('ComfyUI graphs', () => {
     expect(r.params).toMatchObject({
       prompt: 'a lighthouse on a cliff, storm, (dramatic light:1.2)',
       negativePrompt: 'blurry, lowres',
-      sampler: 'dpmpp_2m_sde',
+      // ComfyUI's _gpu names are ids of their own (src/shared/samplers.ts), run on the CPU here.
+      sampler: 'dpmpp_2m_sde_gpu',
       schedule: 'karras',
       steps: 28,
       cfg: 6.5,
@@ -70,7 +71,7 @@ describe('ComfyUI graphs', () => {
   const cases: Array<Partial<GenerationParams>> = [
     { prompt: 'a cat', negativePrompt: 'dog', sampler: 'dpmpp_2m', schedule: 'karras', steps: 25, cfg: 7, seed: '18446744073709551615', width: 640, height: 448 },
     { prompt: 'x, y: z', negativePrompt: '', sampler: 'euler', schedule: 'ays_sd1', steps: 12, cfg: 4.5, seed: '42', width: 512, height: 512, guidance: { rescale: 0.7, interval: null, thresholdPercentile: null, clipSample: null } },
-    { prompt: 'heun sde', negativePrompt: 'n', sampler: 'dpmpp_2m_sde', samplerOptions: { solver_type: 'heun' }, schedule: 'exponential', steps: 30, cfg: 5, seed: '9007199254740993', width: 768, height: 1024 }
+    { prompt: 'heun sde', negativePrompt: 'n', sampler: 'dpmpp_2m_sde_heun', schedule: 'exponential', steps: 30, cfg: 5, seed: '9007199254740993', width: 768, height: 1024 }
   ]
   it.each(cases.map((c, i) => [i, c] as const))('round-trips case %i through our writer and reader (seed exact in the JSON text)', (_, c) => {
     const p = validateGenerationParams(c)

@@ -17,7 +17,7 @@ describe('diffusers scheduler_config.json', () => {
   it("reads SDXL's Euler config and the flags that change the schedule and guidance", () => {
     expect(readSchedulerConfig(fixture('sdxl-scheduler_config.json')).params).toMatchObject({ sampler: 'euler', schedule: 'leading', scheduleParams: { steps_offset: 1 } })
     const k = readSchedulerConfig({ _class_name: 'DPMSolverMultistepScheduler', use_karras_sigmas: true, algorithm_type: 'sde-dpmsolver++', solver_type: 'heun' })
-    expect(k.params).toMatchObject({ sampler: 'dpmpp_2m_sde', samplerOptions: { solver_type: 'heun' }, schedule: 'karras' })
+    expect(k.params).toMatchObject({ sampler: 'dpmpp_2m_sde_heun', schedule: 'karras' })
     const z = readSchedulerConfig({ _class_name: 'DDIMScheduler', prediction_type: 'v_prediction', rescale_betas_zero_snr: true, timestep_spacing: 'trailing', clip_sample: true, clip_sample_range: 1.5, thresholding: true, dynamic_thresholding_ratio: 0.99 })
     expect(z.params).toMatchObject({ sampler: 'ddim', schedule: 'trailing', guidance: { clipSample: 1.5, thresholdPercentile: 0.99 } })
     expect(z.modelSettings).toMatchObject({ predictionType: 'v_prediction', zeroTerminalSnr: true })

@@ -10,7 +10,7 @@
  * the beta table (beta_schedule, beta_start/end, trained_betas) — is returned as `model`, for the
  * models layer (src/main/models/folder.ts reads the same keys from a model folder).
  */
-import { resolveSamplerName, SAMPLER_BY_ID, SCHEDULE_BY_ID } from '../../shared/catalogue'
+import { resolveSamplerName, SAMPLER_BY_ID, SAMPLERS, SCHEDULE_BY_ID, SCHEDULES } from '../../shared/catalogue'
 import type { GenerationParams } from '../../shared/params'
 import { FormatError } from './errors'
 import { isObj, type ReadResult } from './types'
@@ -30,6 +30,12 @@ export interface SchedulerConfigRead extends ReadResult {
   modelSettings: DiffusersModelSettings
 }
 
+/** Config defaults of the classes where a descriptor's config names a value the class takes by default. */
+const CLASS_DEFAULTS: Record<string, Record<string, string | number>> = {
+  DPMSolverMultistepScheduler: { algorithm_type: 'dpmsolver++', solver_order: 2, solver_type: 'midpoint' },
+  UniPCMultistepScheduler: { solver_type: 'bh2' }
+}
+
 /** diffusers' default timestep_spacing when a config has none: it differs by class. */
 const LEADING_BY_DEFAULT = new Set(['DDIMScheduler', 'DDPMScheduler', 'PNDMScheduler', 'LCMScheduler'])
 
@@ -40,36 +46,31 @@ export function readSchedulerConfig(raw: unknown, source?: string): SchedulerCon
   const params: Partial<GenerationParams> = {}
   const num = (k: string, d: number): number => (typeof raw[k] === 'number' && Number.isFinite(raw[k]) ? (raw[k] as number) : d)
 
-  // Sampler.
-  let sampler = resolveSamplerName(cls)?.sampler
-  const options: Record<string, string | number> = {}
-  if (cls === 'DPMSolverMultistepScheduler' || cls === 'EDMDPMSolverMultistepScheduler') {
-    const algo = raw.algorithm_type ?? 'dpmsolver++'
-    const order = num('solver_order', 2)
-    if (algo === 'sde-dpmsolver++') sampler = order === 3 ? 'dpmpp_3m_sde' : 'dpmpp_2m_sde'
-    else if (algo !== 'dpmsolver++') warnings.push(`algorithm_type "${String(algo)}" (noise prediction) is read as DPM++ (data prediction), the same solver in the other parameterisation`)
-    else if (order !== 2) warnings.push(`solver_order ${order} has no Sigma Studio sampler; read as DPM++ 2M`)
-    if (sampler === 'dpmpp_2m_sde') options.solver_type = raw.solver_type === 'heun' ? 'heun' : 'midpoint'
-  } else if (cls === 'UniPCMultistepScheduler') {
-    sampler = raw.solver_type === 'bh1' ? 'uni_pc' : 'uni_pc_bh2'
-  } else if (cls === 'PNDMScheduler') {
-    warnings.push("PNDM's PLMS steps are read as iPNDM, its improved form and the closest sampler here")
-  }
+  // Sampler: the descriptor whose diffusers class and config keys (algorithm_type, solver_order,
+  // solver_type) match; exact matches first, then the closest ones (PNDM → iPNDM).
+  const cfgMatches = (want: Readonly<Record<string, string | number | boolean>> | undefined): boolean =>
+    Object.entries(want ?? {}).every(([k, v]) => (raw[k] ?? CLASS_DEFAULTS[cls]?.[k]) === v)
+  const candidates = SAMPLERS.filter((d) => !d.aliasOf && d.diffusers?.className === cls && cfgMatches(d.diffusers.config))
+  // The most specific config wins (DPMSolverMultistep with solver_type heun is DPM++ 2M SDE Heun).
+  const best = [...candidates].sort((a, b) => Number(b.diffusers!.exact) - Number(a.diffusers!.exact) || Object.keys(b.diffusers!.config ?? {}).length - Object.keys(a.diffusers!.config ?? {}).length)[0]
+  const sampler = best?.id ?? resolveSamplerName(cls)?.sampler
+  if (best && !best.diffusers!.exact) warnings.push(`${cls} has no exact Sigma Studio sampler; read as ${best.displayName}, the closest`)
+  if (!best && sampler) warnings.push(`${cls} with these settings (${['algorithm_type', 'solver_order', 'solver_type'].filter((k) => k in raw).map((k) => `${k} ${JSON.stringify(raw[k])}`).join(', ')}) has no exact Sigma Studio sampler; read as ${sampler}`)
   if (!sampler) warnings.push(`scheduler class ${cls} has no Sigma Studio sampler; the sampler was not carried over`)
   else {
     params.sampler = sampler
-    params.samplerOptions = options
+    params.samplerOptions = {}
   }
 
   // Schedule.
   const spacing = typeof raw.timestep_spacing === 'string' ? raw.timestep_spacing : LEADING_BY_DEFAULT.has(cls) ? 'leading' : 'linspace'
-  if (raw.use_karras_sigmas === true) params.schedule = 'karras'
-  else if (raw.use_exponential_sigmas === true) params.schedule = 'exponential'
-  else if (raw.use_beta_sigmas === true) {
-    params.schedule = 'beta'
-    warnings.push("diffusers' beta sigmas place the Beta(0.6, 0.6) quantiles linearly between sigma_min and sigma_max; Sigma Studio's beta schedule (ComfyUI's) places them on the model's timestep table, so the sigmas differ")
-  } else if (spacing === 'linspace' || spacing === 'leading' || spacing === 'trailing') params.schedule = spacing
+  // A use_*_sigmas flag wins over the spacing, as in diffusers; both are named by the schedule descriptors.
+  const flagged = SCHEDULES.find((d) => d.diffusers && typeof d.diffusers.value === 'boolean' && raw[d.diffusers.flag] === d.diffusers.value)
+  const spaced = SCHEDULES.find((d) => d.diffusers?.flag === 'timestep_spacing' && d.diffusers.value === spacing)
+  if (flagged) params.schedule = flagged.id
+  else if (spaced) params.schedule = spaced.id
   else warnings.push(`timestep_spacing "${spacing}" is not known; the schedule was not carried over`)
+  if (params.schedule === 'beta') warnings.push("diffusers' beta sigmas place the Beta(0.6, 0.6) quantiles linearly between sigma_min and sigma_max; Sigma Studio's beta schedule (ComfyUI's) places them on the model's timestep table, so the sigmas differ")
   if (params.schedule) {
     params.scheduleParams = {}
     const offset = num('steps_offset', 0)
@@ -99,60 +100,28 @@ export function readSchedulerConfig(raw: unknown, source?: string): SchedulerCon
   return { format: 'diffusers-scheduler', params, model: {}, warnings, modelSettings }
 }
 
-/** diffusers class (and its settings) for our sampler. */
-const CLASS_FOR: Record<string, [string, Record<string, unknown>]> = {
-  euler: ['EulerDiscreteScheduler', {}],
-  euler_ancestral: ['EulerAncestralDiscreteScheduler', {}],
-  heun: ['HeunDiscreteScheduler', {}],
-  dpm_2: ['KDPM2DiscreteScheduler', {}],
-  dpm_2_ancestral: ['KDPM2AncestralDiscreteScheduler', {}],
-  lms: ['LMSDiscreteScheduler', {}],
-  dpmpp_2m: ['DPMSolverMultistepScheduler', { algorithm_type: 'dpmsolver++', solver_order: 2 }],
-  dpmpp_2m_sde: ['DPMSolverMultistepScheduler', { algorithm_type: 'sde-dpmsolver++', solver_order: 2 }],
-  dpmpp_3m_sde: ['DPMSolverMultistepScheduler', { algorithm_type: 'sde-dpmsolver++', solver_order: 3 }],
-  dpmpp_sde: ['DPMSolverSDEScheduler', {}],
-  ddim: ['DDIMScheduler', {}],
-  ddpm: ['DDPMScheduler', {}],
-  lcm: ['LCMScheduler', {}],
-  deis: ['DEISMultistepScheduler', {}],
-  uni_pc: ['UniPCMultistepScheduler', { solver_type: 'bh1' }],
-  uni_pc_bh2: ['UniPCMultistepScheduler', { solver_type: 'bh2' }]
-}
-
 /**
  * A scheduler_config.json for our parameters, over `base` (a model's own config, whose beta table and
  * prediction type are kept). Throws a FormatError when the sampler has no diffusers scheduler.
  */
 export function writeSchedulerConfig(p: GenerationParams, base: Record<string, unknown> = {}): { json: Record<string, unknown>; warnings: string[] } {
   const warnings: string[] = []
-  const c = CLASS_FOR[p.sampler]
-  if (!c) throw new FormatError(`${SAMPLER_BY_ID.get(p.sampler)?.displayName ?? p.sampler} has no diffusers scheduler; choose another sampler to export`, 'sampler')
-  const json: Record<string, unknown> = { ...base, _class_name: c[0], ...c[1] }
+  const desc = SAMPLER_BY_ID.get(p.sampler)
+  const run = desc?.aliasOf ? SAMPLER_BY_ID.get(desc.aliasOf.id) : desc
+  const dif = run?.diffusers
+  if (!dif) throw new FormatError(`${desc?.displayName ?? p.sampler} has no diffusers scheduler; choose another sampler to export`, 'sampler')
+  if (!dif.exact) warnings.push(`${desc!.displayName} has no exact diffusers scheduler; ${dif.className} is the closest`)
+  const json: Record<string, unknown> = { ...base, _class_name: dif.className, ...(dif.config ?? {}) }
   for (const k of ['use_karras_sigmas', 'use_exponential_sigmas', 'use_beta_sigmas', 'timestep_spacing', 'steps_offset']) delete json[k]
-  if (p.sampler === 'dpmpp_2m_sde') json.solver_type = p.samplerOptions.solver_type === 'heun' ? 'heun' : 'midpoint'
-  switch (p.schedule) {
-    case 'karras':
-      json.use_karras_sigmas = true
-      break
-    case 'exponential':
-      json.use_exponential_sigmas = true
-      break
-    case 'beta':
-      json.use_beta_sigmas = true
-      warnings.push("diffusers' beta sigmas are spaced linearly between sigma_min and sigma_max, not on the timestep table as here; the picture will differ")
-      break
-    case 'linspace':
-    case 'trailing':
-      json.timestep_spacing = p.schedule
-      break
-    case 'leading':
-      json.timestep_spacing = 'leading'
-      json.steps_offset = p.scheduleParams.steps_offset ?? SCHEDULE_BY_ID.get('leading')!.params.steps_offset
-      break
-    default:
-      warnings.push(`the ${p.schedule} schedule has no diffusers setting; the config uses linspace spacing`)
-      json.timestep_spacing = 'linspace'
+  if (run!.id === 'dpmpp_2m_sde' && p.samplerOptions.solver_type === 'heun') json.solver_type = 'heun'
+  const flag = SCHEDULE_BY_ID.get(p.schedule)?.diffusers
+  if (flag) json[flag.flag] = flag.value
+  else {
+    warnings.push(`the ${p.schedule} schedule has no diffusers setting; the config uses linspace spacing`)
+    json.timestep_spacing = 'linspace'
   }
+  if (p.schedule === 'leading') json.steps_offset = p.scheduleParams.steps_offset ?? SCHEDULE_BY_ID.get('leading')!.params.steps_offset
+  if (p.schedule === 'beta') warnings.push("diffusers' beta sigmas are spaced linearly between sigma_min and sigma_max, not on the timestep table as here; the picture will differ")
   for (const k of Object.keys(p.scheduleParams)) if (!(p.schedule === 'leading' && k === 'steps_offset')) warnings.push(`schedule parameter ${k}=${p.scheduleParams[k]} has no diffusers setting and was left out`)
   if (p.guidance.clipSample !== null) Object.assign(json, { clip_sample: true, clip_sample_range: p.guidance.clipSample })
   if (p.guidance.thresholdPercentile !== null) Object.assign(json, { thresholding: true, dynamic_thresholding_ratio: p.guidance.thresholdPercentile })
