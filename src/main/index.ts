@@ -3,10 +3,11 @@
  * IPC wiring. Everything else (service, worker, models, library) is plain Node and runs the same under
  * the CLI and the local web host.
  */
-import { app, BrowserWindow, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, session, shell } from 'electron'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isAppUrl } from './electron/app-url'
+import { externalLinkDecision } from './electron/external-links'
 import { registerIpc } from './electron/ipc'
 import { pickDefaultModel } from './service/models-dir'
 import { chooseLibraryDir, settingsFilePath } from './settings/app-settings'
@@ -25,6 +26,24 @@ const CSP =
 function modelsDir(): string {
   if (process.env.SIGMA_STUDIO_MODELS) return process.env.SIGMA_STUDIO_MODELS
   return app.isPackaged ? join(process.resourcesPath, 'models') : join(app.getAppPath(), 'models')
+}
+
+/** Opens a link in the system browser: allow-listed hosts at once, any other https host if the user agrees. */
+async function openLink(win: BrowserWindow, url: string): Promise<void> {
+  const d = externalLinkDecision(url)
+  if (d.action === 'refuse') return
+  if (d.action === 'ask') {
+    const { response } = await dialog.showMessageBox(win, {
+      type: 'question',
+      buttons: ['Open in browser', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: `Open ${d.host} in your browser?`,
+      detail: d.url
+    })
+    if (response !== 0) return
+  }
+  await shell.openExternal(d.url)
 }
 
 function createWindow(studio: Studio): BrowserWindow {
@@ -52,13 +71,17 @@ function createWindow(studio: Studio): BrowserWindow {
   })
   win.once('ready-to-show', () => win.show())
 
-  // No navigation away from the app and no new windows; https links open in the system browser.
+  // No navigation away from the app, in the page or any frame of it, and no new windows; links open in
+  // the system browser by the rules of external-links.ts (known hosts at once, others after asking).
   win.webContents.on('will-navigate', (e, url) => {
     if (!isAppUrl(url, rendererFile, devUrl)) e.preventDefault()
   })
+  win.webContents.on('will-frame-navigate', (e) => {
+    if (!isAppUrl(e.url, rendererFile, devUrl)) e.preventDefault()
+  })
   win.webContents.on('will-redirect', (e) => e.preventDefault())
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url)
+    void openLink(win, url)
     return { action: 'deny' }
   })
 
