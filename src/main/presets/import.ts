@@ -133,17 +133,19 @@ export function importPresets(store: PresetStore, input: ImportInput, opts: Read
   const candidates = readPresets(input, opts)
   const warnings = candidates.flatMap((c) => c.warnings.map((w) => `${c.preset.name}: ${w}`))
   if (mode === 'error') {
+    // One listing for the whole check (a lookup per preset re-read the folder each time).
     const conflicts: ImportResult['conflicts'] = []
-    const seen = new Map<string, string>()
+    const seen = new Map(store.list().presets.map((p) => [p.name.toLowerCase(), p.name]))
     for (const c of candidates) {
       const k = c.preset.name.toLowerCase()
-      const existing = store.find(c.preset.name)?.name ?? seen.get(k)
+      const existing = seen.get(k)
       if (existing !== undefined) conflicts.push({ name: c.preset.name, existing })
       seen.set(k, c.preset.name)
     }
     if (conflicts.length) return { imported: [], conflicts, warnings, candidates }
   }
-  const imported = candidates.map((c) => store.save(c.preset, mode))
+  // All or nothing, in one pass over the folder (see PresetStore.saveAll).
+  const imported = store.saveAll(candidates.map((c) => c.preset), mode)
   return { imported, conflicts: [], warnings, candidates }
 }
 

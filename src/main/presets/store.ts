@@ -3,8 +3,9 @@
  * atomically. Names are unique regardless of letter case, because the files live on file systems that
  * may not tell "Portrait" from "portrait".
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
 import { writeFileAtomic } from '../util/atomic-write'
 import { PresetError } from './errors'
 import {
@@ -19,6 +20,30 @@ import {
   type PresetBundle
 } from './schema'
 import type { GenerationParams } from '../../shared/params'
+
+/** The file in an import's staging folder that lists the presets it replaces. */
+const IMPORT_PLAN = '.plan.json'
+
+function syncDir(dir: string): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(dir, 'r')
+    fsyncSync(fd)
+  } catch {
+    /* not supported for directories on this platform; renames are still atomic */
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i
 
@@ -57,6 +82,7 @@ export class PresetStore {
   list(): PresetListing {
     const out: PresetListing = { presets: [], problems: [] }
     if (!existsSync(this.dir)) return out
+    this.recoverImports()
     for (const f of readdirSync(this.dir).sort()) {
       if (!f.endsWith('.json') || f.startsWith('.')) continue
       const path = join(this.dir, f)
@@ -123,6 +149,92 @@ export class PresetStore {
     const renamed: Preset = { ...p, name: this.freeName(p.name) }
     this.write(renamed)
     return { preset: renamed, renamedFrom: p.name }
+  }
+
+  /**
+   * Saves many presets as one: the folder is listed once (not once per preset, which made a 2,000-preset
+   * bundle take most of a minute), and the whole batch lands or none of it does. The presets are first
+   * written into a staging folder; renaming that folder to `.import-….commit` is the commit point; then
+   * the files move into place. A crash before the commit leaves nothing (the staging folder is removed
+   * by the next listing); a crash after it is finished by the next listing (see recoverImports).
+   * Mode "error" throws a PresetError('conflict') naming every clash before anything is written.
+   */
+  saveAll(presets: readonly Preset[], mode: ConflictMode = 'error'): SaveOutcome[] {
+    const byKey = new Map(this.list().presets.map((p) => [p.name.toLowerCase(), p]))
+    const outcomes: SaveOutcome[] = []
+    const writes = new Map<string, Preset>() // file name → preset
+    const removals = new Set<string>()
+    const clashes: string[] = []
+    for (const raw of presets) {
+      const p = validatePreset(raw)
+      const existing = byKey.get(p.name.toLowerCase())
+      let outcome: SaveOutcome
+      if (!existing) outcome = { preset: p }
+      else if (mode === 'error') {
+        clashes.push(p.name)
+        continue
+      } else if (mode === 'overwrite') {
+        if (presetFileName(existing.name) !== presetFileName(p.name)) removals.add(presetFileName(existing.name))
+        outcome = { preset: p, overwrote: true }
+      } else {
+        let i = 2
+        let name = p.name
+        while (byKey.has(name.toLowerCase())) {
+          const suffix = ` (${i++})`
+          name = `${[...p.name].slice(0, 80 - suffix.length).join('')}${suffix}`
+        }
+        outcome = { preset: { ...p, name }, renamedFrom: p.name }
+      }
+      byKey.set(outcome.preset.name.toLowerCase(), outcome.preset)
+      const file = presetFileName(outcome.preset.name)
+      removals.delete(file)
+      writes.set(file, outcome.preset)
+      outcomes.push(outcome)
+    }
+    if (clashes.length) {
+      throw new PresetError('conflict', `presets named ${clashes.slice(0, 5).map((n) => `"${n}"`).join(', ')}${clashes.length > 5 ? ` and ${clashes.length - 5} more` : ''} already exist; nothing was imported: choose rename (keep both) or overwrite`, 'name')
+    }
+    if (writes.size === 0 && removals.size === 0) return outcomes
+    this.ensureDir()
+    const staging = join(this.dir, `.import-${process.pid}-${randomBytes(4).toString('hex')}`)
+    mkdirSync(staging)
+    try {
+      for (const [file, p] of writes) writeFileSync(join(staging, file), `${JSON.stringify(p, null, 2)}\n`)
+      writeFileSync(join(staging, IMPORT_PLAN), JSON.stringify({ remove: [...removals] }))
+      syncDir(staging)
+      renameSync(staging, `${staging}.commit`)
+    } catch (e) {
+      rmSync(staging, { recursive: true, force: true })
+      throw e
+    }
+    syncDir(this.dir)
+    this.finishImport(`${staging}.commit`)
+    return outcomes
+  }
+
+  /** Moves a committed import's files into place and removes what it replaced (idempotent). */
+  private finishImport(commitDir: string): void {
+    let plan: { remove?: unknown } = {}
+    try {
+      plan = JSON.parse(readFileSync(join(commitDir, IMPORT_PLAN), 'utf8')) as { remove?: unknown }
+    } catch {
+      /* the plan is written before the commit; without it there is nothing to remove */
+    }
+    for (const f of readdirSync(commitDir)) if (f !== IMPORT_PLAN) renameSync(join(commitDir, f), join(this.dir, f))
+    for (const f of Array.isArray(plan.remove) ? plan.remove : []) if (typeof f === 'string' && f.endsWith('.json') && !f.includes('/')) rmSync(join(this.dir, f), { force: true })
+    rmSync(commitDir, { recursive: true, force: true })
+    syncDir(this.dir)
+  }
+
+  /** Finishes imports committed before a crash and removes staging folders of dead processes. */
+  private recoverImports(): void {
+    for (const f of readdirSync(this.dir)) {
+      const m = /^\.import-(\d+)-[0-9a-f]{8}(\.commit)?$/.exec(f)
+      if (!m) continue
+      const path = join(this.dir, f)
+      if (m[2]) this.finishImport(path)
+      else if (Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) rmSync(path, { recursive: true, force: true })
+    }
   }
 
   /** Creates a preset from parameters (any GenerationParams subset) and saves it. */
