@@ -41,6 +41,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   plain('library', 'browse, search, verify, rebuild and export the image library', () => import('./commands/library')),
   plain('presets', 'list, import and export presets (our JSON, A1111 infotext, ComfyUI workflows)', () => import('./commands/presets')),
   { name: 'node', summary: 'run a render node of a farm: take cells from Redis (BullMQ) and render them', load: async () => (await import('./commands/node')).nodeCommand },
+  { name: 'sweep', summary: 'an X/Y sweep over any two parameters as one grid job (locally or on a farm --farm URL)', load: async () => (await import('./commands/sweep')).sweepCommand },
+  { name: 'gallery', summary: 'samplers x schedules as one grid job (locally or on a farm --farm URL)', load: async () => (await import('./commands/sweep')).galleryCommand },
   { name: 'evaluate', summary: 'compare samplers x schedules against a reference solution (evaluate schedules)', load: async () => (await import('./commands/evaluate')).evaluateCommand }
 ]
 

@@ -22,6 +22,7 @@ import { connectFarm, keys } from './connection'
 import { FarmDispatcher } from './dispatcher'
 import { RenderNode, type RenderNodeOptions } from './node'
 import { listNodes } from './registry'
+import { main } from '../cli/studio'
 import { redisAvailable, startRedis, type TestRedis } from './test-support/redis-server'
 
 const FIXTURES = resolve(__dirname, '../../../tools/fixtures/models')
@@ -266,5 +267,27 @@ describe.skipIf(!redisAvailable())('render farm on BullMQ', () => {
     expect(info.state).toBe('completed')
     expect(results.map((r) => r.cell)).toEqual([...Array(12).keys()])
     expect(count()).toBe(12)
+  })
+  it('studio sweep --farm on a password-protected Redis: the CLI drives the farm, exports the grid, and never prints the password', async () => {
+    const secured = await startRedis({ password: 's3cret-Pw' })
+    cleanups.push(() => secured.stop())
+    expect(secured.url).toContain(':s3cret-Pw@')
+    const n = await RenderNode.start({ url: secured.url, modelsDir: models, ...FAST, name: 'secured' })
+    testNodes.push(n)
+    const out: string[] = []
+    const exportPath = join(models, 'grid.png')
+    const code = await main(
+      ['sweep', '--x', 'cfg=1,4', '--y', 'seed=1-2', '--prompt', 'a blue square', '--model', join(models, 'sd1-tiny'), '--steps', '4', '--width', '64', '--height', '64', '--farm', secured.url, '--no-library', '--export', exportPath],
+      { out: (l) => out.push(l), err: (l) => out.push(l) }
+    )
+    expect(out.join('\n')).not.toContain('s3cret')
+    expect(code, out.join('\n')).toBe(0)
+    expect(out.at(-1)).toMatch(/^completed: 4\/4 cells in .* on redis:\/\/:\*\*\*@127\.0\.0\.1:/)
+    const meta = await sharp(exportPath).metadata()
+    expect(meta.width).toBeGreaterThan(128)
+    // Without the password the farm is refused, not silently empty.
+    const anon = connectFarm(secured.url.replace(':s3cret-Pw@', ''))
+    await expect(anon.get('x')).rejects.toThrow(/NOAUTH/)
+    anon.disconnect()
   })
 })
