@@ -81,15 +81,6 @@ describe('TorchGenerator', () => {
     expect(Math.abs(s2 / v.length - mean * mean - 1)).toBeLessThan(0.02)
   })
 
-  it('draws an SDXL latent (65536 values) in well under 10 ms', () => {
-    const g = new TorchGenerator(1)
-    g.randn(65536) // warm up the JIT
-    const runs = 10
-    const t0 = performance.now()
-    for (let i = 0; i < runs; i++) g.randn(65536)
-    expect((performance.now() - t0) / runs).toBeLessThan(10)
-  })
-
   it('rejects bad seeds and counts with messages naming the parameter', () => {
     expect(() => new TorchGenerator(-1)).toThrow(/seed/)
     expect(() => new TorchGenerator(1.5)).toThrow(/seed/)

@@ -150,8 +150,7 @@ describe('cancel', () => {
     // At most the call in flight finishes; no further model call starts.
     expect(seen['studio:progress'].length - stepsAtCancel).toBeLessThanOrEqual(1)
     expect(info.timings!.modelCalls).toBeLessThanOrEqual(stepsAtCancel + 1)
-    // Bounded by the rest of the call in flight (plus scheduling slack on a busy machine).
-    expect(info.cancelLatencyMs!).toBeLessThan(2 * callMs + 100)
+    // How long that takes is measured by `npm run -s bench -- pipeline` (cancelLatencyMs), not asserted here.
     expect(seen['studio:result']).toHaveLength(0)
     // The next job runs normally.
     const next = s.generate(request({ steps: 2 }))

@@ -27,7 +27,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-async function run(service: GenerationService, params: Record<string, unknown>, grid: GridSpec | null): Promise<{ info: FinishedJobInfo; results: ResultEvent[] }> {
+/** `results` in cell order; `arrival` the cells in the order their results went out. */
+async function run(service: GenerationService, params: Record<string, unknown>, grid: GridSpec | null): Promise<{ info: FinishedJobInfo; results: ResultEvent[]; arrival: number[] }> {
   const results: ResultEvent[] = []
   const off = service.on('studio:result', (r) => results.push(r))
   const req = VALIDATORS['studio:generate']({ params: { prompt: 'a blue square', width: 64, height: 64, cfg: 5, seed: '3', ...params }, preview: { mode: 'off' }, grid })
@@ -37,7 +38,8 @@ async function run(service: GenerationService, params: Record<string, unknown>, 
   })
   off()
   expect(info.state).toBe('completed')
-  return { info, results: results.filter((r) => r.jobId === jobId).sort((a, b) => a.cell - b.cell) }
+  const mine = results.filter((r) => r.jobId === jobId)
+  return { info, results: [...mine].sort((a, b) => a.cell - b.cell), arrival: mine.map((r) => r.cell) }
 }
 
 /** Euler: one UNet run per step. Heun: two per step, but Euler's one on the last step to sigma 0. */
@@ -57,7 +59,7 @@ describe.each(['fake', 'onnx'] as const)('per-cell model calls (%s runner)', (ru
     }
     expect(alone).toEqual(EXPECTED)
 
-    const { info, results } = await run(service(), { steps: 4 }, { samplers: ['euler', 'heun'], seeds: ['1', '2'] })
+    const { info, results, arrival } = await run(service(), { steps: 4 }, { samplers: ['euler', 'heun'], seeds: ['1', '2'] })
     expect(results.map((r) => [r.params.sampler, r.timings.modelCalls])).toEqual([
       ['euler', 4],
       ['euler', 4],
@@ -67,12 +69,11 @@ describe.each(['fake', 'onnx'] as const)('per-cell model calls (%s runner)', (ru
     // Batched: the four cells shared runs, so the job made fewer runs than the cells' calls add up to.
     expect(info.timings!.modelCalls).toBe(7)
     expect(info.timings!.modelRows).toBe(2 * (4 + 4 + 7 + 7))
-    // The cells' time shares add up to the job's model time; heun's rows cost more than euler's.
+    // The cells' time shares add up to the job's model time (how fast is for the benchmarks, not here).
     const shares = results.map((r) => r.timings.modelMs)
     expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(info.timings!.modelMs, 6)
-    expect(shares[2]).toBeGreaterThan(shares[0])
-    // Each result went out when its cell was done: euler's 4 steps before heun's 7 runs.
-    expect(results[0].timings.wallMs).toBeLessThan(results[2].timings.wallMs)
+    // Each result went out when its cell was done: euler's 4 runs before heun's 7.
+    expect(arrival.slice(0, 2).sort()).toEqual([0, 1])
   })
 
   it("leaves the shared reference solve out of the cells' calls", async () => {
@@ -80,6 +81,7 @@ describe.each(['fake', 'onnx'] as const)('per-cell model calls (%s runner)', (ru
     expect(results.map((r) => r.timings.modelCalls)).toEqual([4, 7])
     expect(results.every((r) => r.metrics?.comparable)).toBe(true)
     expect(info.timings!.modelCalls).toBeGreaterThan(100)
-    expect(results[0].timings.modelMs + results[1].timings.modelMs).toBeLessThan(info.timings!.modelMs)
+    // The reference's runs are the job's, not the cells'.
+    expect(results[0].timings.modelCalls + results[1].timings.modelCalls).toBeLessThan(info.timings!.modelCalls)
   })
 })
