@@ -4,21 +4,12 @@
  * A missing file is an error that names it, so a test that needs it fails; it is never skipped.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir
-    dir = dirname(dir)
-  }
-  throw new Error('could not find the repository root (no package.json above the conformance module)')
-}
+import { join } from 'node:path'
+import { appRoot } from '../util/app-root'
 
 /** Absolute path of the repository's reference folder. */
 export function referenceDir(): string {
-  return join(repoRoot(), 'reference')
+  return join(appRoot(), 'reference')
 }
 
 /** Absolute path of a file or folder under reference/, which must exist. */

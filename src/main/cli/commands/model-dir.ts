@@ -1,11 +1,11 @@
 /** Where a command finds its model folder: --model DIR, a name under models/, or the embedded default. */
 import { existsSync } from 'node:fs'
-import { dirname, isAbsolute, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { isAbsolute, join, resolve } from 'node:path'
 import { ModelFolderError } from '../../models/errors'
+import { appRoot } from '../../util/app-root'
 
 /** The repository's (or installed app's) models/ folder. */
-export const MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'models')
+export const MODELS_DIR = join(appRoot(), 'models')
 /** The embedded default model, trained into the repository (its own issue). */
 export const DEFAULT_MODEL = join(MODELS_DIR, 'emoji-tiny')
 

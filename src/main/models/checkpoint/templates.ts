@@ -5,15 +5,17 @@
  * checkpoints hold (shape, and "float" or the exact integer dtype), the diffusers configs to write, and the
  * tokenizers (a vocab.json + merges.txt folder and the padding token).
  */
+import type { ModelFamily } from '../../../shared/model-family'
+import { appRoot } from '../../util/app-root'
 import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 
-export type TemplateFamily = 'sd1' | 'sd2' | 'sdxl'
+/** Template folders are per model family (src/shared/model-family.ts). */
+export type TemplateFamily = ModelFamily
 export const TEMPLATE_FAMILIES: readonly TemplateFamily[] = ['sd1', 'sd2', 'sdxl']
 
 /** The repository's (or installed app's) templates/checkpoints folder. */
-export const TEMPLATES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'templates', 'checkpoints')
+export const TEMPLATES_DIR = join(appRoot(), 'templates', 'checkpoints')
 
 export type ComponentId = 'text_encoder' | 'text_encoder_2' | 'unet' | 'vae_decoder' | 'vae_encoder'
 
