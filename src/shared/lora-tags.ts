@@ -52,6 +52,48 @@ export function stripLoraTags(prompt: string): string {
   return prompt.replace(TAG, '')
 }
 
+/** A LoRA or embedding file a generation used, by the name the prompt gave it and A1111's short hash. */
+export interface UsedNetwork {
+  readonly name: string
+  readonly hash: string
+}
+
+/** The extra networks of one image (infotext "Lora hashes" / "TI hashes", library metadata). */
+export interface ExtraNetworks {
+  readonly loras?: readonly UsedNetwork[]
+  readonly embeddings?: readonly UsedNetwork[]
+}
+
+/** `name: hash, name: hash` as A1111 writes "Lora hashes" (before quoting). */
+export function formatNetworkHashes(list: readonly UsedNetwork[]): string {
+  return list.map((n) => `${n.name.replace(/[:,]/g, '')}: ${n.hash}`).join(', ')
+}
+
+/** Reads A1111's "Lora hashes" / "TI hashes" value (already unquoted). */
+export function parseNetworkHashes(value: string): UsedNetwork[] {
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      const i = part.lastIndexOf(':')
+      return i < 0 ? { name: part, hash: '' } : { name: part.slice(0, i).trim(), hash: part.slice(i + 1).trim() }
+    })
+}
+
+/** Checks an untrusted ExtraNetworks value (stored metadata); undefined when absent or malformed. */
+export function validExtraNetworks(v: unknown): ExtraNetworks | undefined {
+  if (typeof v !== 'object' || v === null) return undefined
+  const list = (x: unknown): UsedNetwork[] | undefined =>
+    Array.isArray(x) && x.every((n) => typeof n === 'object' && n !== null && typeof n.name === 'string' && typeof n.hash === 'string')
+      ? x.map((n) => ({ name: String(n.name), hash: String(n.hash) }))
+      : undefined
+  const o = v as Record<string, unknown>
+  const loras = list(o.loras)
+  const embeddings = list(o.embeddings)
+  return loras || embeddings ? { ...(loras ? { loras } : {}), ...(embeddings ? { embeddings } : {}) } : undefined
+}
+
 /** A tag for the picker to insert. */
 export function loraTag(name: string, weight = 1): string {
   return `<lora:${name}:${weight}>`

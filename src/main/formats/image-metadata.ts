@@ -7,6 +7,7 @@
  * - `sigma-studio`: iTXt (UTF-8) JSON with the exact parameters, `ImageMetadata` below. This is what
  *   the library re-indexes from and what makes `library rebuild` possible from the PNGs alone.
  */
+import { type ExtraNetworks, validExtraNetworks } from '../../shared/lora-tags'
 import { validateGenerationParams, type GenerationParams } from '../../shared/params'
 import { formatInfotext } from './infotext'
 import { encodeTextChunk, parseChunks, decodeTextChunk, textChunkKeyword, withTextChunks, PngError } from '../png/chunks'
@@ -48,6 +49,8 @@ export interface ImageMetadata {
   /** ISO 8601. */
   createdAt: string
   group?: GroupRef
+  /** LoRA / embedding files the image used (by A1111 short hash). */
+  networks?: ExtraNetworks
 }
 
 export class ImageMetadataError extends Error {
@@ -89,6 +92,8 @@ export function validateImageMetadata(raw: unknown, what = 'the image'): ImageMe
     appVersion: typeof m.appVersion === 'string' ? m.appVersion : 'unknown',
     createdAt: m.createdAt
   }
+  const networks = validExtraNetworks(m.networks)
+  if (networks) out.networks = networks
   if (isObj(m.group)) {
     const g = m.group
     if (typeof g.id === 'string' && (g.kind === 'gallery' || g.kind === 'sweep') && Array.isArray(g.axes) && isObj(g.cell)) {
@@ -101,7 +106,7 @@ export function validateImageMetadata(raw: unknown, what = 'the image'): ImageMe
 
 /** Returns the PNG with our two chunks (replacing any earlier ones of the same keywords). */
 export function embedImageMetadata(png: Uint8Array, meta: ImageMetadata): Buffer {
-  const infotext = formatInfotext(meta.params, { model: { name: meta.modelName, hash: meta.modelHash }, appVersion: meta.appVersion })
+  const infotext = formatInfotext(meta.params, { model: { name: meta.modelName, hash: meta.modelHash }, appVersion: meta.appVersion, networks: meta.networks })
   return withTextChunks(png, [encodeTextChunk(PARAMETERS_KEYWORD, infotext), encodeTextChunk(SIGMA_KEYWORD, JSON.stringify(meta), { forceItxt: true })])
 }
 

@@ -29,6 +29,7 @@ import { FormatError } from './errors'
 import type { InpaintSettings } from '../../shared/inpaint'
 import { inpaintFromInfotext, inpaintInfotextPairs } from './infotext-inpaint'
 import { a1111AutomaticSchedule, A1111_DIFFERENT_MATHS, a1111SamplerPairs } from './a1111-names'
+import { type ExtraNetworks, type UsedNetwork, formatNetworkHashes, parseNetworkHashes } from '../../shared/lora-tags'
 
 export interface InfotextModel {
   /** Name shown as "Model:" (the model folder's name). */
@@ -54,6 +55,8 @@ export interface FormatInfotextOptions {
   /** App version, written as "Version: Sigma Studio vX" (not a bare number: A1111 would read a bare
    *  version below 1.6 as an old A1111 and switch on its back-compatibility quirks). */
   appVersion?: string
+  /** LoRA / embedding files used, written as A1111's "Lora hashes" and "TI hashes". */
+  networks?: ExtraNetworks
 }
 
 /** Formats parameters as A1111 infotext. */
@@ -76,6 +79,8 @@ export function formatInfotext(p: GenerationParams, opts: FormatInfotextOptions 
   if (typeof p.scheduleParams.sigma_min === 'number') pairs.push(['Schedule min sigma', numText(p.scheduleParams.sigma_min)])
   if (typeof p.scheduleParams.sigma_max === 'number') pairs.push(['Schedule max sigma', numText(p.scheduleParams.sigma_max)])
   if (p.guidance.rescale > 0) pairs.push(['CFG Rescale phi', numText(p.guidance.rescale)])
+  if (opts.networks?.loras?.length) pairs.push(['Lora hashes', formatNetworkHashes(opts.networks.loras)])
+  if (opts.networks?.embeddings?.length) pairs.push(['TI hashes', formatNetworkHashes(opts.networks.embeddings)])
   if (opts.appVersion) pairs.push(['Version', `Sigma Studio v${opts.appVersion}`])
   const line = pairs.map(([k, v]) => `${k}: ${quoteInfotextValue(v)}`).join(', ')
   const neg = p.negativePrompt ? `\nNegative prompt: ${p.negativePrompt}` : ''
@@ -219,6 +224,8 @@ export interface InfotextImport {
    */
   img2img?: { strength: number; inpaint: Omit<InpaintSettings, 'mask'> | null }
   model: InfotextModel
+  /** "Lora hashes" / "TI hashes": the files the image used (the tags themselves stay in the prompt). */
+  networks?: ExtraNetworks
   /** Things we read but could not carry over, in words, for the UI or CLI to show. */
   warnings: string[]
 }
@@ -314,7 +321,10 @@ export function infotextToParams(text: string, opts: { source?: string; family?:
   const model: InfotextModel = {}
   if (v.Model !== undefined) model.name = v.Model
   if (v['Model hash'] !== undefined) model.hash = v['Model hash']
-  return { params, model, warnings, ...(img2img ? { img2img } : {}) }
+  const networks: { loras?: UsedNetwork[]; embeddings?: UsedNetwork[] } = {}
+  if (v['Lora hashes'] !== undefined) networks.loras = parseNetworkHashes(v['Lora hashes'])
+  if (v['TI hashes'] !== undefined) networks.embeddings = parseNetworkHashes(v['TI hashes'])
+  return { params, model, warnings, ...(img2img ? { img2img } : {}), ...(networks.loras || networks.embeddings ? { networks } : {}) }
 }
 
 /**

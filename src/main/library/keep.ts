@@ -8,6 +8,7 @@
  *   `keepImage()` saves to the library and, with `--out FILE`, writes a copy there too (or only there
  *   with --no-library, still with both metadata chunks).
  */
+import type { ExtraNetworks } from '../../shared/lora-tags'
 import { copyFileSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { dirname, join, basename } from 'node:path'
 import { validateGenerationParams, type GenerationParams } from '../../shared/params'
@@ -40,6 +41,7 @@ export interface SinkImage {
   params: GenerationParams
   modelHash?: string | null
   modelName?: string
+  networks?: ExtraNetworks
 }
 
 /** The library as the service's result sink. */
@@ -64,6 +66,7 @@ export class LibrarySink {
     const g = this.groups.get(image.jobId)
     const input: SaveInput = { png: image.png, params: image.params, modelHash: image.modelHash ?? null }
     if (image.modelName !== undefined) input.modelName = image.modelName
+    if (image.networks) input.networks = image.networks
     if (g) input.group = { id: g.id, cell: { index: image.cell, values: cellValues(g.axes, image.params) } }
     return (await this.library.save(input)).id
   }
@@ -95,6 +98,7 @@ export interface KeepInput {
   params: GenerationParams | Record<string, unknown>
   modelHash?: string | null
   modelName?: string
+  networks?: ExtraNetworks
 }
 
 /**
@@ -109,6 +113,7 @@ export async function keepImage(library: Library | null, image: KeepInput, out?:
     if (image.png) input.png = image.png
     if (image.pixels) input.pixels = image.pixels
     if (image.modelName !== undefined) input.modelName = image.modelName
+    if (image.networks) input.networks = image.networks
     entry = await library.save(input)
   }
   if (!out) return { entry, out: null }
@@ -132,7 +137,7 @@ export async function keepImage(library: Library | null, image: KeepInput, out?:
       const png = image.png ? Buffer.from(image.png) : image.pixels ? await encodePng(image.pixels) : undefined
       if (!png) throw new LibraryError('invalid', 'keepImage() needs png or pixels')
       parseChunks(png, 'the image to save')
-      const meta = imageMetadataFor(params, { modelName: image.modelName, modelHash: image.modelHash ?? null })
+      const meta = imageMetadataFor(params, { modelName: image.modelName, modelHash: image.modelHash ?? null, networks: image.networks })
       writeFileAtomic(out, embedImageMetadata(png, meta))
     }
   } catch (e) {

@@ -24,6 +24,7 @@
  * Under Electron, better-sqlite3 must be rebuilt for Electron's ABI (electron-rebuild / electron-builder
  * install-app-deps); under plain Node (CLI, tests) the installed build is used.
  */
+import type { ExtraNetworks } from '../../shared/lora-tags'
 import Database from 'better-sqlite3'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
@@ -86,6 +87,8 @@ export interface SaveInput {
   modelHash?: string | null
   /** Model name to show and filter by; defaults to the base name of params.model. */
   modelName?: string
+  /** LoRA / embedding files the image used (infotext "Lora hashes", library detail). */
+  networks?: ExtraNetworks
   /** Membership of a gallery or sweep created with createGroup(). */
   group?: { id: string; cell: { index: number; values: Record<string, string | number> } }
   favourite?: boolean
@@ -213,7 +216,7 @@ export const modelDisplayName = (model: string): string => (model ? basename(mod
 /** The sigma-studio metadata for an image (also for images written outside a library, e.g. --no-library --out). */
 export function imageMetadataFor(
   params: GenerationParams,
-  opts: { id?: string; createdAt?: Date; modelName?: string; modelHash?: string | null; group?: GroupRef } = {}
+  opts: { id?: string; createdAt?: Date; modelName?: string; modelHash?: string | null; group?: GroupRef; networks?: ExtraNetworks } = {}
 ): ImageMetadata {
   const createdAt = opts.createdAt ?? new Date()
   const meta: ImageMetadata = {
@@ -227,6 +230,7 @@ export function imageMetadataFor(
     createdAt: createdAt.toISOString()
   }
   if (opts.group) meta.group = opts.group
+  if (opts.networks && (opts.networks.loras?.length || opts.networks.embeddings?.length)) meta.networks = opts.networks
   return meta
 }
 
@@ -432,7 +436,7 @@ export class Library {
       groupRef = { id: g.id, kind: g.kind, axes: g.axes, cell: input.group.cell }
       if (g.title) groupRef.title = g.title
     }
-    const meta = imageMetadataFor(params, { id, createdAt, modelName: input.modelName, modelHash: input.modelHash, group: groupRef })
+    const meta = imageMetadataFor(params, { id, createdAt, modelName: input.modelName, modelHash: input.modelHash, group: groupRef, networks: input.networks })
     const finalPng = embedImageMetadata(png, meta)
 
     const rel = this.imageRel(id, createdAt)

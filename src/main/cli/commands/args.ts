@@ -11,9 +11,10 @@ export class CliUsageError extends Error {
   }
 }
 
-export type OptionType = 'string' | 'number' | 'int' | 'flag'
+/** 'list': a string option that may be given more than once (kept in order). */
+export type OptionType = 'string' | 'number' | 'int' | 'flag' | 'list'
 export type OptionSpec = Readonly<Record<string, { type: OptionType; help: string; value?: string }>>
-export type ParsedOptions = Record<string, string | number | boolean | undefined>
+export type ParsedOptions = Record<string, string | number | boolean | string[] | undefined>
 
 export function parseOptions(argv: readonly string[], spec: OptionSpec): { options: ParsedOptions; positional: string[] } {
   const options: ParsedOptions = {}
@@ -36,6 +37,7 @@ export function parseOptions(argv: readonly string[], spec: OptionSpec): { optio
     let raw: string | undefined = eq >= 0 ? a.slice(eq + 1) : argv[++i]
     if (raw === undefined) throw new CliUsageError(`--${name} needs a value (${s.value ?? s.type})`)
     if (s.type === 'string') options[name] = raw
+    else if (s.type === 'list') options[name] = [...((options[name] as string[] | undefined) ?? []), raw]
     else {
       raw = raw.trim()
       const v = Number(raw)

@@ -24,6 +24,9 @@ import { encodePngRgb } from '../../png/encode'
 import { CliUsageError, formatOptions, parseOptions, type OptionSpec } from './args'
 import { INPAINT_OPTIONS, inpaintFromFlags, inpaintJobSize } from './inpaint-args'
 import { resolveModelDir } from './model-dir'
+import { LoraTagError, parseLoraTags } from '../../../shared/lora-tags'
+import { LoraError } from '../../models/lora/lora-file'
+import { parseLoraArg, resolveLoras } from '../../models/lora/resolve'
 import type { Command } from './types'
 
 const OPTIONS: OptionSpec = {
@@ -41,6 +44,9 @@ const OPTIONS: OptionSpec = {
   init: { type: 'string', value: 'IMG', help: 'img2img: the starting image (resized to the output size)' },
   strength: { type: 'number', value: 'X', help: 'img2img denoising strength 0…1 (default 0.75)' },
   ...INPAINT_OPTIONS,
+  lora: { type: 'list', value: 'FILE[:W[:TE]]', help: 'merge a LoRA .safetensors at weight W (default 1; TE = text-encoder weight); repeatable' },
+  loras: { type: 'string', value: 'DIR', help: 'folder where <lora:NAME:W> prompt tags find NAME.safetensors (default $SIGMA_STUDIO_LORAS)' },
+  'lenient-loras': { type: 'flag', help: 'run without a missing or unreadable LoRA (with a warning) instead of refusing the job' },
   'guidance-rescale': { type: 'number', value: 'PHI', help: 'guidance rescale phi 0…1 (default 0)' },
   device: { type: 'string', value: 'DEV', help: 'auto (default), cpu, cuda, dml, coreml or webgpu' },
   threads: { type: 'int', value: 'N', help: 'CPU threads per model call (default: cores, at most 8)' },
@@ -133,7 +139,19 @@ export const generateCommand: Command = {
     checkMaxSide(folder, width, height)
     checkMemory(folder, { width, height, images: batch, cfg: (o.cfg as number | undefined) ?? d.cfg })
     const notes: string[] = []
-    const model = await loadModel(modelDir, { device, threads: o.threads as number | undefined, cache: defaultSessionCache, log: (l) => notes.push(l) })
+    let loras
+    try {
+      loras = resolveLoras(parseLoraTags(o.prompt), {
+        dir: (o.loras as string | undefined) ?? process.env.SIGMA_STUDIO_LORAS,
+        files: ((o.lora as string[] | undefined) ?? []).map(parseLoraArg),
+        lenient: o['lenient-loras'] === true
+      })
+    } catch (e) {
+      if (e instanceof LoraError || e instanceof LoraTagError) throw new CliUsageError(e.message)
+      throw e
+    }
+    for (const w of loras.warnings) io.err(`warning: ${w}`)
+    const model = await loadModel(modelDir, { device, threads: o.threads as number | undefined, cache: defaultSessionCache, log: (l) => notes.push(l), loras: loras.applications })
     for (const n of notes.splice(0)) io.err(`note: ${n}`)
     const request: PipelineRequest = {
       prompt: o.prompt,
@@ -172,7 +190,7 @@ export const generateCommand: Command = {
     try {
       for (const [i, img] of result.images.entries()) {
         const params = generationParamsFor(result.request, img.seed, model.folder.dir, initPath, inpaint && { ...inpaint, mask: inpaint.mask && resolve(inpaint.mask) })
-        const k = await keepImage(library, { png: encodePngRgb(img.data, img.width, img.height), params, modelHash, modelName: model.folder.name }, paths[i])
+        const k = await keepImage(library, { png: encodePngRgb(img.data, img.width, img.height), params, modelHash, modelName: model.folder.name, networks: { loras: loras.used.map(({ name, hash }) => ({ name, hash })) } }, paths[i])
         if (k.out) written.push(k.out)
         kept.push(k.entry ? `library ${k.entry.id}` : '')
       }
