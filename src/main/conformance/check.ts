@@ -32,6 +32,17 @@ export function numArray(v: unknown, field: string): number[] {
   return v as number[]
 }
 
+/**
+ * A case (or nested object) may carry only the fields its format defines: a field this runner does not
+ * understand fails the case instead of being ignored (an ignored `guidance` once ran guided cases unguided).
+ */
+export function checkFields(c: Record<string, unknown>, allowed: readonly string[], prefix: string): void {
+  const unknown = Object.keys(c).filter((k) => !allowed.includes(k))
+  if (unknown.length > 0) {
+    throw new CaseFormatError(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${prefix}${k}"`).join(', ')}; this runner understands ${allowed.map((k) => prefix + k).join(', ')}`)
+  }
+}
+
 export function obj(c: RawCase, field: string): Record<string, unknown> {
   const v = c[field]
   if (v === undefined) return {}

@@ -4,7 +4,7 @@
  * unless the case gives `atol`/`rtol` (its vectorised-path vectors do).
  */
 import { TorchGenerator } from '../engine/rng'
-import { CaseFormatError, num, numArray, numericResult } from './check'
+import { CaseFormatError, checkFields, num, numArray, numericResult } from './check'
 import type { CaseResult, RawCase } from './types'
 
 /** The seed as a number or, for values a JSON number cannot hold exactly, a decimal string. */
@@ -24,6 +24,7 @@ function readShape(c: RawCase): number {
 }
 
 export async function runRandnCase(c: RawCase, id: string): Promise<CaseResult> {
+  checkFields(c, ['id', 'kind', 'seed', 'shape', 'calls', 'expected', 'atol', 'rtol', 'note'], '')
   const seed = readSeed(c)
   const n = readShape(c)
   const calls = num(c, 'calls', 1)

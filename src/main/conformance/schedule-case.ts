@@ -4,12 +4,16 @@
  * through the engine's model-sigma and schedule modules.
  */
 import { BETA_SCHEDULES, modelSigmas, type BetaSchedule, type ModelSigmas, type SigmaRange } from '../engine/model-sigmas'
+import { SCHEDULE_BY_ID } from '../../shared/schedules'
 import { computeSigmas } from '../engine/schedules'
-import { CaseFormatError, num, numericResult, obj, str } from './check'
+import { CaseFormatError, checkFields, num, numericResult, obj, str } from './check'
 import type { CaseResult, RawCase } from './types'
 
 /** Reads a model description in the vectors' snake_case (diffusers scheduler_config) form. */
-function readModel(m: Record<string, unknown>, field: string): ModelSigmas {
+const MODEL_FIELDS = ['beta_schedule', 'num_train_timesteps', 'beta_start', 'beta_end', 'zero_terminal_snr', 'rescale_betas_zero_snr']
+
+function readModel(m: Record<string, unknown>, field: string, allowed: readonly string[] = MODEL_FIELDS): ModelSigmas {
+  checkFields(m, allowed, field)
   const schedule = m.beta_schedule
   if (typeof schedule !== 'string' || !(BETA_SCHEDULES as readonly string[]).includes(schedule)) {
     throw new CaseFormatError(`field "${field}beta_schedule" must be one of ${BETA_SCHEDULES.join(', ')}`)
@@ -58,15 +62,17 @@ function readParams(c: RawCase): Record<string, number> {
 }
 
 export async function runModelSigmasCase(c: RawCase, id: string): Promise<CaseResult> {
-  const table = readModel(c, '')
+  const table = readModel(c, '', [...MODEL_FIELDS, 'id', 'kind', 'expected', 'atol', 'rtol', 'note'])
   return numericResult(id, c, Array.from(table.sigmas), c.expected, { atol: 0, rtol: 0 })
 }
 
 export async function runScheduleCase(c: RawCase, id: string): Promise<CaseResult> {
+  checkFields(c, ['id', 'kind', 'schedule', 'steps', 'params', 'model', 'sigma_min', 'sigma_max', 'sigma_range', 'expected', 'atol', 'rtol', 'note'], '')
   const name = str(c, 'schedule')
   const steps = num(c, 'steps')
   const model: ModelSigmas | SigmaRange | undefined = c.model !== undefined ? readModel(obj(c, 'model'), 'model.') : readRange(c)
-  if (!model) throw new CaseFormatError('a schedule case needs a "model" or a sigma range ("sigma_min" and "sigma_max")')
+  // vp needs neither.
+  if (!model && SCHEDULE_BY_ID.get(name)?.input !== 'none') throw new CaseFormatError('a schedule case needs a "model" or a sigma range ("sigma_min" and "sigma_max")')
   const sigmas = computeSigmas(name, steps, model, readParams(c))
   return numericResult(id, c, Array.from(sigmas), c.expected, { atol: 0, rtol: 0 })
 }

@@ -249,3 +249,13 @@ export function modelSigmas(config: ModelSigmasConfig): ModelSigmas {
 export function inputScale(sigma: number, sigmaData = 1): number {
   return 1 / Math.sqrt(sigma * sigma + sigmaData * sigmaData)
 }
+
+/**
+ * The model's sigma at a fraction of the sampling run (ComfyUI `percent_to_sigma` of a discrete model):
+ * 0 = the top (effectively infinite), 1 = 0, otherwise the sigma at timestep (1 − p)·(T − 1).
+ */
+export function percentToSigma(table: ModelSigmas, percent: number): number {
+  if (percent <= 0) return 999999999.9
+  if (percent >= 1) return 0
+  return table.tToSigma((1 - percent) * (table.length - 1))
+}

@@ -96,8 +96,23 @@ export interface SamplerStats {
   rejectedSteps?: number
 }
 
+/**
+ * The unconditional x0-estimate of the most recent model evaluation, for CFG++ samplers (ComfyUI's
+ * post-CFG hook `uncond_denoised`); filled in by the CFG wrapper (guidance/uncond.ts).
+ */
+export interface UncondSource {
+  last(): Tensor
+}
+
 export interface SamplerContext {
   noise: NoiseSource
+  /** Required by CFG++ samplers (descriptor `cfgPP`); the same capture the guidance wrapper records into. */
+  uncond?: UncondSource
+  /**
+   * The model's sigma at a fraction of the sampling run (ComfyUI's `percent_to_sigma`: 0 = the top, 1 = the
+   * end); sa_solver converts its sde_start/end_percent with it when no sigmas are given.
+   */
+  percentToSigma?: (percent: number) => number
   options?: SamplerOptions
   onStep?: (info: StepInfo) => void
   /** Filled in by samplers that can report more than steps x calls-per-step (dpm_adaptive does). */

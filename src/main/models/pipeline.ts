@@ -17,7 +17,8 @@ import { timeIdsFor } from '../../shared/model-family'
 import type { InpaintSettings } from '../../shared/inpaint'
 import { batchSeeds, DEFAULT_PARAMS, LIMITS, ParamsError, parseSeed, type GenerationParams, type GuidanceSettings as SharedGuidance, type NoiseModifiers } from '../../shared/params'
 import type { OptionValue } from '../../shared/option-spec'
-import { composeGuidance, temperatureNoise, temperedStart, type GuidanceSettings } from '../engine/guidance'
+import { composeGuidance, temperatureNoise, temperedStart, UncondCapture, type GuidanceSettings } from '../engine/guidance'
+import { percentToSigma } from '../engine/model-sigmas'
 import { TorchGenerator } from '../engine/rng'
 import { SAMPLERS } from '../engine/samplers/index'
 import { runSampler } from '../engine/samplers/run'
@@ -261,6 +262,8 @@ export interface GuidedDenoiserOptions {
   log?: (line: string) => void
   /** Inpainting UNets: mask and masked-image latent channels (see unetConditionalDenoiser). */
   concat?: Float32Array
+  /** A CFG++ sampler's capture of each evaluation's unconditional prediction (keeps the uncond pass at CFG 1). */
+  uncond?: UncondCapture
 }
 
 /**
@@ -273,7 +276,7 @@ export async function guidedDenoiser(model: LoadedModel, r: ResolvedRequest, opt
   const { h, w, rowLength } = latentLayout(model, r)
   const embedsGuidance = model.unet.timestepCond !== undefined
   const scale = embedsGuidance ? 1 : r.cfg
-  const { cond, uncond } = await promptConditioning(model, r.prompt, r.negativePrompt, scale !== 1, opts.log)
+  const { cond, uncond } = await promptConditioning(model, r.prompt, r.negativePrompt, scale !== 1 || opts.uncond !== undefined, opts.log)
   const conditional = unetConditionalDenoiser(model, {
     latentHeight: h,
     latentWidth: w,
@@ -289,6 +292,7 @@ export async function guidedDenoiser(model: LoadedModel, r: ResolvedRequest, opt
   if (r.noise.noiseInjection > 0 && !opts.noise) throw new Error('guidedDenoiser: noise injection needs the sampler\'s noise source')
   const settings: GuidanceSettings = {
     scale,
+    uncond: opts.uncond,
     rowLength,
     interval: g.interval ? { sigmaLo: g.interval[0], sigmaHi: g.interval[1] } : undefined,
     rescalePhi: g.rescale,
@@ -368,7 +372,9 @@ export async function generate(model: LoadedModel, request: PipelineRequest, opt
   let step = 0
   let unetCalls = 0
   let unetRows = 0
+  const uncondCapture = SAMPLER_BY_ID.get(r.sampler)?.cfgPP ? new UncondCapture() : undefined
   const guided = await guidedDenoiser(model, r, {
+    uncond: uncondCapture,
     noise: samplerNoise,
     currentStep: () => step,
     onUnetCall: (rows) => {
@@ -382,6 +388,8 @@ export async function generate(model: LoadedModel, request: PipelineRequest, opt
   const denoise = mask && base ? inpaintDenoiser(guided, { initLatent: base, mask, noise: unitNoise }) : guided
   const sampled = await runSampler(r.sampler, denoise, x0, sigmas, {
     noise: samplerNoise,
+    uncond: uncondCapture,
+    percentToSigma: (p) => percentToSigma(model.sigmas, p),
     options: r.samplerOptions as SamplerOptions,
     onStep: (info) => {
       step = info.i + 1

@@ -7,7 +7,9 @@ import type { GenerationParams } from '../../shared/params'
 import { composeGuidance } from '../engine/guidance/compose'
 import type { ConditionalDenoiser } from '../engine/guidance/conditional'
 import { temperatureNoise, temperedStart } from '../engine/guidance/temperature'
-import type { ModelSigmas } from '../engine/model-sigmas'
+import { percentToSigma, type ModelSigmas } from '../engine/model-sigmas'
+import { UncondCapture } from '../engine/guidance/uncond'
+import { SAMPLER_BY_ID } from '../../shared/samplers'
 import { TorchGenerator, torchNoiseSource } from '../engine/rng'
 import { computeReference, DEFAULT_REFERENCE, type ReferenceResult } from '../engine/reference/reference'
 import { runSampler } from '../engine/samplers/run'
@@ -32,9 +34,10 @@ export function cellConditional(model: RowModel, rows: number): ConditionalDenoi
 }
 
 /** The cell's guidance chain over the conditional model (the same for sampling and its reference). */
-function cellDenoiser(params: GenerationParams, rowLength: number, model: ConditionalDenoiser, noise: NoiseSource): Denoiser {
+function cellDenoiser(params: GenerationParams, rowLength: number, model: ConditionalDenoiser, noise: NoiseSource, uncond?: UncondCapture): Denoiser {
   const g = params.guidance
   return composeGuidance(model, {
+    uncond,
     scale: params.cfg,
     rowLength,
     interval: g.interval ? { sigmaLo: g.interval[0], sigmaHi: g.interval[1] } : undefined,
@@ -66,10 +69,14 @@ export async function sampleCell(
   const tau = params.noise.temperature
   const noise = temperatureNoise(torchNoiseSource(gen, n), tau === 0 ? 1e-9 : tau)
   const x = temperedStart(gen.randn(n), sigmas[0], tau === 0 ? 1e-9 : tau)
-  const denoiser = cellDenoiser(params, rowLength, model, noise)
+  // A CFG++ sampler reads each evaluation's unconditional prediction from the guidance wrapper.
+  const uncond = SAMPLER_BY_ID.get(params.sampler)?.cfgPP ? new UncondCapture() : undefined
+  const denoiser = cellDenoiser(params, rowLength, model, noise, uncond)
   const steps = sigmas.length - 1
   return runSampler(params.sampler, denoiser, x, sigmas, {
     noise,
+    uncond,
+    percentToSigma: (p) => percentToSigma(sigmaTable, p),
     options: params.samplerOptions as SamplerOptions,
     onStep: (info) => onStep({ i: info.i, steps: info.steps || steps, sigma: info.sigma, denoised: info.denoised, layout })
   })

@@ -15,6 +15,7 @@ import type { ConditionalDenoiser } from './conditional'
 import { type SigmaInterval, inGuidanceInterval, validateInterval } from './interval'
 import { checkOutput, checkSigma, requireFinite, requireRowLength } from './params'
 import { rescaleGuided, validateRescalePhi } from './rescale'
+import type { UncondCapture } from './uncond'
 
 /** Checks a CFG scale: finite and >= 0 (1 = no guidance). */
 export function validateCfgScale(scale: unknown, name = 'cfg scale'): number {
@@ -38,6 +39,12 @@ export interface CfgOptions {
   interval?: SigmaInterval
   /** Guidance rescale (Lin et al. 2023): phi in [0, 1] and the batch row length it works per. */
   rescale?: { phi: number; rowLength: number }
+  /**
+   * Records each evaluation's unconditional x0-estimate for a CFG++ sampler. With it, the unconditional
+   * pass is never skipped (not at scale 1, not outside the interval), as ComfyUI's CFG++ hook disables its
+   * CFG-1 shortcut.
+   */
+  uncond?: UncondCapture
 }
 
 /**
@@ -53,16 +60,26 @@ export function classifierFreeGuidance(model: ConditionalDenoiser, options: CfgO
     phi = validateRescalePhi(options.rescale.phi)
     rowLength = requireRowLength(options.rescale.rowLength, 'guidance rescale rowLength')
   }
+  const capture = options.uncond
   return async (x, sigma) => {
     checkSigma(sigma, 'cfg')
+    const guiding = inGuidanceInterval(sigma, interval)
     // At scale 1 the formula returns cond exactly, and rescale of cond to its own std is the identity:
-    // the unconditional pass would be wasted.
-    if (scale === 1 || !inGuidanceInterval(sigma, interval)) {
+    // the unconditional pass would be wasted — unless a CFG++ sampler needs it.
+    if (capture === undefined && (scale === 1 || !guiding)) {
       return checkOutput(await model.cond(x, sigma), x.length, 'cfg (cond)')
     }
     const { cond, uncond } = await model.both(x, sigma)
     checkOutput(cond, x.length, 'cfg (cond)')
     checkOutput(uncond, x.length, 'cfg (uncond)')
+    if (capture !== undefined) {
+      capture.record(uncond)
+      // Outside the interval the run is unguided (cond), but the sampler still gets its uncond.
+      if (!guiding) return cond
+      // u + w·(c − u) into a fresh array: the recorded uncond must stay as it is.
+      const guided = cfgCombine(cond, uncond, scale)
+      return phi > 0 ? rescaleGuided(x, sigma, cond, guided, phi, rowLength) : guided
+    }
     const guided = cfgCombine(cond, uncond, scale, uncond)
     return phi > 0 ? rescaleGuided(x, sigma, cond, guided, phi, rowLength) : guided
   }

@@ -20,6 +20,7 @@ import { noiseInjection } from './injection'
 import { validateRescalePhi } from './rescale'
 import type { SigmaInterval } from './interval'
 import { clipSampleDenoiser, dynamicThresholding } from './threshold'
+import type { UncondCapture } from './uncond'
 
 export interface GuidanceSettings {
   /** CFG scale >= 0; 1 = no guidance (one model pass per call). */
@@ -34,6 +35,8 @@ export interface GuidanceSettings {
   dynamicThresholding?: { percentile: number; maxValue?: number }
   /** Clamp x0 to [-range, range]; omit for none. */
   clipSample?: { range: number }
+  /** For a CFG++ sampler: records each evaluation's unconditional prediction (and keeps the uncond pass at CFG 1). */
+  uncond?: UncondCapture
   /** Noise injection with its source (normally the run's noise source); omit or gamma 0 for none. */
   noiseInjection?: { gamma: number; noise: NoiseSource }
 }
@@ -56,7 +59,7 @@ export function composeGuidance(model: ConditionalDenoiser, settings: GuidanceSe
   const phi = settings.rescalePhi === undefined ? 0 : validateRescalePhi(settings.rescalePhi)
   const rescale = phi === 0 ? undefined : { phi, rowLength: needRowLength(settings, 'guidance rescale') }
 
-  let inner: Denoiser = classifierFreeGuidance(model, { scale: settings.scale, interval: settings.interval, rescale })
+  let inner: Denoiser = classifierFreeGuidance(model, { scale: settings.scale, interval: settings.interval, rescale, uncond: settings.uncond })
   if (settings.dynamicThresholding !== undefined) {
     inner = dynamicThresholding(inner, { ...settings.dynamicThresholding, rowLength: needRowLength(settings, 'dynamic thresholding') })
   }

@@ -24,3 +24,4 @@ export type { ModifierId, ModifierInfo, ModifierKind, ModifierParam } from '../.
 export { MODIFIERS, MODIFIER_IDS } from '../../../shared/modifiers'
 export type { GuidanceSettings } from './compose'
 export { composeGuidance } from './compose'
+export { UncondCapture } from './uncond'

@@ -3,6 +3,10 @@ import { gmmDenoiser, type GaussianMixture } from '../gmm'
 import { TorchGenerator, torchNoiseSource } from '../rng'
 import { SAMPLERS } from '../samplers/index'
 import { runSampler } from '../samplers/run'
+import { SAMPLER_BY_ID } from '../../../shared/samplers'
+import { classifierFreeGuidance } from './cfg'
+import { conditionalFromPair } from './conditional'
+import { UncondCapture } from './uncond'
 import { EngineInputError, type Denoiser } from '../types'
 import { inpaintDenoiser, inpaintFinish, inpaintStart } from './inpaint'
 
@@ -60,10 +64,15 @@ describe('inpaintDenoiser', () => {
     it(`keeps the unmasked region of the latent with ${id}`, async () => {
       const { init, n, mask } = setup()
       const gen = new TorchGenerator(99n)
-      const d = inpaintDenoiser(gmmDenoiser(MIX), { initLatent: init, mask, noise: n })
+      // A CFG++ sampler needs the unconditional prediction: guide (at scale 1) with a capture, as the app does.
+      const uncond = SAMPLER_BY_ID.get(id)!.cfgPP ? new UncondCapture() : undefined
+      const model = uncond ? classifierFreeGuidance(conditionalFromPair(gmmDenoiser(MIX), gmmDenoiser(MIX)), { scale: 1, uncond }) : gmmDenoiser(MIX)
+      const d = inpaintDenoiser(model, { initLatent: init, mask, noise: n })
       const start = Float64Array.from(n, (v) => v * SIGMAS[0])
       const x0 = inpaintStart(init, mask, n, SIGMAS[0], start)
-      const raw = await runSampler(id, d, x0, SIGMAS, { noise: torchNoiseSource(gen, N) })
+      // sa_solver's SDE interval is given in fractions of the run; here a linear map stands in for the model's.
+      const percentToSigma = (p: number): number => SIGMAS[0] * (1 - p)
+      const raw = await runSampler(id, d, x0, SIGMAS, { noise: torchNoiseSource(gen, N), uncond, percentToSigma })
       const out = inpaintFinish(raw, init, mask)
       let rawErr = 0
       let keptErr = 0

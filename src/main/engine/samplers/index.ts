@@ -22,23 +22,32 @@ import { sampleHeun, sampleHeunpp2 } from './heun'
 import { sampleIpndm, sampleIpndmV } from './ipndm'
 import { sampleLcm } from './lcm'
 import { sampleLms } from './lms'
-import { sampleResMultistep } from './res-multistep'
+import { sampleResMultistep, sampleResMultistepAncestral, sampleResMultistepAncestralCfgPp, sampleResMultistepCfgPp } from './res-multistep'
+import { sampleSaSolver, sampleSaSolverPece } from './sa-solver'
+import { sampleExpHeun2X0, sampleExpHeun2X0Sde, sampleSeeds2, sampleSeeds3 } from './seeds'
+import { sampleDpmpp2mCfgPp, sampleDpmpp2sAncestralCfgPp, sampleEulerAncestralCfgPp, sampleEulerCfgPp, sampleGradientEstimation, sampleGradientEstimationCfgPp } from './cfg-pp'
 import { sampleUniPc, sampleUniPcBh2 } from './uni-pc'
 
 /** Implementations by id (alias ids are not listed: they run their twin). */
 export const IMPLEMENTATIONS: Readonly<Record<string, Sampler>> = Object.freeze({
   euler: sampleEuler,
+  euler_cfg_pp: sampleEulerCfgPp,
   euler_ancestral: sampleEulerAncestral,
+  euler_ancestral_cfg_pp: sampleEulerAncestralCfgPp,
   heun: sampleHeun,
   heunpp2: sampleHeunpp2,
+  exp_heun_2_x0: sampleExpHeun2X0,
+  exp_heun_2_x0_sde: sampleExpHeun2X0Sde,
   dpm_2: sampleDpm2,
   dpm_2_ancestral: sampleDpm2Ancestral,
   lms: sampleLms,
   dpm_fast: sampleDpmFast,
   dpm_adaptive: sampleDpmAdaptive,
   dpmpp_2s_ancestral: sampleDpmpp2sAncestral,
+  dpmpp_2s_ancestral_cfg_pp: sampleDpmpp2sAncestralCfgPp,
   dpmpp_sde: sampleDpmppSde,
   dpmpp_2m: sampleDpmpp2m,
+  dpmpp_2m_cfg_pp: sampleDpmpp2mCfgPp,
   dpmpp_2m_sde: sampleDpmpp2mSde,
   dpmpp_2m_sde_heun: sampleDpmpp2mSdeHeun,
   dpmpp_3m_sde: sampleDpmpp3mSde,
@@ -48,7 +57,16 @@ export const IMPLEMENTATIONS: Readonly<Record<string, Sampler>> = Object.freeze(
   ipndm_v: sampleIpndmV,
   deis: sampleDeis,
   res_multistep: sampleResMultistep,
+  res_multistep_cfg_pp: sampleResMultistepCfgPp,
+  res_multistep_ancestral: sampleResMultistepAncestral,
+  res_multistep_ancestral_cfg_pp: sampleResMultistepAncestralCfgPp,
+  gradient_estimation: sampleGradientEstimation,
+  gradient_estimation_cfg_pp: sampleGradientEstimationCfgPp,
   er_sde: sampleErSde,
+  seeds_2: sampleSeeds2,
+  seeds_3: sampleSeeds3,
+  sa_solver: sampleSaSolver,
+  sa_solver_pece: sampleSaSolverPece,
   ddim: sampleDdim,
   uni_pc: sampleUniPc,
   uni_pc_bh2: sampleUniPcBh2

@@ -80,6 +80,11 @@ export async function runSampler(
   ctx: SamplerContext
 ): Promise<Tensor> {
   const sampler = getSampler(id)
+  if (SAMPLER_BY_ID.get(id)?.cfgPP && ctx.uncond === undefined) {
+    throw new EngineInputError(
+      `${id} is a CFG++ sampler: it needs the unconditional prediction; build the denoiser with composeGuidance(model, { …, uncond: capture }) and pass the same capture as \`uncond\``
+    )
+  }
   validateSigmas(sigmas)
   if (x.length === 0) throw new EngineInputError('x: the starting state is empty')
   for (let i = 0; i < x.length; i++) {
