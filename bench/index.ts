@@ -7,7 +7,8 @@ const benches: Record<string, () => Promise<unknown>> = {
   'score-optimal': async () => (await import('./score-optimal')).benchScoreOptimal(),
   pipeline: async () => (await import('./pipeline')).benchPipeline(),
   import: async () => (await import('./import')).benchImport(),
-  inpaint: async () => (await import('./inpaint')).benchInpaint()
+  inpaint: async () => (await import('./inpaint')).benchInpaint(),
+  lora: async () => (await import('./lora')).benchLora()
 }
 
 async function main(): Promise<void> {

@@ -81,27 +81,35 @@ export function planComponent(component: LoraComponent, index: TargetIndex, apps
   return { component, patches, report }
 }
 
-/** ΔW in the target's stored layout, float64. */
+/** ΔW in the target's stored layout, float64. Loops run along contiguous memory in both layouts. */
 export function deltaWeight(target: WeightTarget, terms: readonly MergeTerm[]): Float64Array {
   const { out, inFlat } = target
   const delta = new Float64Array(out * inFlat)
-  const row = new Float64Array(inFlat)
   for (const { layer, scale } of terms) {
     const r = layer.rank
     const { up, down } = layer
-    for (let o = 0; o < out; o++) {
-      row.fill(0)
-      for (let k = 0; k < r; k++) {
-        const a = scale * up[o * r + k]
-        if (a === 0) continue
-        const base = k * inFlat
-        for (let i = 0; i < inFlat; i++) row[i] += a * down[base + i]
-      }
-      if (target.layout === 'out-in') {
+    if (target.layout === 'out-in') {
+      for (let o = 0; o < out; o++) {
         const off = o * inFlat
-        for (let i = 0; i < inFlat; i++) delta[off + i] += row[i]
-      } else {
-        for (let i = 0; i < inFlat; i++) delta[i * out + o] += row[i]
+        for (let k = 0; k < r; k++) {
+          const a = scale * up[o * r + k]
+          if (a === 0) continue
+          const base = k * inFlat
+          for (let i = 0; i < inFlat; i++) delta[off + i] += a * down[base + i]
+        }
+      }
+    } else {
+      // Wᵀ: row i of the stored weight is column i of ΔW.
+      const upT = new Float64Array(r * out)
+      for (let o = 0; o < out; o++) for (let k = 0; k < r; k++) upT[k * out + o] = scale * up[o * r + k]
+      for (let i = 0; i < inFlat; i++) {
+        const off = i * out
+        for (let k = 0; k < r; k++) {
+          const d = down[k * inFlat + i]
+          if (d === 0) continue
+          const base = k * out
+          for (let o = 0; o < out; o++) delta[off + o] += d * upT[base + o]
+        }
       }
     }
   }
