@@ -91,6 +91,25 @@ function bool(v: unknown, field: string): boolean {
   return v
 }
 
+/** The img2img settings a preset keeps: the strength and inpainting, never the images themselves. */
+export interface Img2ImgPresetSettings {
+  strength: number
+  inpaint: Omit<InpaintSettings, 'mask'> | null
+}
+
+/** Validates a preset's img2img settings (schema 2); errors name the field under `base`. */
+export function validateImg2ImgPresetSettings(raw: unknown, base = 'img2img'): Img2ImgPresetSettings {
+  if (!isObj(raw)) throw new InpaintSettingsError(base, 'must be { strength, inpaint } (the images themselves are never stored)')
+  for (const k of Object.keys(raw)) if (k !== 'strength' && k !== 'inpaint') throw new InpaintSettingsError(`${base}.${k}`, 'is not kept in presets; known: strength, inpaint')
+  const strength = raw.strength
+  if (typeof strength !== 'number' || !(strength >= 0 && strength <= 1)) throw new InpaintSettingsError(`${base}.strength`, `must be a number from 0 to 1, got ${JSON.stringify(strength)}`)
+  if (raw.inpaint === null || raw.inpaint === undefined) return { strength, inpaint: null }
+  if (isObj(raw.inpaint) && 'mask' in raw.inpaint) throw new InpaintSettingsError(`${base}.inpaint.mask`, 'is not kept in presets (the mask belongs to one image)')
+  const needsMask = isObj(raw.inpaint) && raw.inpaint.maskFromAlpha !== true && (raw.inpaint.outpaint === undefined || raw.inpaint.outpaint === null)
+  const { mask: _mask, ...inpaint } = validateInpaintSettings({ ...(raw.inpaint as Obj), mask: needsMask ? 'preset' : '' }, `${base}.inpaint`)
+  return { strength, inpaint }
+}
+
 /**
  * Validates untrusted inpaint settings (IPC payloads, presets, infotext), filling defaults. `base` is the
  * dotted path the errors name (e.g. "img2img.inpaint").

@@ -7,6 +7,7 @@
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID } from './catalogue'
 import { LIMITS, type GenerationParams } from './params'
 import { generationParams, id, obj, RequestError } from './validate'
+import type { Img2ImgPresetSettings } from './inpaint'
 
 
 /** A page of the library: newest first; `text` searches the prompts (every word must match; "word*" = prefix). */
@@ -68,6 +69,8 @@ export interface PresetDoc {
   params: PresetParamsDoc
   createdAt: string
   notes?: string
+  /** Denoising strength and inpainting options, without the images (schema 2). */
+  img2img?: Img2ImgPresetSettings
 }
 
 export type PresetExportFormat = 'json' | 'a1111' | 'comfy'

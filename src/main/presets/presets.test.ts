@@ -87,7 +87,7 @@ describe('preset schema', () => {
   it('refuses a newer schema version with a message to update', () => {
     const e = fail(good({ schemaVersion: PRESET_SCHEMA_VERSION + 1 }))
     expect(e.code).toBe('newer-schema')
-    expect(e.message).toMatch(/made by a newer Sigma Studio \(schema 2\); update the app to import it/)
+    expect(e.message).toMatch(new RegExp(`made by a newer Sigma Studio \\(schema ${PRESET_SCHEMA_VERSION + 1}\\); update the app to import it`))
   })
 
   it('applies a preset over the current parameters without mixing sampler options', () => {

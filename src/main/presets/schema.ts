@@ -17,12 +17,13 @@
  * Versioning: `PRESET_MIGRATIONS[n]` turns a version-n document into version n+1; files are migrated
  * up on read, and a version above PRESET_SCHEMA_VERSION is refused with a message to update the app.
  */
+import { InpaintSettingsError, validateImg2ImgPresetSettings, type Img2ImgPresetSettings } from '../../shared/inpaint'
 import { DEFAULT_PARAMS, ParamsError, validateGenerationParams, type GenerationParams } from '../../shared/params'
 import { PresetError } from './errors'
 
 export const PRESET_FORMAT = 'sigma-studio-preset'
 export const PRESET_BUNDLE_FORMAT = 'sigma-studio-presets'
-export const PRESET_SCHEMA_VERSION = 1
+export const PRESET_SCHEMA_VERSION = 2
 export const MAX_PRESET_NAME = 80
 export const MAX_PRESET_NOTES = 4000
 
@@ -38,6 +39,11 @@ export interface Preset {
   /** ISO 8601. */
   createdAt: string
   notes?: string
+  /**
+   * Schema 2: the img2img settings (denoising strength, inpainting options) without the images, which
+   * belong to one machine; applied when the form has an init image.
+   */
+  img2img?: Img2ImgPresetSettings
 }
 
 export interface PresetBundle {
@@ -50,8 +56,11 @@ export interface PresetBundle {
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** Ordered migrations: entry n upgrades a document of version n to n+1. Empty while we are at 1. */
-export const PRESET_MIGRATIONS: ReadonlyArray<{ from: number; up: (doc: Obj) => Obj }> = []
+/**
+ * Ordered migrations: entry n upgrades a document of version n to n+1. 1 → 2 adds the optional
+ * `img2img` settings; a version-1 preset has none, so it is unchanged.
+ */
+export const PRESET_MIGRATIONS: ReadonlyArray<{ from: number; up: (doc: Obj) => Obj }> = [{ from: 1, up: (doc) => doc }]
 
 /** Checks a preset name; returns it or throws a PresetError('bad-name') saying what is wrong. */
 export function validatePresetName(name: unknown, field = 'name', source?: string): string {
@@ -120,7 +129,7 @@ export function validatePreset(raw: unknown, source?: string, fieldPrefix = ''):
     throw new PresetError('invalid', raw.format === undefined ? `is missing; a Sigma Studio preset has "format": "${PRESET_FORMAT}"` : `is ${JSON.stringify(raw.format)}, expected "${PRESET_FORMAT}"`, f('format'), source)
   }
   const doc = checkVersion(raw, source)
-  const known = new Set(['format', 'schemaVersion', 'name', 'params', 'createdAt', 'notes'])
+  const known = new Set(['format', 'schemaVersion', 'name', 'params', 'createdAt', 'notes', 'img2img'])
   for (const k of Object.keys(doc)) if (!known.has(k)) throw new PresetError('invalid', `is not a preset field; known: ${[...known].join(', ')}`, f(k), source)
   if (doc.name === undefined) throw new PresetError('invalid', 'is missing; every preset has a name', f('name'), source)
   const name = validatePresetName(doc.name, f('name'), source)
@@ -133,6 +142,14 @@ export function validatePreset(raw: unknown, source?: string, fieldPrefix = ''):
     if (typeof doc.notes !== 'string') throw new PresetError('invalid', `must be text, got ${JSON.stringify(doc.notes)}`, f('notes'), source)
     if (doc.notes.length > MAX_PRESET_NOTES) throw new PresetError('invalid', `is ${doc.notes.length} characters long; the limit is ${MAX_PRESET_NOTES}`, f('notes'), source)
     out.notes = doc.notes
+  }
+  if (doc.img2img !== undefined) {
+    try {
+      out.img2img = validateImg2ImgPresetSettings(doc.img2img, f('img2img'))
+    } catch (e) {
+      if (e instanceof InpaintSettingsError) throw new PresetError('invalid', e.message.slice(e.field.length + 2), e.field, source)
+      throw e
+    }
   }
   return out
 }
@@ -157,15 +174,34 @@ export function parseJsonText(text: string, source?: string): unknown {
   }
 }
 
-export function makePreset(name: string, params: unknown, notes?: string, createdAt = new Date()): Preset {
+export function makePreset(name: string, params: unknown, notes?: string, createdAt = new Date(), img2img?: Img2ImgPresetSettings): Preset {
   const p: Preset = { format: PRESET_FORMAT, schemaVersion: PRESET_SCHEMA_VERSION, name: validatePresetName(name), params: validatePresetParams(params), createdAt: createdAt.toISOString() }
   if (notes !== undefined) p.notes = notes
+  if (img2img !== undefined) p.img2img = img2img
   return validatePreset(p)
 }
 
-/** Applies a preset's settings over the current parameters; the result is validated. */
+/**
+ * Applies a preset's settings over the current parameters; the result is validated. Its img2img settings
+ * apply when the current parameters have an init image: the strength always, the inpainting options when
+ * they can run (the current job has a mask, or they need none: mask from alpha, outpaint).
+ */
 export function applyPreset(base: GenerationParams, preset: Preset): GenerationParams {
-  return validateGenerationParams({ ...base, ...preset.params })
+  let img2img = base.img2img
+  if (img2img && preset.img2img) {
+    const pi = preset.img2img.inpaint
+    const mask = img2img.inpaint?.mask ?? ''
+    const inpaint = pi === null ? null : mask !== '' || pi.maskFromAlpha || pi.outpaint ? { ...pi, mask: pi.maskFromAlpha ? '' : mask } : img2img.inpaint
+    img2img = { ...img2img, strength: preset.img2img.strength, inpaint }
+  }
+  return validateGenerationParams({ ...base, ...preset.params, img2img })
+}
+
+/** The img2img settings a preset keeps from full parameters (none for a text-to-image job). */
+export function presetImg2ImgFrom(p: GenerationParams): Img2ImgPresetSettings | undefined {
+  if (!p.img2img) return undefined
+  const inpaint = p.img2img.inpaint ? (({ mask: _mask, ...rest }) => rest)(p.img2img.inpaint) : null
+  return { strength: p.img2img.strength, inpaint }
 }
 
 /** The preset part of full parameters: everything except the model and the img2img input. */

@@ -20,6 +20,7 @@ import {
   type PresetBundle
 } from './schema'
 import type { GenerationParams } from '../../shared/params'
+import type { Img2ImgPresetSettings } from '../../shared/inpaint'
 
 /** The file in an import's staging folder that lists the presets it replaces. */
 const IMPORT_PLAN = '.plan.json'
@@ -238,8 +239,8 @@ export class PresetStore {
   }
 
   /** Creates a preset from parameters (any GenerationParams subset) and saves it. */
-  create(name: string, params: unknown, opts: { notes?: string; mode?: ConflictMode } = {}): SaveOutcome {
-    return this.save(makePreset(name, params, opts.notes), opts.mode ?? 'error')
+  create(name: string, params: unknown, opts: { notes?: string; mode?: ConflictMode; img2img?: Img2ImgPresetSettings } = {}): SaveOutcome {
+    return this.save(makePreset(name, params, opts.notes, undefined, opts.img2img), opts.mode ?? 'error')
   }
 
   apply(name: string, base: GenerationParams): GenerationParams {

@@ -13,7 +13,7 @@ import { RequestError, type InvokeHandlers, type PresetFile, type PresetImportRe
 import { isPngSignature } from '../png/chunks'
 import { PresetError } from '../presets/errors'
 import { exportComfy, exportInfotext, importPresets, presetToParams, readPresets, type ImportInput } from '../presets/import'
-import { applyPreset, parseJsonText, presetParamsFrom, validatePresetName, PRESET_BUNDLE_FORMAT, PRESET_SCHEMA_VERSION, type Preset, type PresetBundle } from '../presets/schema'
+import { applyPreset, parseJsonText, presetImg2ImgFrom, presetParamsFrom, validatePresetName, PRESET_BUNDLE_FORMAT, PRESET_SCHEMA_VERSION, type Preset, type PresetBundle } from '../presets/schema'
 import { modelDisplayName } from '../library/library'
 import type { LibraryHolder } from './library-holder'
 
@@ -138,7 +138,7 @@ export function presetHandlers(holder: LibraryHolder): PresetCalls {
     'studio:presets:list': async () => holder.presets().list(),
     'studio:presets:save': async (p) => {
       const store = holder.presets()
-      const out = mapped(() => store.create(p.name, presetParamsFrom(p.params), { ...(p.notes ? { notes: p.notes } : {}), mode: p.overwrite ? 'overwrite' : 'error' }), {
+      const out = mapped(() => store.create(p.name, presetParamsFrom(p.params), { ...(p.notes ? { notes: p.notes } : {}), ...(p.params.img2img ? { img2img: presetImg2ImgFrom(p.params) } : {}), mode: p.overwrite ? 'overwrite' : 'error' }), {
         name: 'name',
         notes: 'notes'
       })

@@ -5,10 +5,11 @@
  */
 import type { PresetConflictMode, PresetExportFormat, PresetFile } from '../../../../shared/api'
 import type { StudioClient } from '../../api'
-import { draftParams, loadParamsIntoDraft } from '../../store/generate'
+import { draftParams, loadParamsIntoDraft, setDraft } from '../../store/generate'
 import { fieldError, usePresetsStore } from '../../store/presets'
 import { showView } from '../../store/ui'
 import { isPng, pngMetadataOnly } from './png-metadata'
+import { setInpaint, setInpaintSettings } from '../../store/inpaint'
 
 const set = usePresetsStore.setState
 /** What fits in one call over the web host's WebSocket, with room for the rest of the message. */
@@ -44,6 +45,16 @@ export async function applyPreset(client: StudioClient, name: string): Promise<v
   try {
     const r = await client.call('studio:presets:apply', { name, base: draftParams() })
     loadParamsIntoDraft(r.params)
+    // Its img2img settings: the strength, and the inpainting options into the mask editor's panel (the
+    // mask itself is painted per image, so it is never in a preset).
+    const i2i = r.preset.img2img
+    if (i2i) {
+      setDraft({ strength: i2i.strength })
+      if (i2i.inpaint) {
+        setInpaintSettings(i2i.inpaint)
+        setInpaint({ on: true })
+      }
+    }
     showView('generate')
   } catch (e) {
     const fe = fieldError(e, 'name')
