@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'react'
+import { useEffect, useMemo, useState } from 'react'
 import { SAMPLERS, SCHEDULES } from '../../shared/catalogue'
 import { studioClient } from './api'
 import { CompareView } from './features/compare/CompareView'
@@ -22,6 +22,9 @@ export function App(): React.JSX.Element {
   // The view lives in the ui slice so features can switch it ("Use these settings" opens Generate).
   const view = useUiStore((s) => s.view)
   const setView = showView
+  // The web host can stop while this page stays open: say so at once, until the client reconnects.
+  const [connection, setConnection] = useState<'connected' | 'disconnected'>('connected')
+  useEffect(() => client?.onConnection?.((c) => setConnection(c)), [client])
   useEffect(() => {
     if (!client) showView('catalogue')
   }, [client])
@@ -63,6 +66,12 @@ export function App(): React.JSX.Element {
           </button>
         </nav>
       </header>
+      {client && connection === 'disconnected' && (
+        <p className="notice offline" role="alert">
+          Disconnected from the studio: its web host has stopped or cannot be reached. This page reconnects by itself when it is back (a
+          restarted host prints a new address with a new access token; open that one).
+        </p>
+      )}
       {view === 'generate' &&
         (client ? (
           <GeneratePanel client={client} />

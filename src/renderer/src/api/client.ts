@@ -5,10 +5,19 @@
  */
 import type { CallError, EventName, Events, InvokeName, InvokePayload, InvokeResult } from '../../../shared/api'
 
+/** Whether the page can reach the studio right now (the web host can stop while the page stays open). */
+export type ConnectionState = 'connected' | 'disconnected'
+
 export interface StudioClient {
   readonly transport: 'ipc' | 'websocket'
   call<K extends InvokeName>(name: K, payload: InvokePayload<K>): Promise<InvokeResult<K>>
   on<E extends EventName>(name: E, cb: (payload: Events[E]) => void): () => void
+  /**
+   * Connection changes (WebSocket only: IPC cannot drop while the window lives). Called at once with
+   * the current state. After a reconnect the client re-sends the queue as a 'studio:queue' event, so
+   * views that follow the queue are current again without knowing a reconnect happened.
+   */
+  onConnection?(cb: (state: ConnectionState) => void): () => void
 }
 
 /** A call that the studio refused or that failed; `code` and `field` come from the contract. */

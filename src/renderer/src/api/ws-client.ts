@@ -5,7 +5,7 @@
  */
 import { type EventName, type Events, type InvokeName, type InvokePayload, type InvokeResult } from '../../../shared/api'
 import { decodeWire, encodeWire, WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX, type WireFromHost } from '../../../shared/wire'
-import { StudioCallError, type StudioClient } from './client'
+import { StudioCallError, type ConnectionState, type StudioClient } from './client'
 
 const TOKEN_KEY = 'sigma-studio-token'
 
@@ -20,55 +20,103 @@ export function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY)
 }
 
+/** Waits between reconnection attempts: quick at first, then every few seconds. */
+const RETRY_MS = [250, 500, 1000, 2000, 4000]
+
+/**
+ * The client. When the host stops, every pending call fails at once, listeners of onConnection hear
+ * 'disconnected' (so the page stops showing a queue it can no longer see), and the client keeps trying
+ * to reconnect with the same token; when the host is back (the same launch: a restarted host has a new
+ * token and prints a new address), the queue is fetched again and sent to 'studio:queue' listeners.
+ */
 export function wsClient(token: string): StudioClient {
   type Pending = { ok: (v: unknown) => void; fail: (e: Error) => void; name: string }
   const pending = new Map<number, Pending>()
   const listeners = new Map<EventName, Set<(p: unknown) => void>>()
+  const connectionListeners = new Set<(state: ConnectionState) => void>()
   let nextId = 1
-  let closedReason: string | null = null
+  // Optimistic until the first attempt fails, so the page does not flash a warning while it connects.
+  let state: ConnectionState = 'connected'
+  let everConnected = false
+  let attempt = 0
+  let ws: WebSocket
+  let open: Promise<void>
 
-  const ws = new WebSocket(`ws://${location.host}${WS_PATH}`, [WS_PROTOCOL, WS_TOKEN_PREFIX + token])
-  const open = new Promise<void>((ok, fail) => {
-    ws.addEventListener('open', () => ok(), { once: true })
-    ws.addEventListener('error', () => fail(new Error('could not connect to the studio: the web host refused the connection or is not running; open the address it printed again')), { once: true })
-  })
-  // Failures surface through the calls that await `open`; this only keeps an unused rejection quiet.
-  open.catch(() => undefined)
-  ws.addEventListener('message', (e) => {
-    const msg = decodeWire(String(e.data)) as WireFromHost
-    if ('event' in msg) {
-      for (const cb of listeners.get(msg.event) ?? []) cb(msg.payload)
-      return
-    }
-    const p = pending.get(msg.id)
-    if (!p) return
-    pending.delete(msg.id)
-    if (msg.ok) p.ok(msg.value)
-    else p.fail(new StudioCallError(p.name, msg.error))
-  })
-  ws.addEventListener('close', () => {
-    closedReason = 'the connection to the studio closed; restart the web host and open its address again'
-    for (const p of pending.values()) p.fail(new Error(closedReason))
-    pending.clear()
-  })
+  const setState = (next: ConnectionState): void => {
+    if (next === state) return
+    state = next
+    for (const cb of connectionListeners) cb(next)
+  }
+  const emit = (event: EventName, payload: unknown): void => {
+    for (const cb of listeners.get(event) ?? []) cb(payload)
+  }
+
+  const connect = (): void => {
+    const socket = new WebSocket(`ws://${location.host}${WS_PATH}`, [WS_PROTOCOL, WS_TOKEN_PREFIX + token])
+    ws = socket
+    open = new Promise<void>((ok, fail) => {
+      socket.addEventListener('open', () => ok(), { once: true })
+      socket.addEventListener(
+        'error',
+        () => fail(new Error('could not connect to the studio: the web host is not running or refused the connection; if you restarted it, open the address it printed (it carries a new access token)')),
+        { once: true }
+      )
+    })
+    // Failures surface through the calls that await `open`; this only keeps an unused rejection quiet.
+    open.catch(() => undefined)
+    socket.addEventListener('open', () => {
+      attempt = 0
+      const again = everConnected
+      everConnected = true
+      setState('connected')
+      // Whatever changed while we were away: the queue is fetched again and handed to its listeners.
+      if (again) void call('studio:queue:get', {}).then((q) => emit('studio:queue', q), () => undefined)
+    })
+    socket.addEventListener('message', (e) => {
+      const msg = decodeWire(String(e.data)) as WireFromHost
+      if ('event' in msg) return emit(msg.event, msg.payload)
+      const p = pending.get(msg.id)
+      if (!p) return
+      pending.delete(msg.id)
+      if (msg.ok) p.ok(msg.value)
+      else p.fail(new StudioCallError(p.name, msg.error))
+    })
+    socket.addEventListener('close', () => {
+      if (ws !== socket) return
+      const why = new Error('the connection to the studio was lost; it reconnects by itself when the web host is back (a restarted host needs the new address it printed)')
+      for (const p of pending.values()) p.fail(why)
+      pending.clear()
+      setState('disconnected')
+      setTimeout(connect, RETRY_MS[Math.min(attempt++, RETRY_MS.length - 1)])
+    })
+  }
+  connect()
+
+  async function call<K extends InvokeName>(name: K, payload: InvokePayload<K>): Promise<InvokeResult<K>> {
+    await open
+    if (state !== 'connected' || ws.readyState !== WebSocket.OPEN) throw new Error('not connected to the studio; it reconnects by itself when the web host is back')
+    const id = nextId++
+    const socket = ws
+    return new Promise<InvokeResult<K>>((ok, fail) => {
+      pending.set(id, { ok: ok as (v: unknown) => void, fail, name })
+      socket.send(encodeWire({ id, call: name, payload }))
+    })
+  }
 
   return {
     transport: 'websocket',
-    async call<K extends InvokeName>(name: K, payload: InvokePayload<K>): Promise<InvokeResult<K>> {
-      await open
-      if (closedReason) throw new Error(closedReason)
-      const id = nextId++
-      return new Promise<InvokeResult<K>>((ok, fail) => {
-        pending.set(id, { ok: ok as (v: unknown) => void, fail, name })
-        ws.send(encodeWire({ id, call: name, payload }))
-      })
-    },
+    call,
     on<E extends EventName>(name: E, cb: (payload: Events[E]) => void): () => void {
       let set = listeners.get(name)
       if (!set) listeners.set(name, (set = new Set()))
       const l = cb as (p: unknown) => void
       set.add(l)
       return () => set.delete(l)
+    },
+    onConnection(cb: (s: ConnectionState) => void): () => void {
+      connectionListeners.add(cb)
+      cb(state)
+      return () => connectionListeners.delete(cb)
     }
   }
 }

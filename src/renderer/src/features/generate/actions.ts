@@ -64,6 +64,13 @@ export function connectGenerateEvents(client: StudioClient): () => void {
   const shown = (jobId: string): boolean => get().jobId === jobId
   const offs = [
     client.on('studio:queue', (q) => {
+      // Back after a disconnection (the queue was forgotten): a shown job that is neither running nor
+      // waiting any more ended while the page could not hear it.
+      const s = get()
+      const active = s.status === 'running' || s.status === 'waiting'
+      if (s.queue === null && active && s.jobId && q.running?.jobId !== s.jobId && !q.waiting.some((j) => j.jobId === s.jobId)) {
+        set({ status: 'completed', error: 'This job ended while the page was disconnected; its images are in the library.' })
+      }
       set({ queue: q })
       followQueue(q)
     }),
@@ -91,6 +98,16 @@ export function connectGenerateEvents(client: StudioClient): () => void {
       if (e.jobId === null || mine.has(e.jobId)) set({ error: e.message })
     })
   ]
+  // The host can stop while the page stays open: forget the queue at once (it can no longer be seen),
+  // say so for the shown job, and take the queue again when the client has reconnected.
+  const LOST = 'Lost the connection to the studio; this page reconnects by itself when the web host is back.'
+  const offConnection = client.onConnection?.((c) => {
+    const s = get()
+    const active = s.status === 'running' || s.status === 'waiting' || s.status === 'starting'
+    if (c === 'disconnected') set({ queue: null, ...(active ? { error: LOST } : {}) })
+    else if (s.error === LOST) set({ error: null })
+  })
+  if (offConnection) offs.push(offConnection)
   void client.call('studio:queue:get', {}).then((queue) => set({ queue }), () => undefined)
   return () => offs.forEach((off) => off())
 }
