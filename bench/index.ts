@@ -8,7 +8,8 @@ const benches: Record<string, () => Promise<unknown>> = {
   pipeline: async () => (await import('./pipeline')).benchPipeline(),
   import: async () => (await import('./import')).benchImport(),
   inpaint: async () => (await import('./inpaint')).benchInpaint(),
-  lora: async () => (await import('./lora')).benchLora()
+  lora: async () => (await import('./lora')).benchLora(),
+  library: async () => (await import('./library')).benchLibrary()
 }
 
 async function main(): Promise<void> {

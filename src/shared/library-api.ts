@@ -45,7 +45,9 @@ export interface LibraryItem {
 
 export interface LibraryPage {
   items: LibraryItem[]
+  /** Entries matching; an estimate when totalExact is false (a search for a very common word). */
   total: number
+  totalExact: boolean
   offset: number
   limit: number
 }

@@ -54,7 +54,7 @@ describe('a folder holding the user’s files', () => {
     writeFileSync(join(dir, 'images', '20260101-000000-000-deadbeef.png'), png.subarray(0, 40))
     writeFileSync(join(dir, 'thumbs', '20260101-000000-000-cafef00d.webp'), 'orphan')
 
-    const { library, report } = await Library.start(dir)
+    const { library, report } = await Library.start(dir, { full: true })
     try {
       expect(readFileSync(join(dir, 'images', 'photo.png'))).toEqual(png)
       expect(existsSync(join(dir, 'images', '2024', 'IMG_0001.png'))).toBe(true)

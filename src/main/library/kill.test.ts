@@ -94,9 +94,17 @@ describe('library survives SIGKILL during a burst of saves', () => {
         for (const id of log.deleting) if (!log.deleted.includes(id)) everSaved.delete(id)
         totalSaved += log.saved.length
 
-        const lib = Library.open(dir)
+        // The start-up pass alone (the journal, no folder scan) already keeps every promise.
+        const { library: lib } = await Library.start(dir)
         try {
-          const rep = await lib.reconcile()
+          const early = lib.list({ limit: 10_000 }).items
+          const earlyIds = new Set(early.map((e) => e.id))
+          for (const e of early) expect(existsSync(e.file), `${ctx}: after the journal pass, row ${e.id} without its file`).toBe(true)
+          for (const id of everSaved) if (!everDeleted.has(id)) expect(earlyIds.has(id), `${ctx}: after the journal pass, acknowledged save ${id} lost`).toBe(true)
+          for (const id of everDeleted) expect(earlyIds.has(id), `${ctx}: after the journal pass, acknowledged delete ${id} came back`).toBe(false)
+          // The child was killed, so the full pass runs in the background; its report is checked below.
+          expect(lib.lastShutdownClean, ctx).toBe(false)
+          const rep = await lib.background!
           expect(rep.quarantined, `${ctx}: a partial or damaged PNG under a final name`).toEqual([])
           repaired.indexed += rep.indexed.length
           repaired.tempRemoved += rep.tempRemoved.length

@@ -206,7 +206,17 @@ describe('consistency', () => {
     writeFileSync(a.file, readFileSync(a.file).subarray(0, 200))
     const v = lib.verify()
     expect(v.ok).toBe(false)
-    expect(v.damaged[0].reason).toMatch(/truncated/)
+    expect(v.damaged[0].reason).toMatch(/is 200 bytes; the index recorded \d+/)
+    // the same size, different bytes: only the deep check (full read, checksum) sees it
+    const b = await save('y')
+    const bytes = readFileSync(b.file)
+    bytes[bytes.length - 20] ^= 0xff
+    writeFileSync(b.file, bytes)
+    expect(lib.verify().damaged.map((d) => d.file)).toEqual([a.file])
+    const deep = lib.verify({ deep: true })
+    expect(deep.deep).toBe(true)
+    expect(deep.damaged.map((d) => d.file).sort()).toEqual([a.file, b.file].sort())
+    expect(deep.damaged.find((d) => d.file === b.file)!.reason).toMatch(/SHA-256|CRC|crc/)
   })
 
   it('rebuild makes the index from the PNGs alone, keeping favourites and tags where it can', async () => {
@@ -260,7 +270,7 @@ describe('index migrations', () => {
     const db = new Database(join(dir, 'library.sqlite'))
     db.prepare('UPDATE schema_version SET version = ?').run(LATEST_SCHEMA_VERSION + 1)
     db.close()
-    expect(() => Library.open(dir)).toThrow(/newer Sigma Studio \(library schema 3/)
+    expect(() => Library.open(dir)).toThrow(new RegExp(`newer Sigma Studio \\(library schema ${LATEST_SCHEMA_VERSION + 1}`))
     const fix = new Database(join(dir, 'library.sqlite'))
     fix.prepare('UPDATE schema_version SET version = ?').run(LATEST_SCHEMA_VERSION)
     fix.close()
@@ -270,7 +280,8 @@ describe('index migrations', () => {
   it('applies steps in order and stops at a target', () => {
     const db = new Database(':memory:')
     expect(migrate(db, ':memory:', 1)).toEqual([1])
-    expect(migrate(db, ':memory:')).toEqual([2])
+    expect(migrate(db, ':memory:', 2)).toEqual([2])
+    expect(migrate(db, ':memory:')).toEqual([3])
     expect(migrate(db, ':memory:')).toEqual([])
     db.close()
   })

@@ -2,6 +2,7 @@
  * Rebuilding the index from the images alone, and reading an image file's metadata for indexing
  * (shared with reconcile).
  */
+import { createHash } from 'node:crypto'
 import Database from 'better-sqlite3'
 import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -77,15 +78,15 @@ export async function rebuildLibraryIndex(dir: string): Promise<RebuildReport> {
       migrate(db, fresh)
       const ins = db.prepare(
         `INSERT OR IGNORE INTO images (id, file, file_size, created_at, model, model_hash, sampler, schedule, steps, cfg, seed, width, height,
-           prompt, negative_prompt, params_json, app_version, favourite, group_id, cell_index, cell_json, thumb)
+           prompt, negative_prompt, params_json, app_version, favourite, group_id, cell_index, cell_json, thumb, sha256)
          VALUES (@id, @file, @size, @created, @model, @hash, @sampler, @schedule, @steps, @cfg, @seed, @width, @height,
-           @prompt, @neg, @params, @app, @fav, @group, @cellIndex, @cell, @thumb)`
+           @prompt, @neg, @params, @app, @fav, @group, @cellIndex, @cell, @thumb, @sha256)`
       )
       const insGroup = db.prepare('INSERT OR IGNORE INTO groups(id, kind, title, axes_json, created_at) VALUES (?, ?, ?, ?, ?)')
       const insTag = db.prepare('INSERT OR IGNORE INTO image_tags(image_seq, tag) SELECT seq, ? FROM images WHERE id = ?')
       const scan = scanTree(layout.images, 'images')
-      const tx = db.transaction((items: Array<{ meta: ImageMetadata; rel: string; size: number }>) => {
-        for (const { meta, rel, size } of items) {
+      const tx = db.transaction((items: Array<{ meta: ImageMetadata; rel: string; size: number; sha256: string }>) => {
+        for (const { meta, rel, size, sha256 } of items) {
           const p = meta.params
           if (meta.group) insGroup.run(meta.group.id, meta.group.kind, meta.group.title ?? null, JSON.stringify(meta.group.axes), Date.parse(meta.createdAt))
           const u = user.get(meta.id)
@@ -94,7 +95,7 @@ export async function rebuildLibraryIndex(dir: string): Promise<RebuildReport> {
             id: meta.id, file: rel, size, created: Date.parse(meta.createdAt), model: meta.modelName, hash: meta.modelHash, sampler: p.sampler, schedule: p.schedule,
             steps: p.steps, cfg: p.cfg, seed: p.seed, width: p.width, height: p.height, prompt: p.prompt, neg: p.negativePrompt, params: JSON.stringify(p),
             app: meta.appVersion, fav: u?.favourite ? 1 : 0, group: meta.group?.id ?? null, cellIndex: meta.group?.cell.index ?? null,
-            cell: meta.group ? JSON.stringify(meta.group.cell.values) : null, thumb: existsSync(join(dir, ...thumbRel.split('/'))) ? thumbRel : null
+            cell: meta.group ? JSON.stringify(meta.group.cell.values) : null, thumb: existsSync(join(dir, ...thumbRel.split('/'))) ? thumbRel : null, sha256
           })
           if (r.changes === 0) {
             report.skipped.push({ file: join(dir, ...rel.split('/')), reason: `duplicate of image ${meta.id}` })
@@ -107,11 +108,11 @@ export async function rebuildLibraryIndex(dir: string): Promise<RebuildReport> {
           }
         }
       })
-      const batch: Array<{ meta: ImageMetadata; rel: string; size: number }> = []
+      const batch: Array<{ meta: ImageMetadata; rel: string; size: number; sha256: string }> = []
       for (const f of scan.pngs) {
         try {
           const bytes = readFileSync(f.abs)
-          batch.push({ meta: metadataFromFile(bytes, f), rel: f.rel, size: bytes.length })
+          batch.push({ meta: metadataFromFile(bytes, f), rel: f.rel, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') })
         } catch (e) {
           report.skipped.push({ file: f.abs, reason: (e as Error).message })
         }

@@ -75,7 +75,7 @@ export function libraryHandlers(holder: LibraryHolder): LibraryCalls {
       const lib = holder.require()
       try {
         const page = q.text ? lib.search(q.text, listQuery(q)) : lib.list(listQuery(q))
-        return { items: page.items.map(toLibraryItem), total: page.total, offset: page.offset, limit: page.limit }
+        return { items: page.items.map(toLibraryItem), total: page.total, totalExact: page.totalExact, offset: page.offset, limit: page.limit }
       } catch (e) {
         return asRequestError(e, '(query)')
       }

@@ -16,8 +16,10 @@ const USAGE = `usage: studio library <command> [options]
 commands:
   list                      newest images first
   search TEXT…              full-text search over prompts ("word*" matches a prefix)
-  verify                    check index and files; exit 1 when anything is inconsistent
-  reconcile                 repair: index orphan PNGs, flag missing files, clean temp files
+  verify [--deep]           check index and files (sizes; --deep reads every PNG and checks its
+                            checksum); exit 1 when anything is inconsistent
+  reconcile                 repair (a full pass over the folder): index orphan PNGs, flag missing
+                            files, clean temp files, remake thumbnails
   rebuild                   make a new index from the PNGs alone (close the app first)
   export [ID…] --out DIR    copy images (PNG + manifest.json); without ids, what the filters select
 
@@ -28,6 +30,7 @@ options:
   --from DATE --to DATE     ISO dates, inclusive
   --search TEXT             (export) select by prompt search
   --negative                (search) also match negative prompts
+  --deep                    (verify) read every PNG in full
   --json                    machine-readable output`
 
 /** Thrown for bad command lines: exit code 2 and the usage text. */
@@ -48,6 +51,7 @@ const OPTIONS = {
   search: { type: 'string' },
   out: { type: 'string' },
   negative: { type: 'boolean' },
+  deep: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
 } as const satisfies ParseArgsConfig['options']
@@ -142,10 +146,10 @@ export async function run(args: string[]): Promise<number> {
       }
       case 'verify': {
         lib = Library.open(dir)
-        const r = lib.verify()
+        const r = lib.verify({ deep: !!v.deep })
         if (json) console.log(JSON.stringify(r, null, 2))
         else {
-          console.log(`${dir}: ${r.rows} rows, ${r.files} image files`)
+          console.log(`${dir}: ${r.rows} rows, ${r.files} image files${r.deep ? ' (every PNG read in full)' : ' (sizes checked; --deep reads every PNG)'}`)
           for (const m of r.missingFiles) console.log(`missing file: ${m.id} → ${m.file}`)
           for (const f of r.unindexed) console.log(`not indexed: ${f}`)
           for (const d of r.damaged) console.log(`damaged: ${d.file}: ${d.reason}`)

@@ -1,0 +1,93 @@
+/**
+ * Writing rows into the index: one image (save, reconcile) or many in one transaction (bulk import,
+ * benchmarks), and the journal of saves and deletions in flight.
+ *
+ * The journal makes the start after a crash cheap: save() records "save <file>" before it writes the
+ * PNG and the row insert removes that record in the same transaction; delete() records "delete <file>"
+ * before it renames the PNG aside and the row delete removes it. Whatever a kill interrupts is
+ * therefore named in the journal, and the start-up pass looks at those files alone (reconcile.ts);
+ * a full scan of the folder is only needed for files put there by hand, and runs on demand.
+ */
+import type BetterSqlite3 from 'better-sqlite3'
+import type { ImageMetadata } from '../formats/image-metadata'
+
+export interface RowInput {
+  meta: ImageMetadata
+  /** Library-relative path of the PNG. */
+  file: string
+  size: number
+  sha256: string | null
+  thumb: string | null
+  favourite: boolean
+  tags: string[]
+}
+
+const INSERT_SQL = `INSERT INTO images (id, file, file_size, created_at, model, model_hash, sampler, schedule, steps, cfg, seed, width, height,
+     prompt, negative_prompt, params_json, app_version, favourite, group_id, cell_index, cell_json, thumb, sha256)
+   VALUES (@id, @file, @size, @created, @model, @hash, @sampler, @schedule, @steps, @cfg, @seed, @width, @height,
+     @prompt, @neg, @params, @app, @fav, @group, @cellIndex, @cell, @thumb, @sha256)
+   ON CONFLICT(id) DO UPDATE SET file = excluded.file, file_size = excluded.file_size, missing_since = NULL,
+     favourite = MAX(favourite, excluded.favourite), thumb = COALESCE(excluded.thumb, thumb), sha256 = COALESCE(excluded.sha256, sha256)`
+
+/** Prepared statements for inserting rows on one connection. */
+export function rowWriter(db: BetterSqlite3.Database): (r: RowInput) => void {
+  const hasGroup = db.prepare('SELECT 1 FROM groups WHERE id = ?')
+  const insGroup = db.prepare('INSERT OR IGNORE INTO groups(id, kind, title, axes_json, created_at) VALUES (?, ?, ?, ?, ?)')
+  const ins = db.prepare(INSERT_SQL)
+  const seqOf = db.prepare('SELECT seq FROM images WHERE id = ?').pluck()
+  const insTag = db.prepare('INSERT OR IGNORE INTO image_tags(image_seq, tag) VALUES (?, ?)')
+  const unjournal = db.prepare("DELETE FROM journal WHERE file = ? AND op = 'save'")
+  return ({ meta, file, size, sha256, thumb, favourite, tags }) => {
+    const p = meta.params
+    // A group rebuilt from a cell's own metadata (reconcile after a lost group row).
+    if (meta.group && !hasGroup.get(meta.group.id)) insGroup.run(meta.group.id, meta.group.kind, meta.group.title ?? null, JSON.stringify(meta.group.axes), Date.parse(meta.createdAt))
+    // ON CONFLICT: another process's reconcile may have indexed the file between our rename and this insert.
+    ins.run({
+      id: meta.id,
+      file,
+      size,
+      created: Date.parse(meta.createdAt),
+      model: meta.modelName,
+      hash: meta.modelHash,
+      sampler: p.sampler,
+      schedule: p.schedule,
+      steps: p.steps,
+      cfg: p.cfg,
+      seed: p.seed,
+      width: p.width,
+      height: p.height,
+      prompt: p.prompt,
+      neg: p.negativePrompt,
+      params: JSON.stringify(p),
+      app: meta.appVersion,
+      fav: favourite ? 1 : 0,
+      group: meta.group?.id ?? null,
+      cellIndex: meta.group?.cell.index ?? null,
+      cell: meta.group ? JSON.stringify(meta.group.cell.values) : null,
+      thumb,
+      sha256
+    })
+    if (tags.length) {
+      const seq = seqOf.get(meta.id) as number
+      for (const t of tags) insTag.run(seq, t)
+    }
+    unjournal.run(file)
+  }
+}
+
+/** Records a save or deletion about to touch `file` (see the file comment). */
+export function journal(db: BetterSqlite3.Database, op: 'save' | 'delete', file: string, id: string): void {
+  db.prepare('INSERT OR REPLACE INTO journal(file, id, op, pid, at) VALUES (?, ?, ?, ?, ?)').run(file, id, op, process.pid, Date.now())
+}
+
+export interface JournalRecord {
+  file: string
+  id: string
+  op: 'save' | 'delete'
+  pid: number
+  at: number
+}
+
+export function journalRecords(db: BetterSqlite3.Database): JournalRecord[] {
+  return db.prepare('SELECT file, id, op, pid, at FROM journal ORDER BY at').all() as JournalRecord[]
+}
