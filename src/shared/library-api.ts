@@ -26,6 +26,8 @@ export interface LibraryQuery {
   to?: string
 }
 export const MAX_LIBRARY_PAGE = 200
+/** Images one export call may copy. */
+export const MAX_EXPORT_IDS = 10_000
 
 /** One library image as the renderer sees it (no file paths except in LibraryDetail). */
 export interface LibraryItem {
@@ -262,6 +264,12 @@ export function libraryValidators() {
     return { id: id(o.id, 'id'), favourite }
   },
   'studio:library:delete': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
+  'studio:library:export': (raw: unknown) => {
+    const o = obj(raw, '(request)', ['ids'])
+    if (!Array.isArray(o.ids) || o.ids.length === 0) throw new RequestError('ids', 'must be a list of at least one image id')
+    if (o.ids.length > MAX_EXPORT_IDS) throw new RequestError('ids', `lists ${o.ids.length} images; export at most ${MAX_EXPORT_IDS} at a time`)
+    return { ids: o.ids.map((v, i) => id(v, `ids[${i}]`)) }
+  },
   'studio:presets:list': (raw: unknown) => (obj(raw, '(request)', []), {}),
   'studio:presets:save': (raw: unknown) => {
     const o = obj(raw, '(request)', ['name', 'params', 'notes', 'overwrite'])
@@ -300,6 +308,8 @@ export interface LibraryInvoke {
   'studio:library:favourite': (p: { id: string; favourite: boolean }) => { id: string; favourite: boolean }
   /** Deletes the image file and its row together. */
   'studio:library:delete': (p: { id: string }) => { deleted: string }
+  /** Copies the images (PNG with their metadata, and a manifest.json) into a new folder under the library's exports/. */
+  'studio:library:export': (p: { ids: string[] }) => { dir: string; files: number; skipped: number }
   /** The saved presets by name, and files in the presets folder that are not valid presets. */
   'studio:presets:list': (p: Record<string, never>) => { presets: PresetDoc[]; problems: Array<{ file: string; message: string }> }
   /** Saves the preset part of `params` (all but the model and img2img) under `name`; a taken name is refused unless `overwrite`. */

@@ -46,5 +46,6 @@ export const libraryLayout = (dir: string) => ({
   images: join(dir, 'images'),
   thumbs: join(dir, 'thumbs'),
   presets: join(dir, 'presets'),
-  quarantine: join(dir, 'quarantine')
+  quarantine: join(dir, 'quarantine'),
+  exports: join(dir, 'exports')
 })

@@ -5,6 +5,7 @@
  * errors into errors that name the request field.
  */
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { RequestError, type InvokeHandlers, type LibraryItem, type LibraryQuery } from '../../shared/api'
 import { LibraryError } from '../library/errors'
 import { makeThumbnail } from '../library/files'
@@ -14,7 +15,7 @@ import type { LibraryHolder } from './library-holder'
 
 type LibraryCalls = Pick<
   InvokeHandlers,
-  'studio:library:list' | 'studio:library:models' | 'studio:library:get' | 'studio:library:thumb' | 'studio:library:image' | 'studio:library:favourite' | 'studio:library:delete'
+  'studio:library:list' | 'studio:library:models' | 'studio:library:get' | 'studio:library:thumb' | 'studio:library:image' | 'studio:library:favourite' | 'studio:library:delete' | 'studio:library:export'
 >
 
 export const DEFAULT_LIBRARY_PAGE = 60
@@ -123,6 +124,16 @@ export function libraryHandlers(holder: LibraryHolder): LibraryCalls {
         asRequestError(e, 'id')
       }
       return { deleted: id }
+    },
+    'studio:library:export': async ({ ids }) => {
+      const lib = holder.require()
+      const dir = join(lib.layout.exports, new Date().toISOString().replace(/[:.]/g, '-'))
+      try {
+        const r = lib.exportSelection(ids, dir)
+        return { dir, files: r.files.length, skipped: r.skipped.length }
+      } catch (e) {
+        return asRequestError(e, 'ids')
+      }
     }
   }
 }

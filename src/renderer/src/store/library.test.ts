@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { LibraryItem } from '../../../shared/api'
-import { appendPage, initialLibraryFilters, libraryQuery, librarySelectors, initialLibraryState, localDayBound, mergeNewest } from './library'
+import { initialLibraryFilters, itemAt, LIBRARY_PAGE, libraryQuery, librarySelectors, initialLibraryState, localDayBound, MAX_PAGES, pagesFor, withPage } from './library'
 
 const item = (id: string): LibraryItem => ({ id, createdAt: '', model: 'm', modelHash: null, params: {} as LibraryItem['params'], favourite: false, tags: [], group: null, missing: false })
 
@@ -15,17 +15,28 @@ describe('library slice helpers', () => {
     expect(localDayBound('24/11/2026', false)).toBeUndefined()
   })
 
-  it('puts new results in front and appends later pages without duplicates', () => {
-    const cur = [item('c'), item('b'), item('a')]
-    expect(mergeNewest(cur, [item('e'), item('d'), item('c'), item('b')]).map((i) => i.id)).toEqual(['e', 'd', 'c', 'b', 'a'])
-    expect(mergeNewest(cur, [item('c')])).toBe(cur)
-    expect(appendPage(cur, [item('a'), item('z')]).map((i) => i.id)).toEqual(['c', 'b', 'a', 'z'])
+  it('keeps the pages around the view, forgetting the farthest, and finds entries by index', () => {
+    expect(pagesFor(0, 1)).toEqual([0])
+    expect(pagesFor(LIBRARY_PAGE - 1, LIBRARY_PAGE + 1)).toEqual([0, 1])
+    expect(pagesFor(10 * LIBRARY_PAGE + 5, 12 * LIBRARY_PAGE)).toEqual([10, 11])
+    let pages = {}
+    for (let n = 0; n < MAX_PAGES + 5; n++) pages = withPage(pages, n, [item(`p${n}`)], n)
+    // scrolled to the end: the first pages went
+    expect(Object.keys(pages).map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: MAX_PAGES }, (_, i) => i + 5))
+    // a jump back to the top keeps the top page and drops the farthest from it
+    pages = withPage(pages, 0, [item('top')], 0)
+    expect(Object.keys(pages)).toHaveLength(MAX_PAGES)
+    expect(Object.keys(pages).map(Number)).not.toContain(MAX_PAGES + 4)
+    expect(itemAt({ pages }, 0)?.id).toBe('top')
+    expect(itemAt({ pages }, 6 * LIBRARY_PAGE)?.id).toBe('p6')
+    expect(itemAt({ pages }, 6 * LIBRARY_PAGE + 1)).toBeUndefined()
   })
 
   it('says how many images match', () => {
     expect(librarySelectors.countLine({ ...initialLibraryState, status: 'ready', total: 0 })).toBe('No images match.')
-    expect(librarySelectors.countLine({ ...initialLibraryState, status: 'ready', total: 1, items: [item('a')] })).toBe('1 image')
-    expect(librarySelectors.countLine({ ...initialLibraryState, status: 'ready', total: 90, items: Array.from({ length: 60 }, (_, i) => item(String(i))) })).toBe('90 images (60 loaded)')
+    expect(librarySelectors.countLine({ ...initialLibraryState, status: 'ready', total: 1, pages: { 0: [item('a')] } })).toBe('1 image')
+    expect(librarySelectors.countLine({ ...initialLibraryState, status: 'ready', total: 90, selected: ['a', 'b'] })).toBe('90 images · 2 selected')
+    expect(librarySelectors.countLine({ ...initialLibraryState, status: 'ready', total: 950_000, totalExact: false })).toBe('About 950000 images')
     expect(librarySelectors.countLine({ ...initialLibraryState, status: 'error', error: 'the library is off' })).toBe('the library is off')
   })
 })

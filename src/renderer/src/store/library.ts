@@ -1,6 +1,9 @@
 /**
- * The library view's state: the filters as typed (UI state), the entries loaded so far (newest first,
- * page by page), and the entry opened large. One slice of the studio store (see root.ts).
+ * The library view's state: the filters as typed (UI state), the total for the query and the pages of
+ * it loaded around the part in view (random access: the grid knows the total and asks for the pages it
+ * shows, so jumping to the end costs one page, and pages far from view are forgotten, so memory does
+ * not grow with the entries scrolled past), the cursor and selection, deletions waiting for their undo
+ * window, and the entry opened large. One slice of the studio store (see root.ts).
  *
  * Thumbnail object URLs are not kept here: they live in a reference-counted cache tied to the mounted
  * grid cells (features/library/thumbs.ts), so a virtualised grid frees them as cells scroll away.
@@ -21,16 +24,26 @@ export interface LibraryFilters {
 
 export interface LibraryState {
   filters: LibraryFilters
-  items: LibraryItem[]
+  /** Loaded pages of the query, by page number (entries [n*LIBRARY_PAGE, (n+1)*LIBRARY_PAGE)). */
+  pages: Record<number, LibraryItem[]>
   total: number
+  /** False when the total is the server's estimate (a search for a very common word). */
+  totalExact: boolean
   /** Bumped by every new query so that pages of an older query arriving late are dropped. */
   queryId: number
   status: 'idle' | 'loading' | 'ready' | 'error'
   error: string | null
   /** Models the library holds images of (the model filter's choices). */
   models: string[]
-  /** The entry shown large, its details and its full image (object URL), once loaded. */
+  /** The keyboard cursor (an index into the query's entries) and the selection (ids), with its anchor for shift-click. */
+  cursor: number
+  selected: string[]
+  anchor: number | null
+  /** Ids deleted in the UI whose deletion waits for the undo window to pass. */
+  pendingDelete: string[]
+  /** The entry shown large (and its index, for the arrow keys), its details and its full image (object URL), once loaded. */
   openId: string | null
+  openIndex: number | null
   detail: LibraryDetail | null
   detailUrl: string | null
   confirmDelete: boolean
@@ -39,18 +52,26 @@ export interface LibraryState {
 }
 
 export const LIBRARY_PAGE = 60
+/** Pages kept at most (about ten screenfuls); the farthest from view go first. */
+export const MAX_PAGES = 16
 
 export const initialLibraryFilters: LibraryFilters = { text: '', model: '', sampler: '', schedule: '', favourite: false, from: '', to: '' }
 
 export const initialLibraryState: LibraryState = {
   filters: initialLibraryFilters,
-  items: [],
+  pages: {},
   total: 0,
+  totalExact: true,
   queryId: 0,
   status: 'idle',
   error: null,
   models: [],
+  cursor: 0,
+  selected: [],
+  anchor: null,
+  pendingDelete: [],
   openId: null,
+  openIndex: null,
   detail: null,
   detailUrl: null,
   confirmDelete: false,
@@ -87,26 +108,41 @@ export function libraryQuery(f: LibraryFilters, offset: number, limit = LIBRARY_
   return q
 }
 
-/** New entries (a fresh first page) put in front of those already loaded, without duplicates. */
-export function mergeNewest(current: LibraryItem[], firstPage: LibraryItem[]): LibraryItem[] {
-  const known = new Set(current.map((i) => i.id))
-  const fresh = firstPage.filter((i) => !known.has(i.id))
-  return fresh.length ? [...fresh, ...current] : current
+/** The page numbers that hold entries [first, end). */
+export function pagesFor(first: number, end: number): number[] {
+  const out: number[] = []
+  for (let p = Math.floor(first / LIBRARY_PAGE); p * LIBRARY_PAGE < end; p++) out.push(p)
+  return out
 }
 
-/** Appends a later page, skipping entries already present (a result saved between pages shifts them). */
-export function appendPage(current: LibraryItem[], page: LibraryItem[]): LibraryItem[] {
-  const known = new Set(current.map((i) => i.id))
-  return [...current, ...page.filter((i) => !known.has(i.id))]
+/** The pages with `page` added, keeping at most MAX_PAGES: those farthest from `near` are dropped. */
+export function withPage(pages: Record<number, LibraryItem[]>, n: number, items: LibraryItem[], near: number): Record<number, LibraryItem[]> {
+  const next = { ...pages, [n]: items }
+  const keys = Object.keys(next).map(Number)
+  if (keys.length <= MAX_PAGES) return next
+  keys.sort((a, b) => Math.abs(b - near) - Math.abs(a - near))
+  for (const k of keys.slice(0, keys.length - MAX_PAGES)) delete next[k]
+  return next
+}
+
+/** The entry at an index of the query, when its page is loaded. */
+export function itemAt(s: Pick<LibraryState, 'pages'>, index: number): LibraryItem | undefined {
+  return s.pages[Math.floor(index / LIBRARY_PAGE)]?.[index % LIBRARY_PAGE]
+}
+
+/** Every loaded entry (for looking one up by id). */
+export function loadedItems(s: Pick<LibraryState, 'pages'>): LibraryItem[] {
+  return Object.values(s.pages).flat()
 }
 
 export const librarySelectors = {
-  hasMore: (s: LibraryState): boolean => s.items.length < s.total,
-  open: (s: LibraryState): LibraryItem | undefined => (s.openId ? s.items.find((i) => i.id === s.openId) : undefined),
+  loaded: (s: LibraryState): number => Object.values(s.pages).reduce((n, p) => n + p.length, 0),
+  open: (s: LibraryState): LibraryItem | undefined => (s.openId ? loadedItems(s).find((i) => i.id === s.openId) : undefined),
   countLine: (s: LibraryState): string => {
     if (s.status === 'error') return s.error ?? 'The library could not be read.'
-    if (s.status === 'loading' && s.items.length === 0) return 'Loading…'
+    if (s.status === 'loading' && Object.keys(s.pages).length === 0) return 'Loading…'
     if (s.total === 0) return 'No images match.'
-    return `${s.total} image${s.total === 1 ? '' : 's'}${s.items.length < s.total ? ` (${s.items.length} loaded)` : ''}`
+    const n = s.totalExact ? String(s.total) : `About ${s.total}`
+    return `${n} image${s.total === 1 ? '' : 's'}${s.selected.length ? ` · ${s.selected.length} selected` : ''}`
   }
 }

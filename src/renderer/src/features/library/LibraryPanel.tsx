@@ -1,16 +1,34 @@
 /**
- * The library view: every image kept, newest first, in a virtualised thumbnail grid that loads page by
- * page as it scrolls; a search box over the prompts and filters by model, sampler, schedule, favourite
- * and date; an image opens large with its settings (EntryOverlay). New results appear when a job saves
- * them.
+ * The library view: every image kept, newest first, in a virtualised thumbnail grid that knows the total
+ * and loads the pages in view (so the scrollbar jumps anywhere at once); a search box over the prompts
+ * and filters by model, sampler, schedule, favourite and date; an image opens large with its settings
+ * (EntryOverlay). Keyboard: arrows move the cursor, Home/End, Page Up/Down, Enter opens, Space selects,
+ * Delete deletes the selection (or the cursor's image) with a few seconds to undo, Esc clears the
+ * selection. Ctrl/cmd- and shift-click select; the bar above the grid favourites, exports or deletes the
+ * selection. New results appear when a job saves them.
  */
-import { useCallback, useEffect } from 'react'
+import { useCallback, useEffect, useRef } from 'react'
 import { SAMPLERS, SCHEDULES } from '../../../../shared/catalogue'
 import type { StudioClient } from '../../api'
-import { librarySelectors, useLibraryStore } from '../../store/library'
-import { connectLibraryEvents, loadModels, loadMore, reload, setFilter } from './actions'
+import { itemAt, librarySelectors, useLibraryStore, type LibraryState } from '../../store/library'
+import {
+  clearSelection,
+  connectLibraryEvents,
+  deleteWithUndo,
+  exportSelection,
+  favouriteSelection,
+  flushDeletes,
+  loadModels,
+  moveCursor,
+  openEntry,
+  reload,
+  selectAt,
+  setFilter,
+  showRange,
+  undoDelete
+} from './actions'
 import { EntryOverlay } from './EntryOverlay'
-import { LibraryTile } from './LibraryTile'
+import { LibraryTile, TilePlaceholder } from './LibraryTile'
 import { VirtualGrid } from './VirtualGrid'
 import './library.css'
 
@@ -37,20 +55,56 @@ function AnyOf({ label, value, options, onChange }: { label: string; value: stri
   )
 }
 
+const get = (): LibraryState => useLibraryStore.getState()
+
 export function LibraryPanel({ client }: { client: StudioClient }): React.JSX.Element {
   const filters = useLibraryStore((s) => s.filters)
-  const items = useLibraryStore((s) => s.items)
+  const pages = useLibraryStore((s) => s.pages)
+  const total = useLibraryStore((s) => s.total)
+  const cursor = useLibraryStore((s) => s.cursor)
+  const selected = useLibraryStore((s) => s.selected)
+  const pendingDelete = useLibraryStore((s) => s.pendingDelete)
   const models = useLibraryStore((s) => s.models)
   const countLine = useLibraryStore(librarySelectors.countLine)
   const failed = useLibraryStore((s) => s.status === 'error')
+  const layout = useRef({ columns: 1, rows: 1 })
 
   useEffect(() => {
     void reload(client)
     void loadModels(client)
-    return connectLibraryEvents(client)
+    const off = connectLibraryEvents(client)
+    return () => {
+      off()
+      void flushDeletes(client) // leaving the view carries out deletions still waiting for their undo window
+    }
   }, [client])
-  const more = useCallback(() => void loadMore(client), [client])
-  const render = useCallback((item: (typeof items)[number]) => <LibraryTile client={client} item={item} />, [client])
+  const onRange = useCallback((first: number, end: number) => showRange(client, first, end), [client])
+  const onLayout = useCallback((columns: number, rows: number) => (layout.current = { columns, rows }), [])
+  const at = useCallback((i: number) => itemAt({ pages }, i), [pages])
+  const render = useCallback(
+    (item: ReturnType<typeof at>, index: number) =>
+      item ? <LibraryTile client={client} item={item} index={index} selected={selected.includes(item.id)} deleting={pendingDelete.includes(item.id)} /> : <TilePlaceholder />,
+    [client, selected, pendingDelete]
+  )
+  const onKeyDown = (e: React.KeyboardEvent<HTMLDivElement>): void => {
+    const { columns, rows } = layout.current
+    const c = get().cursor
+    const moves: Record<string, number> = { ArrowLeft: c - 1, ArrowRight: c + 1, ArrowUp: c - columns, ArrowDown: c + columns, PageUp: c - columns * rows, PageDown: c + columns * rows, Home: 0, End: get().total - 1 }
+    if (e.key in moves) {
+      e.preventDefault()
+      moveCursor(moves[e.key])
+      if (e.shiftKey) selectAt(get().cursor, 'range')
+    } else if (e.key === 'Enter') {
+      const item = itemAt(get(), c)
+      if (item) void openEntry(client, item.id, c)
+    } else if (e.key === ' ') {
+      e.preventDefault()
+      selectAt(c, 'toggle')
+    } else if (e.key === 'Delete' || e.key === 'Backspace') {
+      e.preventDefault()
+      deleteWithUndo(client)
+    } else if (e.key === 'Escape') clearSelection()
+  }
 
   return (
     <section className="library" aria-label="Library">
@@ -78,7 +132,39 @@ export function LibraryPanel({ client }: { client: StudioClient }): React.JSX.El
       <p className={`library-count${failed ? ' error' : ''}`} role="status" aria-live="polite">
         {countLine}
       </p>
-      <VirtualGrid items={items} metrics={METRICS} keyOf={(i) => i.id} render={render} onNearEnd={more} label="Library images" />
+      <div className="library-bulk" role="toolbar" aria-label="Selected images">
+        {pendingDelete.length > 0 && (
+          <>
+            <span>
+              {pendingDelete.length} image{pendingDelete.length === 1 ? '' : 's'} will be deleted.
+            </span>
+            <button type="button" onClick={undoDelete}>
+              Undo
+            </button>
+          </>
+        )}
+        {selected.length > 0 && (
+          <>
+            <span>{selected.length} selected:</span>
+            <button type="button" onClick={() => void favouriteSelection(client, true)}>
+              ★ Favourite
+            </button>
+            <button type="button" onClick={() => void favouriteSelection(client, false)}>
+              ☆ Unfavourite
+            </button>
+            <button type="button" onClick={() => void exportSelection(client)}>
+              Export
+            </button>
+            <button type="button" className="danger" onClick={() => deleteWithUndo(client)}>
+              Delete
+            </button>
+            <button type="button" onClick={clearSelection}>
+              Clear selection
+            </button>
+          </>
+        )}
+      </div>
+      <VirtualGrid count={total} itemAt={at} metrics={METRICS} keyOf={(i) => i.id} render={render} onRange={onRange} onLayout={onLayout} cursor={cursor} onKeyDown={onKeyDown} label="Library images" />
       <EntryOverlay client={client} />
     </section>
   )

@@ -10,7 +10,7 @@ import { SAMPLER_BY_ID, SCHEDULE_BY_ID } from '../../../../shared/catalogue'
 import type { StudioClient } from '../../api'
 import { compareSelectors, pick, useCompareStore } from '../../store/compare'
 import { loadParamsIntoDraft } from '../../store/generate'
-import { appendPage, LIBRARY_PAGE, libraryQuery, mergeNewest, useLibraryStore, type LibraryFilters } from '../../store/library'
+import { itemAt, LIBRARY_PAGE, libraryQuery, pagesFor, useLibraryStore, withPage, type LibraryFilters } from '../../store/library'
 import { fieldError } from '../../store/presets'
 import { showView } from '../../store/ui'
 import { dropThumb } from './thumbs'
@@ -62,49 +62,45 @@ function watchCompare(): void {
 
 //#region querying
 
-/** Loads the first page for the current filters (a new query). */
-export async function reload(client: StudioClient): Promise<void> {
-  const queryId = get().queryId + 1
-  set({ queryId, status: 'loading', error: null })
-  try {
-    const page = await client.call('studio:library:list', libraryQuery(get().filters, 0))
-    if (get().queryId !== queryId) return
-    set({ items: page.items, total: page.total, status: 'ready' })
-  } catch (e) {
-    if (get().queryId !== queryId) return
-    set({ status: 'error', error: message(e), items: [], total: 0 })
-  }
-}
+/** Pages on their way, as "queryId:page". */
+const pending = new Set<string>()
+/** The entries in view [first, end), as the grid last said. */
+let view = { first: 0, end: LIBRARY_PAGE }
 
-/** The next page, when there is one and none is loading. */
-export async function loadMore(client: StudioClient): Promise<void> {
-  const s = get()
-  if (s.status === 'loading' || s.items.length >= s.total) return
-  const queryId = s.queryId
-  set({ status: 'loading' })
+async function fetchPage(client: StudioClient, queryId: number, n: number): Promise<void> {
+  const key = `${queryId}:${n}`
+  if (pending.has(key)) return
+  pending.add(key)
   try {
-    const page = await client.call('studio:library:list', libraryQuery(s.filters, s.items.length))
+    const page = await client.call('studio:library:list', libraryQuery(get().filters, n * LIBRARY_PAGE))
     if (get().queryId !== queryId) return
-    set((st) => ({ items: appendPage(st.items, page.items), total: page.total, status: 'ready' }))
+    set((s) => ({ pages: withPage(s.pages, n, page.items, Math.floor(view.first / LIBRARY_PAGE)), total: page.total, totalExact: page.totalExact, status: 'ready', error: null }))
   } catch (e) {
     if (get().queryId !== queryId) return
     set({ status: 'error', error: message(e) })
+  } finally {
+    pending.delete(key)
   }
 }
 
-/** Puts entries saved since the last load in front (a job finished while the view is open). */
-export async function refreshNewest(client: StudioClient): Promise<void> {
+/** Loads the pages that hold entries [first, end) (what the grid shows) that are not loaded yet. */
+export function showRange(client: StudioClient, first: number, end: number): void {
+  view = { first, end }
   const s = get()
-  // A page is on its way: look again once it has arrived rather than racing it.
-  if (s.status === 'loading') return void setTimeout(() => void refreshNewest(client), 500)
-  const queryId = s.queryId
-  try {
-    const page = await client.call('studio:library:list', libraryQuery(s.filters, 0, LIBRARY_PAGE))
-    if (get().queryId !== queryId) return
-    set((st) => ({ items: mergeNewest(st.items, page.items), total: page.total }))
-  } catch {
-    /* a refresh is a courtesy; the next query shows the error */
-  }
+  for (const n of pagesFor(first, Math.max(first + 1, end))) if (!s.pages[n] && (n === 0 || n * LIBRARY_PAGE < s.total)) void fetchPage(client, s.queryId, n)
+}
+
+/** A new query for the current filters: forgets the pages and loads what is in view. */
+export async function reload(client: StudioClient, keepPosition = false): Promise<void> {
+  const queryId = get().queryId + 1
+  set((s) => ({ queryId, status: 'loading', error: null, pages: {}, ...(keepPosition ? {} : { cursor: 0, selected: [], anchor: null }), total: keepPosition ? s.total : 0 }))
+  if (!keepPosition) view = { first: 0, end: LIBRARY_PAGE }
+  await Promise.all(pagesFor(view.first, Math.max(view.first + 1, view.end)).map((n) => fetchPage(client, queryId, n)))
+}
+
+/** New results (a job finished while the view is open) shift every position: load the view again. */
+export async function refreshNewest(client: StudioClient): Promise<void> {
+  await reload(client, true)
 }
 
 export async function loadModels(client: StudioClient): Promise<void> {
@@ -142,11 +138,107 @@ export function connectLibraryEvents(client: StudioClient): () => void {
 
 //#endregion
 
+//#region cursor, selection, bulk actions
+
+/** Moves the keyboard cursor (clamped to the entries). */
+export function moveCursor(to: number): void {
+  const total = get().total
+  set({ cursor: Math.max(0, Math.min(total - 1, to)) })
+}
+
+/** A click with modifiers: ctrl/cmd toggles one entry, shift selects the loaded range from the anchor. */
+export function selectAt(index: number, mode: 'toggle' | 'range'): void {
+  const s = get()
+  const item = itemAt(s, index)
+  if (!item) return
+  if (mode === 'toggle' || s.anchor === null) {
+    const on = !s.selected.includes(item.id)
+    set({ selected: on ? [...s.selected, item.id] : s.selected.filter((id) => id !== item.id), anchor: index, cursor: index })
+    return
+  }
+  const [a, b] = s.anchor < index ? [s.anchor, index] : [index, s.anchor]
+  const ids = new Set(s.selected)
+  for (let i = a; i <= b; i++) {
+    const it = itemAt(s, i)
+    if (it) ids.add(it.id)
+  }
+  set({ selected: [...ids], cursor: index })
+}
+
+export function clearSelection(): void {
+  set({ selected: [], anchor: null })
+}
+
+/** The selection, or the entry under the cursor when nothing is selected. */
+function targets(): string[] {
+  const s = get()
+  if (s.selected.length) return s.selected
+  const it = itemAt(s, s.cursor)
+  return it ? [it.id] : []
+}
+
+export async function favouriteSelection(client: StudioClient, favourite: boolean): Promise<void> {
+  const ids = targets()
+  for (const id of ids) await setFavourite(client, id, favourite)
+  set({ notice: `${favourite ? 'Favourited' : 'Unfavourited'} ${ids.length} image${ids.length === 1 ? '' : 's'}.` })
+}
+
+export async function exportSelection(client: StudioClient): Promise<void> {
+  const ids = targets()
+  if (!ids.length) return
+  try {
+    const r = await client.call('studio:library:export', { ids })
+    set({ notice: `Exported ${r.files} image${r.files === 1 ? '' : 's'} to ${r.dir}${r.skipped ? ` (${r.skipped} skipped: file missing)` : ''}.` })
+  } catch (e) {
+    set({ notice: message(e) })
+  }
+}
+
+/** How long a deletion can be undone before the files go. */
+export const UNDO_MS = 6000
+let deleting: ReturnType<typeof setTimeout> | undefined
+
+/** Deletes the selection (or the cursor's entry) once the undo window has passed; undoDelete() keeps them. */
+export function deleteWithUndo(client: StudioClient, ids: string[] = targets()): void {
+  if (!ids.length) return
+  set((s) => ({ pendingDelete: [...new Set([...s.pendingDelete, ...ids])], selected: [], notice: `Deleting ${ids.length} image${ids.length === 1 ? '' : 's'}…` }))
+  clearTimeout(deleting)
+  deleting = setTimeout(() => void flushDeletes(client), UNDO_MS)
+}
+
+export function undoDelete(): void {
+  clearTimeout(deleting)
+  const n = get().pendingDelete.length
+  set({ pendingDelete: [], notice: `Kept ${n} image${n === 1 ? '' : 's'}.` })
+}
+
+/** Carries out the deletions waiting for their undo window (also when the view closes). */
+export async function flushDeletes(client: StudioClient): Promise<void> {
+  clearTimeout(deleting)
+  const ids = get().pendingDelete
+  if (!ids.length) return
+  set({ pendingDelete: [] })
+  let failed = 0
+  for (const id of ids) {
+    try {
+      await client.call('studio:library:delete', { id })
+      dropThumb(id)
+    } catch {
+      failed++
+    }
+  }
+  if (get().openId && ids.includes(get().openId!)) closeEntry()
+  set({ notice: failed ? `${failed} of ${ids.length} images could not be deleted.` : `Deleted ${ids.length} image${ids.length === 1 ? '' : 's'}.` })
+  await reload(client, true)
+}
+
+//#endregion
+
 //#region one entry
 
-export async function openEntry(client: StudioClient, id: string): Promise<void> {
+export async function openEntry(client: StudioClient, id: string, index: number | null = null): Promise<void> {
   watchCompare()
-  set({ openId: id, detail: null, detailUrl: null, confirmDelete: false, notice: null, error: null })
+  set((s) => ({ openId: id, openIndex: index, cursor: index ?? s.cursor, detail: null, detailUrl: null, confirmDelete: false, notice: null, error: null }))
   releaseUnused()
   try {
     const [detail, img] = await Promise.all([client.call('studio:library:get', { id }), client.call('studio:library:image', { id }).catch(() => null)])
@@ -162,22 +254,35 @@ export async function openEntry(client: StudioClient, id: string): Promise<void>
   }
 }
 
+/** Opens the entry `step` places away from the open one (the arrow keys in the large view). */
+export async function openNeighbour(client: StudioClient, step: number): Promise<void> {
+  const s = get()
+  if (s.openIndex === null) return
+  const index = s.openIndex + step
+  if (index < 0 || index >= s.total) return
+  let item = itemAt(s, index)
+  if (!item) {
+    showRange(client, index, index + 1)
+    const page = await client.call('studio:library:list', libraryQuery(s.filters, index, 1)).catch(() => null)
+    item = page?.items[0]
+  }
+  if (item) await openEntry(client, item.id, index)
+}
+
 export function closeEntry(): void {
-  set({ openId: null, detail: null, detailUrl: null, confirmDelete: false, notice: null })
+  set({ openId: null, openIndex: null, detail: null, detailUrl: null, confirmDelete: false, notice: null })
   releaseUnused()
 }
 
 export async function setFavourite(client: StudioClient, id: string, favourite: boolean): Promise<void> {
   try {
     await client.call('studio:library:favourite', { id, favourite })
-    set((s) => {
-      // Unfavouriting under the favourites filter takes the entry out of the list.
-      if (s.filters.favourite && !favourite) return { items: s.items.filter((i) => i.id !== id), total: Math.max(0, s.total - 1) }
-      return {
-        items: s.items.map((i) => (i.id === id ? { ...i, favourite } : i)),
-        detail: s.detail && s.detail.entry.id === id ? { ...s.detail, entry: { ...s.detail.entry, favourite } } : s.detail
-      }
-    })
+    set((s) => ({
+      pages: Object.fromEntries(Object.entries(s.pages).map(([n, items]) => [n, items.map((i) => (i.id === id ? { ...i, favourite } : i))])),
+      detail: s.detail && s.detail.entry.id === id ? { ...s.detail, entry: { ...s.detail.entry, favourite } } : s.detail
+    }))
+    // Unfavouriting under the favourites filter takes the entry out of the list: positions shift.
+    if (get().filters.favourite && !favourite) refetchSoon(client)
   } catch (e) {
     set({ notice: message(e) })
   }
@@ -191,8 +296,14 @@ export async function deleteEntry(client: StudioClient, id: string): Promise<voi
     return
   }
   dropThumb(id)
-  set((s) => ({ items: s.items.filter((i) => i.id !== id), total: Math.max(0, s.total - 1) }))
   if (get().openId === id) closeEntry()
+  await reload(client, true)
+}
+
+let refetch: ReturnType<typeof setTimeout> | undefined
+function refetchSoon(client: StudioClient): void {
+  clearTimeout(refetch)
+  refetch = setTimeout(() => void reload(client, true), 400)
 }
 
 /** Shows the open entry on one side of the compare view. */

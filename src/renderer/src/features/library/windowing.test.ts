@@ -35,3 +35,17 @@ describe('virtualised grid windowing', () => {
     expect(tilePosition(3, 4, m, 460)).toEqual({ left: 360, top: 0 })
   })
 })
+
+describe('scroll height above what browsers allow', () => {
+  it('caps the scroll area and scales positions so the end is still reachable', async () => {
+    const { MAX_SCROLL_HEIGHT, scrollScale } = await import('./windowing')
+    expect(scrollScale(5000, 800)).toEqual({ height: 5000, factor: 1 })
+    // a million tiles, six to a row, 210 px rows
+    const full = visibleWindow(1_000_000, { width: 1100, height: 800, scrollTop: 0 }, { tileWidth: 168, tileHeight: 200, gap: 10 }, 0).height
+    const s = scrollScale(full, 800)
+    expect(s.height).toBe(MAX_SCROLL_HEIGHT)
+    // the last real scroll position shows the last row
+    const last = visibleWindow(1_000_000, { width: 1100, height: 800, scrollTop: (s.height - 800) * s.factor }, { tileWidth: 168, tileHeight: 200, gap: 10 })
+    expect(last.end).toBe(1_000_000)
+  })
+})

@@ -38,3 +38,16 @@ export function tilePosition(index: number, columns: number, m: GridMetrics, wid
   const step = width !== undefined && columns > 1 ? Math.max(m.tileWidth + m.gap, (width - m.tileWidth) / (columns - 1)) : m.tileWidth + m.gap
   return { left: Math.round((index % columns) * step), top: Math.floor(index / columns) * (m.tileHeight + m.gap) }
 }
+
+/**
+ * Browsers cap an element's height (Chromium near 33.5 million px): a million tiles in rows of six is
+ * more. Above MAX_SCROLL_HEIGHT the scroll area is this tall and a scroll position is scaled to the
+ * full height, so dragging the scrollbar to its end still reaches the last row.
+ */
+export const MAX_SCROLL_HEIGHT = 8_000_000
+
+/** The scroll area's real height and the factor from a real scroll position to a position in all rows. */
+export function scrollScale(fullHeight: number, viewportHeight: number): { height: number; factor: number } {
+  if (fullHeight <= MAX_SCROLL_HEIGHT) return { height: fullHeight, factor: 1 }
+  return { height: MAX_SCROLL_HEIGHT, factor: (fullHeight - viewportHeight) / Math.max(1, MAX_SCROLL_HEIGHT - viewportHeight) }
+}
