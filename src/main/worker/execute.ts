@@ -3,6 +3,7 @@
  * side by side with batched model calls), streams step, preview and result messages, and ends every
  * job with exactly one `done` message. Independent of worker_threads so it can be driven directly too.
  */
+import { LoraTagError, parseLoraTags } from '../../shared/lora-tags'
 import type { CellTimings, ErrorCode } from '../../shared/api'
 import type { ScoreOptimalUse } from '../../shared/calibration'
 import { CANCEL_SLOT, type FromWorker, type JobTimings, type WorkerCalibration, type WorkerJob } from './protocol'
@@ -49,6 +50,8 @@ function jobProfile(job: WorkerJob): { profile: ScoreOptimalProfile; use: ScoreO
 /** Keeps one model warm between jobs and runs jobs one at a time. */
 export class JobExecutor {
   private model: LoadedModel | null = null
+  /** Model name and LoRA tags the warm model was loaded with. */
+  private modelKey = ''
   private running: { serial: number; abort: AbortController } | null = null
 
   constructor(
@@ -98,7 +101,13 @@ export class JobExecutor {
 
   run(job: WorkerJob): Promise<void> {
     return this.lifecycle(job, async (jt, signal, cancelled) => {
-      const model = await this.loadModel(job.cells[0].model, jt)
+      const tags = parseLoraTags(job.cells[0].prompt).map((t) => t.text)
+      for (const c of job.cells) {
+        if (parseLoraTags(c.prompt).map((t) => t.text).join() !== tags.join()) {
+          throw new LoraTagError(tags.join(' ') || '(none)', 'the cells of one job must use the same LoRA tags; run each LoRA set as its own job')
+        }
+      }
+      const model = await this.loadModel(job.cells[0].model, jt, tags)
       this.post({ type: 'started', jobId: job.jobId, model: model.info.name })
       const previewer = new Previewer(model.info, job.preview)
       const cellTimes = job.cells.map(zeroCell)
@@ -236,13 +245,15 @@ export class JobExecutor {
     this.post({ type: 'error', jobId, cell: null, code, message: describe(e, code), ...(field ? { field } : {}) })
   }
 
-  private async loadModel(name: string, jt: JobTimings): Promise<LoadedModel> {
-    if (this.model && this.model.info.name === name) return this.model
+  private async loadModel(name: string, jt: JobTimings, loraTags: readonly string[] = []): Promise<LoadedModel> {
+    const key = [name, ...loraTags].join('\u0000')
+    if (this.model && this.modelKey === key) return this.model
     const t = now()
     // One model stays warm; a different one replaces it (sessions are large).
     await this.model?.dispose()
     this.model = null
-    this.model = await this.runner.load(name)
+    this.model = await this.runner.load(name, loraTags.length ? loraTags : undefined)
+    this.modelKey = key
     jt.loadMs = now() - t
     return this.model
   }
@@ -250,7 +261,8 @@ export class JobExecutor {
 
 /** The models layer's GenerationInputError: the request does not fit the model (size, sampler, …). */
 function isInputError(e: unknown): boolean {
-  return e instanceof Error && e.name === 'GenerationInputError'
+  // A LoRA tag that cannot be read or a LoRA file that cannot be used is the request's fault too.
+  return e instanceof Error && (e.name === 'GenerationInputError' || e.name === 'LoraTagError' || e.name === 'LoraError')
 }
 
 function describe(e: unknown, code: ErrorCode): string {

@@ -4,6 +4,7 @@
  * prompt's hash; the unconditional branch is a broad mixture, so CFG visibly sharpens. Each model call can
  * be made to take `callMs` of busy CPU (as ONNX would), to fail, or to kill the worker, on a chosen call.
  */
+import { LoraTagError } from '../../shared/lora-tags'
 import type { FakeRunnerOptions } from './protocol'
 import { gmmDenoise, type GaussianMixture } from '../engine/gmm'
 import { modelSigmas, SD_MODEL_CONFIG } from '../engine/model-sigmas'
@@ -162,7 +163,8 @@ function decodeFake(latent: Tensor, layout: LatentLayout): CellImage {
 export function createFakeRunner(opts: FakeRunnerOptions = {}): JobRunner {
   const counter = { calls: 0 }
   return {
-    async load(name) {
+    async load(name, loraTags) {
+      if (loraTags?.length) throw new LoraTagError(loraTags[0], 'the built-in stand-in model cannot apply LoRA files; choose an ONNX model')
       if (opts.missingModels?.includes(name)) {
         throw new ModelNotFoundError(`model "${name}" was not found; put its folder in the models directory or pick another model`)
       }

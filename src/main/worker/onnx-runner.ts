@@ -15,6 +15,8 @@
  *   reference solve (models/quality.ts) shared through the job's ReferenceCache; calibration jobs run the
  *   score-optimal estimator on the hooked model.
  */
+import { parseLoraTags } from '../../shared/lora-tags'
+import { resolveLoras } from '../models/lora/resolve'
 import { GRID_BATCH_ROWS } from '../models/preflight'
 import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
@@ -329,14 +331,16 @@ export function createOnnxRunner(modelsDir: string, device?: string): JobRunner 
   // Checked here too: the device reaches the worker from a command line (studio node --device).
   const dev = device === undefined ? undefined : parseDevice(device)
   return {
-    async load(name) {
+    async load(name, loraTags) {
       const dir = isAbsolute(name) ? name : join(modelsDir, name)
       if (!existsSync(join(dir, 'model_index.json')) && !existsSync(join(dir, 'unet'))) {
         throw new ModelNotFoundError(`model "${name}" was not found in ${modelsDir}; put the model folder there (diffusers ONNX layout) or choose another model`)
       }
       let model: OnnxModel
       try {
-        model = await loadModel(dir, { cache: defaultSessionCache, ...(dev ? { device: dev } : {}) })
+        // LoRA tags find their files in $SIGMA_STUDIO_LORAS, else the `loras` folder of the models folder.
+        const loras = loraTags?.length ? resolveLoras(parseLoraTags(loraTags.join(' ')), { dir: process.env.SIGMA_STUDIO_LORAS ?? join(modelsDir, 'loras') }).applications : []
+        model = await loadModel(dir, { cache: defaultSessionCache, loras, ...(dev ? { device: dev } : {}) })
       } catch (e) {
         if (e instanceof ModelFolderError && e.code === 'missing-folder') throw new ModelNotFoundError(e.message)
         throw e

@@ -145,7 +145,11 @@ export interface LoadedModel {
 
 export interface JobRunner {
   /** Loads model `name` (a folder name under the models directory, or an absolute path). */
-  load(name: string): Promise<LoadedModel>
+  /**
+   * `loraTags` (the `<lora:…>` tags of the job's prompt, as written) ask for LoRA-merged sessions; runners
+   * that cannot merge refuse them rather than ignore them.
+   */
+  load(name: string, loraTags?: readonly string[]): Promise<LoadedModel>
   /**
    * Releases everything the runner holds (ONNX sessions and their native memory) before the worker
    * ends. Optional. A worker terminated with sessions still open can abort the whole process in
