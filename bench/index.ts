@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   engine: async () => (await import('./engine')).benchEngine(),
   'score-optimal': async () => (await import('./score-optimal')).benchScoreOptimal(),
   pipeline: async () => (await import('./pipeline')).benchPipeline(),
+  hostile: async () => (await import('./hostile')).benchHostile(),
   import: async () => (await import('./import')).benchImport(),
   inpaint: async () => (await import('./inpaint')).benchInpaint(),
   lora: async () => (await import('./lora')).benchLora(),
