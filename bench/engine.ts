@@ -7,7 +7,7 @@
 import { SAMPLERS } from '../src/main/engine/samplers/index'
 import { runSampler } from '../src/main/engine/samplers/run'
 import { TorchGenerator } from '../src/main/engine/rng'
-import type { Denoiser, NoiseSource, SamplerStats } from '../src/main/engine/types'
+import type { Denoiser, NoiseSource, SamplerStats, UncondSource } from '../src/main/engine/types'
 
 const SHAPE = [1, 4, 128, 128]
 const N = SHAPE.reduce((a, b) => a * b, 1)
@@ -29,16 +29,20 @@ const fakeDenoise: Denoiser = async (x, sigma) => {
 }
 
 /** Wraps the model and the noise source so the time spent inside them can be taken out. */
-function clocked(pool: Float64Array[]): { denoise: Denoiser; noise: NoiseSource; outsideMs: () => number } {
+function clocked(pool: Float64Array[]): { denoise: Denoiser; noise: NoiseSource; uncond: UncondSource; outsideMs: () => number } {
   let ms = 0
   let i = 0
+  let last = new Float64Array(0)
   return {
     denoise: async (x, sigma) => {
       const t = performance.now()
       const r = await fakeDenoise(x, sigma)
+      // What the CFG wrapper would record for a CFG++ sampler (here the stand-in's own output).
+      last = r.slice()
       ms += performance.now() - t
       return r
     },
+    uncond: { last: () => last },
     noise: {
       next: () => {
         const t = performance.now()
@@ -76,7 +80,7 @@ export async function benchEngine(): Promise<unknown> {
       const stats: SamplerStats = { modelCalls: 0 }
       const c = clocked(pool)
       const t0 = performance.now()
-      await runSampler(id, c.denoise, x0, sigmas, { noise: c.noise, stats })
+      await runSampler(id, c.denoise, x0, sigmas, { noise: c.noise, stats, uncond: c.uncond, percentToSigma: (p) => 14.6146 * (1 - p) })
       const t = performance.now() - t0 - c.outsideMs()
       if (r > 0) own += t // run 0 warms the JIT up
       calls = stats.modelCalls
@@ -90,6 +94,13 @@ export async function benchEngine(): Promise<unknown> {
     node: process.version,
     standInDenoiserMsPerCall: +denoiseMs.toFixed(4),
     randnMsPerLatent: +randnMs.toFixed(3),
+    // The issue-19 comparison: CFG++ and SA-Solver arithmetic per step against their plain forms and euler.
+    versusEuler: Object.fromEntries(
+      ['euler', 'euler_cfg_pp', 'euler_ancestral', 'euler_ancestral_cfg_pp', 'dpmpp_2m', 'dpmpp_2m_cfg_pp', 'dpmpp_2s_ancestral', 'dpmpp_2s_ancestral_cfg_pp', 'res_multistep', 'res_multistep_cfg_pp', 'gradient_estimation_cfg_pp', 'sa_solver', 'sa_solver_pece', 'seeds_2', 'seeds_3'].map((id) => [
+        id,
+        { msPerStep: samplers[id].msPerStep, timesEuler: +(samplers[id].msPerStep / samplers.euler.msPerStep).toFixed(2) }
+      ])
+    ),
     samplers
   }
 }

@@ -56,7 +56,9 @@ export function toComfyWorkflow(p: GenerationParams, opts: ComfyExportOptions = 
   const viaKSampler = sc.comfy.scheduler !== undefined && atDefaults && sd.comfy.node === 'KSampler'
   // The range nodes (Karras, Exponential, Polyexponential, Laplace) take explicit sigma ends instead of the model.
   const nodeNeedsEnds = sc.input === 'range' && sc.comfy.node?.classType !== 'BetaSamplingScheduler'
-  const nodeUsable = sc.comfy.node !== undefined && (!nodeNeedsEnds || (p.scheduleParams.sigma_min !== undefined && p.scheduleParams.sigma_max !== undefined))
+  // A KSampler schedule at its defaults also exists as ComfyUI's BasicScheduler node, for SamplerCustom graphs.
+  const basic = sc.comfy.scheduler !== undefined && atDefaults
+  const nodeUsable = basic || sc.comfy.node !== undefined && (!nodeNeedsEnds || (p.scheduleParams.sigma_min !== undefined && p.scheduleParams.sigma_max !== undefined))
   if (!viaKSampler && !nodeUsable) {
     const ks = SCHEDULE_DESCRIPTORS.filter((d) => d.comfy.scheduler || d.comfy.node).map((d) => d.id)
     const off = givenParams.find(([k, v]) => sc.params[k] !== v)
@@ -91,7 +93,9 @@ export function toComfyWorkflow(p: GenerationParams, opts: ComfyExportOptions = 
     }
   } else {
     wf['11'] = { class_type: 'KSamplerSelect', inputs: { sampler_name: sampler } }
-    wf['12'] = { class_type: sc.comfy.node!.classType, inputs: schedulerNodeInputs(sc, p, model) }
+    wf['12'] = basic
+      ? { class_type: 'BasicScheduler', inputs: { model, scheduler: sc.comfy.scheduler!, steps: p.steps, denoise: 1 } }
+      : { class_type: sc.comfy.node!.classType, inputs: schedulerNodeInputs(sc, p, model) }
     wf['13'] = {
       class_type: 'SamplerCustom',
       inputs: { add_noise: true, noise_seed: SEED_PLACEHOLDER, cfg: p.cfg, model, positive: ['6', 0], negative: ['7', 0], sampler: ['11', 0], sigmas: ['12', 0], latent_image: ['5', 0] }

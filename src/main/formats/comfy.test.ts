@@ -54,14 +54,14 @@ describe('ComfyUI graphs', () => {
     const g = fixture('comfy-api-txt2img.json') as ApiGraph
     g['20'] = { class_type: 'SDXLPromptStyler', inputs: { text_positive: 'a fox', text_negative: '', style: 'cinematic', log_prompt: false } }
     g['6'].inputs.text = ['20', 0]
-    g['3'].inputs.sampler_name = 'seeds_3'
+    g['3'].inputs.sampler_name = 'spawner_smea'
     const r = readComfyApiGraph(g)
     expect(r.params.prompt).toBeUndefined()
     expect(r.params.sampler).toBeUndefined()
     expect(r.params.negativePrompt).toBe('blurry, lowres')
     expect(r.params.steps).toBe(28)
     expect(r.warnings.join('\n')).toMatch(/node 20 \(SDXLPromptStyler\)/)
-    expect(r.warnings.join('\n')).toMatch(/"seeds_3" has no Sigma Studio equivalent/)
+    expect(r.warnings.join('\n')).toMatch(/"spawner_smea" has no Sigma Studio equivalent/)
   })
 
   it('says clearly when a graph has no sampler node it can read', () => {

@@ -18,6 +18,9 @@ import { estimateScoreOptimalProfile, resolveSettings } from '../../engine/score
 import { validateProfile, type ScoreOptimalProfile } from '../../engine/score-optimal/profile'
 import { TorchGenerator } from '../../engine/rng'
 import type { Denoiser } from '../../engine/types'
+import { UncondCapture } from '../../engine/guidance/uncond'
+import { percentToSigma } from '../../engine/model-sigmas'
+import { SAMPLER_BY_ID } from '../../../shared/samplers'
 import { CALIBRATION_SEED_BASE, calibrationKey } from '../../models/quality'
 import { profileFile, writeProfile } from '../../service/profile-cache'
 import { CliUsageError, formatOptions, parseOptions, type OptionSpec } from './args'
@@ -132,7 +135,11 @@ export const evaluateCommand: Command = {
       batchSize: 1
     })
     const { h, w, rowLength } = latentLayout(model, r)
-    const denoise = await guidedDenoiser(model, r, { log: (l) => io.err(`note: ${l}`) })
+    // CFG++ samplers need each evaluation's unconditional prediction: capture it when one is compared.
+    const unknownSampler = samplers.find((s) => !SAMPLER_BY_ID.has(s))
+    if (unknownSampler) throw new CliUsageError(`--samplers: unknown sampler "${unknownSampler}"; known: ${[...SAMPLER_BY_ID.keys()].join(', ')}`)
+    const uncond = samplers.some((s) => SAMPLER_BY_ID.get(s)!.cfgPP) ? new UncondCapture() : undefined
+    const denoise = await guidedDenoiser(model, r, { log: (l) => io.err(`note: ${l}`), uncond })
     const startNoise = (seed: number): Float64Array => Float64Array.from(new TorchGenerator(seed).randn(rowLength))
     const decode = async (latent: Float64Array): Promise<Uint8Array> => (await decodeLatents(model, latent, 1, h, w))[0].data
 
@@ -154,6 +161,8 @@ export const evaluateCommand: Command = {
       model: model.sigmas,
       reference: { sampler: 'heun', schedule: 'karras', steps: referenceSteps },
       profile,
+      uncond,
+      percentToSigma: (p) => percentToSigma(model.sigmas, p),
       decode,
       pixelRange: '8bit',
       checkReference: true,

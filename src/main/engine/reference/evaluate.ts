@@ -12,7 +12,7 @@ import { runSampler } from '../samplers/run'
 import { computeSigmas, resolveParams, type ScheduleModel } from '../schedules/index'
 import { scoreOptimal } from '../score-optimal/schedule'
 import type { ScoreOptimalProfile } from '../score-optimal/profile'
-import type { Denoiser, SamplerOptions, Tensor } from '../types'
+import type { Denoiser, SamplerOptions, Tensor, UncondSource } from '../types'
 import { EngineInputError } from '../types'
 import { psnr, referenceComparability, rmse, type PixelRange } from './metrics'
 import { computeReference, DEFAULT_REFERENCE, type ReferenceSettings } from './reference'
@@ -47,6 +47,10 @@ export interface EvaluateInput {
   /** The model's calibrated profile for `score_optimal` (without one, its Gaussian fallback is measured). */
   profile?: ScoreOptimalProfile
   samplerOptions?: Readonly<Record<string, SamplerOptions>>
+  /** For CFG++ samplers: the capture `denoise` records each evaluation's unconditional prediction into. */
+  uncond?: UncondSource
+  /** The model's sigma at a fraction of the run (sa_solver's default SDE interval). */
+  percentToSigma?: (percent: number) => number
   /** Latent → pixels, to report PSNR as well. */
   decode?: (latent: Tensor) => Promise<ArrayLike<number>>
   pixelRange?: PixelRange
@@ -217,6 +221,8 @@ export async function evaluateSchedules(input: EvaluateInput): Promise<Evaluatio
             const out = await runSampler(sampler, input.denoise, x, sig, {
               noise: torchNoiseSource(new TorchGenerator(seed), x.length),
               options: input.samplerOptions?.[sampler],
+              uncond: input.uncond,
+              percentToSigma: input.percentToSigma,
               stats
             })
             a.rmse.push(rmse(out, refX))
