@@ -76,50 +76,60 @@ def example_inputs(name, module):
     return (torch.zeros(1, 3, 64, 64),)
 
 
-class _Linear(torch.autograd.Function):
-    """nn.Linear for export: emits MatMul(x, Transpose(W)) (+ Add b) without computing anything, so the
-    zero-stride weights are never materialised (tracing the real op keeps a dense copy of every weight
-    alive until the trace ends: 3.5 GB for SD1.5's UNet)."""
-
-    @staticmethod
-    def forward(ctx, x, w, b):
-        return torch.zeros(tuple(int(d) for d in x.shape[:-1]) + (int(w.shape[0]),), dtype=x.dtype)
-
-    @staticmethod
-    def symbolic(g, x, w, b):
-        y = g.op("MatMul", x, g.op("Transpose", w, perm_i=[1, 0]))
-        return y if b is None or b.node().mustBeNone() else g.op("Add", y, b)
+_FNS = {}
 
 
-_CONVS = {}
+def full_weight(g, w, shape):
+    """The stand-in weight expanded to its true shape in the graph (so shape inference sees the real
+    shapes); export_component turns each such Expand into a Cast of the checkpoint's initializer."""
+    return g.op("Expand", w, g.op("Constant", value_t=torch.tensor(shape, dtype=torch.int64)))
 
 
-def _conv_fn(stride, padding):
-    """A Conv stand-in per (stride, padding): scalars passed through apply() upset the exporter's passes."""
-    if (stride, padding) not in _CONVS:
+def _linear_fn(out, inp):
+    """nn.Linear for export: emits MatMul(x, Transpose(W)) (+ Add b) and computes nothing. Tracing the
+    real op (or even handing the tracer a full-shape weight) keeps a dense copy of every weight alive
+    until the export ends (3.7 GB for SD1.5's UNet), so the weights seen by the tracer are 1-element
+    stand-ins and the true shapes come from the module (and from the state_dict after export)."""
+    if ("linear", out, inp) not in _FNS:
+        def forward(ctx, x, w, b):
+            return torch.zeros(tuple(int(d) for d in x.shape[:-1]) + (out,), dtype=x.dtype)
+
+        def symbolic(g, x, w, b):
+            y = g.op("MatMul", x, g.op("Transpose", full_weight(g, w, [out, inp]), perm_i=[1, 0]))
+            return y if b is None or b.node().mustBeNone() else g.op("Add", y, b)
+        _FNS[("linear", out, inp)] = type(f"Linear{out}x{inp}", (torch.autograd.Function,), {"forward": staticmethod(forward), "symbolic": staticmethod(symbolic)})
+    return _FNS[("linear", out, inp)]
+
+
+def _conv_fn(out, inp, k, stride, padding):
+    """The same for Conv2d (one class per configuration: scalars passed through apply() upset the exporter)."""
+    key = ("conv", out, inp, k, stride, padding)
+    if key not in _FNS:
         def forward(ctx, x, w, b):
             # Plain ints: traced sizes would record shape arithmetic the exporter cannot place.
             n, _, h, wd = [int(d) for d in x.shape]
-            k = int(w.shape[2])
             side = lambda v: (v + 2 * padding - k) // stride + 1
-            return torch.zeros((n, int(w.shape[0]), side(h), side(wd)), dtype=x.dtype)
+            return torch.zeros((n, out, side(h), side(wd)), dtype=x.dtype)
 
         def symbolic(g, x, w, b):
-            k = w.type().sizes()[2]
-            args = [x, w] if b is None or b.node().mustBeNone() else [x, w, b]
+            wf = full_weight(g, w, [out, inp, k, k])
+            args = [x, wf] if b is None or b.node().mustBeNone() else [x, wf, b]
             return g.op("Conv", *args, kernel_shape_i=[k, k], strides_i=[stride, stride], pads_i=[padding] * 4, dilations_i=[1, 1], group_i=1)
-        _CONVS[(stride, padding)] = type(f"Conv_s{stride}p{padding}", (torch.autograd.Function,),
-                                         {"forward": staticmethod(forward), "symbolic": staticmethod(symbolic)})
-    return _CONVS[(stride, padding)]
+        _FNS[key] = type(f"Conv{out}x{inp}k{k}s{stride}p{padding}", (torch.autograd.Function,), {"forward": staticmethod(forward), "symbolic": staticmethod(symbolic)})
+    return _FNS[key]
 
 
 def export_linear(self, x):
-    return _Linear.apply(x, self.weight, self.bias)
+    return _linear_fn(self.out_features, self.in_features).apply(x, self.weight, self.bias)
 
 
 def export_conv(self, x):
     assert self.groups == 1 and self.dilation == (1, 1) and self.stride[0] == self.stride[1] and self.padding[0] == self.padding[1]
-    return _conv_fn(self.stride[0], self.padding[0]).apply(x, self.weight, self.bias)
+    return _conv_fn(self.out_channels, self.in_channels, self.kernel_size[0], self.stride[0], self.padding[0]).apply(x, self.weight, self.bias)
+
+
+def bare_linear(x, w, b):
+    return _linear_fn(int(b.shape[0]), int(x.shape[-1])).apply(x, w, b)
 
 
 def build(factory, meta):
@@ -132,13 +142,16 @@ def build(factory, meta):
 
 def weightless(module):
     """Replaces every parameter and buffer with a zero-stride view of one number: full shape, no storage.
-    The numbers differ, because the exporter merges parameters that compare equal into one initializer."""
+    Linear and Conv weights (read only by the export stand-ins) get one element of the same rank. The
+    numbers differ, because the exporter merges parameters that compare equal into one initializer."""
     for i, (full, p) in enumerate(list(module.named_parameters()) + list(module.named_buffers())):
         owner = module
         *path, leaf = full.split(".")
         for part in path:
             owner = getattr(owner, part)
-        z = torch.full((), (i + 1) * (1e-4 if p.dtype.is_floating_point else 1), dtype=p.dtype).expand(p.shape)
+        stand_in = leaf == "in_proj_weight" or (leaf == "weight" and isinstance(owner, (nn.Linear, nn.Conv2d)))
+        shape = [1] * p.dim() if stand_in else p.shape
+        z = torch.full((), (i + 1) * (1e-4 if p.dtype.is_floating_point else 1), dtype=p.dtype).expand(shape)
         if isinstance(p, nn.Parameter):
             setattr(owner, leaf, nn.Parameter(z, requires_grad=False))
         else:
@@ -185,13 +198,13 @@ def export_plain(name, module, path):
         torch.onnx.export(module, example, path, input_names=inputs, output_names=outs, dynamic_axes=axes, opset_version=OPSET)
 
 
-def export_component(name, module, prefix, path):
+def export_component(name, module, prefix, path, shapes):
     """Exports `module` with its parameters as placeholder initializers named prefix + state_dict key."""
     example, inputs, outs, axes = io_spec(name, module)
     tmp = path + ".tmp"
     saved = nn.Linear.forward, nn.Conv2d.forward
     nn.Linear.forward, nn.Conv2d.forward = export_linear, export_conv
-    ldm.LINEAR["fn"] = lambda x, w, b: _Linear.apply(x, w, b)
+    ldm.LINEAR["fn"] = bare_linear
     try:
         with torch.no_grad():
             torch.onnx.export(module, example, tmp, input_names=inputs, output_names=outs, dynamic_axes=axes, opset_version=OPSET,
@@ -202,24 +215,34 @@ def export_component(name, module, prefix, path):
     model = onnx.load(tmp)
     os.remove(tmp)
     g = model.graph
-    params = dict((k, list(v.shape)) for k, v in module.state_dict(keep_vars=True).items())
+    params = shapes  # the true shapes, taken before weightless() put in stand-ins
     used = set(i for n in g.node for i in n.input)
     keep_inputs = [i for i in g.input if i.name not in params]
     casts, inits = [], []
+    # A stand-in weight reaches its Conv/MatMul through Expand(weight, true shape): that Expand becomes
+    # the Cast of the initializer; any other parameter gets a Cast named as the graph input it replaces.
+    expand_of = {n.input[0]: n for n in g.node if n.op_type == "Expand" and n.input[0] in params}
     for i in g.input:
         if i.name in params and i.name in used:
             key = prefix + i.name
             inits.append(placeholder(key, params[i.name]))
-            casts.append(helper.make_node("Cast", [key], [i.name], to=TensorProto.FLOAT, name="cast/" + key))
+            if i.name in expand_of:
+                n = expand_of[i.name]
+                cast = helper.make_node("Cast", [key], [n.output[0]], to=TensorProto.FLOAT, name="cast/" + key)
+                n.CopyFrom(cast)
+            else:
+                casts.append(helper.make_node("Cast", [key], [i.name], to=TensorProto.FLOAT, name="cast/" + key))
+    live = set(x for n in g.node for x in n.input) | set(o.name for o in g.output)
+    dead = [n for n in g.node if n.op_type == "Constant" and n.output[0] not in live]
+    for n in dead:
+        g.node.remove(n)
     del g.input[:]
     g.input.extend(keep_inputs)
     g.initializer.extend(inits)
     nodes = casts + list(g.node)
     del g.node[:]
     g.node.extend(nodes)
-    for vi in list(g.value_info):
-        if vi.name in params:
-            g.value_info.remove(vi)
+    del g.value_info[:]  # inferred with the 1-element stand-ins; ONNX Runtime infers its own
     model.producer_name = "sigma-studio checkpoint template"
     onnx.save(model, path)
     return sorted(prefix + k for k in params if k in used)
@@ -239,8 +262,9 @@ def make_template(family, out, tiny=False, vocab=49408):
     for name, factory, prefix in components(family, tiny, vocab):
         module = build(factory, meta=True)
         keys.update(state_keys(module, prefix))
+        shapes = {k: list(v.shape) for k, v in module.state_dict(keep_vars=True).items()}
         weightless(module)
-        used = export_component(name, module, prefix, os.path.join(out, name + ".onnx"))
+        used = export_component(name, module, prefix, os.path.join(out, name + ".onnx"), shapes)
         comps[name] = {"file": name + ".onnx", "prefix": prefix, "keys": len(used)}
         print(f"  {family}{' tiny' if tiny else ''} {name}: {len(used)} initializers, {os.path.getsize(os.path.join(out, name + '.onnx')) / 1e6:.2f} MB", flush=True)
         del module
