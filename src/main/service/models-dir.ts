@@ -31,6 +31,8 @@ export function listModelFolders(modelsDir: string, defaultModel?: string): Mode
     return [] // not a folder, or not readable: no models (the picker says where it looked)
   }
   for (const name of names) {
+    // Hidden folders are not models: a checkpoint import in progress writes into `.NAME.importing-…`.
+    if (name.startsWith('.')) continue
     const path = join(modelsDir, name)
     const index = join(path, 'model_index.json')
     // A dangling symlink or an unreadable entry is skipped: one bad entry must not stop the studio.

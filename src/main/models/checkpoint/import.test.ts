@@ -3,9 +3,10 @@
  * file and the problem, and the models folder never holds a half-written model.
  */
 import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { listModelFolders } from '../../service/models-dir'
 import { loadModel } from '../model'
 import { readSafetensorsHeader, readTensorBytes } from '../safetensors/safetensors'
 import { encodeSafetensors, type TensorToWrite } from '../safetensors/write'
@@ -67,6 +68,9 @@ describe('checkpoint import', () => {
     expect(statSync(SD1)).toMatchObject({ ino: before.ino, size: before.size, mtimeMs: before.mtimeMs })
     expect(rec.source.sha256).toBe(createHash('sha256').update(readFileSync(SD1)).digest('hex'))
     await loadModel(r.dir)
+    // The model picker lists it; a hidden import-in-progress folder is never listed.
+    cpSync(r.dir, join(models, '.other.importing-1-2'), { recursive: true })
+    expect(listModelFolders(models).map((m) => [m.name, m.family, m.problem])).toEqual([['My Model', 'sd1', null]])
   })
 
   it('accepts a pruned file without the schedule buffers and EMA counters, and names what was missing', async () => {
