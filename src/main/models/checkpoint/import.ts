@@ -45,6 +45,8 @@ export interface ImportOptions {
   /** 'memory' skips the hard link (tests of the fallback; file systems that cannot link). */
   readonly weights?: 'link' | 'memory'
   readonly onProgress?: (p: ImportProgress) => void
+  /** false: no sha256 of the source (tests of full-size layouts, where hashing gigabytes of zeros proves nothing). */
+  readonly hash?: boolean
 }
 
 export interface ImportResult {
@@ -52,7 +54,7 @@ export interface ImportResult {
   readonly name: string
   readonly detected: Detected
   readonly weights: 'link' | 'memory'
-  readonly sha256: string
+  readonly sha256: string | null
   readonly ignoredKeys: number
   readonly missingOptional: readonly string[]
 }
@@ -169,8 +171,9 @@ export async function importCheckpoint(options: ImportOptions): Promise<ImportRe
     const weights = writeComponents(tmp, template, graphs, check, main, vae, options.weights ?? 'link')
     writeTokenizers(tmp, template)
     writeIndexAndScheduler(tmp, template, detected)
-    const digest = await sha256(file, (n) => progress({ stage: 'hash', done: n, total: header.fileSize }))
-    const vaeDigest = vaeHeader ? await sha256(vaeHeader.path, () => {}) : undefined
+    const hashing = options.hash !== false
+    const digest = hashing ? await sha256(file, (n) => progress({ stage: 'hash', done: n, total: header.fileSize })) : null
+    const vaeDigest = vaeHeader && hashing ? await sha256(vaeHeader.path, () => {}) : null
     const st = statSync(file)
     writeJson(join(tmp, CHECKPOINT_RECORD), {
       format: 'sigma-studio-checkpoint-import/1',
