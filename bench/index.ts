@@ -10,7 +10,8 @@ const benches: Record<string, () => Promise<unknown>> = {
   import: async () => (await import('./import')).benchImport(),
   inpaint: async () => (await import('./inpaint')).benchInpaint(),
   lora: async () => (await import('./lora')).benchLora(),
-  library: async () => (await import('./library')).benchLibrary()
+  library: async () => (await import('./library')).benchLibrary(),
+  farm: async () => (await import('./farm')).benchFarm()
 }
 
 async function main(): Promise<void> {
