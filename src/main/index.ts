@@ -12,6 +12,7 @@ import { registerIpc } from './electron/ipc'
 import { pickDefaultModel } from './service/models-dir'
 import { chooseLibraryDir, settingsFilePath } from './settings/app-settings'
 import { Studio } from './service/studio'
+import { FarmDispatcher } from './farm/dispatcher'
 // electron-vite bundles the worker entry into out/main and returns a factory that starts it.
 import createGenerationWorker from './worker/entry?nodeWorker'
 
@@ -112,7 +113,10 @@ app.whenReady().then(async () => {
   // else the platform folder the CLI uses too, so the app and `studio generate` share one history.
   const settingsFile = settingsFilePath()
   const library = chooseLibraryDir({ settingsFile })
+  // $SIGMA_FARM_URL sends generation jobs to a render farm (src/main/farm); results land in this library.
+  const farmUrl = process.env.SIGMA_FARM_URL
   const studio = await Studio.start({
+    dispatcher: farmUrl ? new FarmDispatcher({ url: farmUrl, modelsDir: dir, log: (l) => console.error(l) }) : null,
     libraryDir: library.dir,
     settings: { file: settingsFile, source: library.source, override: library.override },
     workerFactory: (init) => createGenerationWorker({ workerData: init }),

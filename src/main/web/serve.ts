@@ -1,6 +1,6 @@
 /**
  * `tsx src/main/web/serve.ts [--port=N] [--models=DIR] [--model=NAME] [--library=DIR | --no-library]
- * [--no-open] [--fake]`: runs the studio without Electron — the generation service and its worker, the
+ * [--no-open] [--fake] [--farm=URL]`: runs the studio without Electron — the generation service and its worker, the
  * built renderer and the API over WebSocket on 127.0.0.1 — and opens it in the default browser where
  * there is a desktop to open it on. Every result lands in the library unless --no-library.
  */
@@ -10,6 +10,7 @@ import { resolve } from 'node:path'
 import { chooseLibraryDir, settingsFilePath } from '../settings/app-settings'
 import { pickDefaultModel } from '../service/models-dir'
 import { exitOnSignals } from '../service/shutdown'
+import { FarmDispatcher } from '../farm/dispatcher'
 import { Studio } from '../service/studio'
 import { sourceWorkerFactory } from '../worker/spawn'
 import { startWebHost } from './host'
@@ -38,7 +39,11 @@ async function main(): Promise<void> {
   const settingsFile = settingsFilePath()
   const library = flag('no-library') ? null : chooseLibraryDir({ explicit: arg('library'), settingsFile })
   const libraryDir = library?.dir ?? null
+  // A render farm, when given: generation jobs go to its nodes (src/main/farm), results land here.
+  const farmUrl = arg('farm') ?? process.env.SIGMA_FARM_URL
+  const dispatcher = farmUrl && !flag('fake') ? new FarmDispatcher({ url: farmUrl, modelsDir, log: (l) => console.error(l) }) : null
   const studio = await Studio.start({
+    dispatcher,
     libraryDir,
     settings: { file: settingsFile, source: library?.source ?? 'off', override: library?.override ?? null },
     workerFactory: sourceWorkerFactory,
@@ -54,6 +59,7 @@ async function main(): Promise<void> {
     if ((e as { code?: string }).code === 'EADDRINUSE') throw new Error(`port ${port} is in use; pick another with --port=N (0 = any free port)`)
     throw e
   }
+  if (dispatcher) console.log(`Generation runs on the ${dispatcher.label}.`)
   console.log(`Sigma Studio is running. Open this address (it carries this launch's access token):\n\n  ${host.url}\n\nModels: ${modelsDir}. Library: ${libraryDir ?? '(off: results are kept in memory only)'}. Ctrl+C stops it.`)
   if (!flag('fake') && studio.service.listModels().length === 0) {
     console.log(`No model folders found in ${modelsDir}: put one there (diffusers ONNX layout, e.g. models/emoji-tiny) or point --models=DIR at yours; --fake runs a built-in stand-in model to try the interface.`)
