@@ -167,6 +167,17 @@ describe('merging into the weights', () => {
     expect(Buffer.from(zeroed.buffer).equals(Buffer.from(base.buffer))).toBe(true)
   })
 
+  it('LDM-named keys (kohya SDXL flat names, ComfyUI diffusion_model.…) land on the diffusers-named graph', () => {
+    const t = (shape: number[]) => ({ dtype: 'F32' as const, shape, data: f32Bytes(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i))) })
+    const path = model('sd1-lora-tiny', 'unet')
+    for (const stem of ['lora_unet_input_blocks_0_0', 'diffusion_model.input_blocks.0.0']) {
+      const f = parseLora('ldm.safetensors', encodeSafetensors({ [stem + '.lora_down.weight']: t([2, 4, 3, 3]), [stem + '.lora_up.weight']: t([8, 2, 1, 1]) }))
+      const r = mergeComponent(path, 'unet', [{ file: f, unet: 1, te: 1 }])
+      expect(r.plan.report[0]).toMatchObject({ matched: 1, unmatched: [] })
+      expect([...r.plan.patches.values()][0].target.module).toBe('conv_in')
+    }
+  })
+
   it('refuses a LoRA whose shapes do not fit, naming the layer and both shapes', () => {
     const t = (shape: number[]) => ({ dtype: 'F32' as const, shape, data: f32Bytes(new Array(shape.reduce((a, b) => a * b, 1)).fill(0.1)) })
     const wrong = parseLora(
