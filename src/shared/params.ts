@@ -31,8 +31,9 @@ export interface NoiseModifiers {
 
 export interface Img2ImgSettings {
   /**
-   * Names the init image; never opened by the service. The CLI records the file's path; the service
-   * records `sha256:<hex>` of the bytes the request carried in `initImage` (src/shared/init-image.ts).
+   * Names the init image; never opened by the service. The CLI and the service both record
+   * `sha256:<hex>` of the image's bytes (never a path: it would reveal the user's folders when images
+   * are shared; src/shared/init-image.ts).
    */
   image: string
   /** 0..1: how much of the schedule is run (1 = ignore the image's content). */

@@ -39,6 +39,11 @@ describe('studio generate: every fixture layout through the CLI', () => {
       const params = readPngText(png).parameters
       expect(params).toMatch(new RegExp(`^a \\(tiny:1\\.2\\) robot\nNegative prompt: ugly\nSteps: 3, Sampler: DPM\\+\\+ 2M, Schedule type: Karras, CFG scale: 4, Seed: 11, Size: 64x64, Model hash: [0-9a-f]{10}, Model: ${name}`))
       expect(readdirSync(dir)).toEqual(['img.png']) // no temporary files left
+      // The metadata names the model by folder name and hash, never by the path (it would reveal the
+      // user's folders when the image is shared).
+      const text = readTextChunks(png).map((t) => t.text).join('\n')
+      expect(text).not.toContain(fixture(name))
+      expect(JSON.parse(readPngText(png)['sigma-studio']).params).toMatchObject({ model: name })
     })
   }
 

@@ -4,8 +4,8 @@
  * Files are written atomically (a temporary file, flushed, then renamed); if a copy cannot be written,
  * the copies already written by this job are removed (the library keeps what it saved).
  */
-import { randomInt } from 'node:crypto'
-import { existsSync, rmSync, statSync } from 'node:fs'
+import { createHash, randomInt } from 'node:crypto'
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { basename, dirname, extname, resolve } from 'node:path'
 import { LIMITS } from '../../../shared/params'
@@ -184,12 +184,15 @@ export const generateCommand: Command = {
     }
     const paths = out ? outputPaths(out, result.images.length) : []
     const modelHash = await modelShortHash(model.folder.dir)
-    const initPath = o.init === undefined ? undefined : resolve(o.init as string)
+    // Stored with every image (PNG chunks, library): name files by content, never by path — a path
+    // reveals the user's folders when images are shared. The model is named by folder name and hash.
+    const contentName = (file: string): string => `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 32)}`
+    const initPath = o.init === undefined ? undefined : contentName(o.init as string)
     const written: string[] = []
     const kept: string[] = []
     try {
       for (const [i, img] of result.images.entries()) {
-        const params = generationParamsFor(result.request, img.seed, model.folder.dir, initPath, inpaint && { ...inpaint, mask: inpaint.mask && resolve(inpaint.mask) })
+        const params = generationParamsFor(result.request, img.seed, model.folder.name, initPath, inpaint && { ...inpaint, mask: inpaint.mask && contentName(inpaint.mask) })
         const k = await keepImage(library, { png: encodePngRgb(img.data, img.width, img.height), params, modelHash, modelName: model.folder.name, networks: { loras: loras.used.map(({ name, hash }) => ({ name, hash })) } }, paths[i])
         if (k.out) written.push(k.out)
         kept.push(k.entry ? `library ${k.entry.id}` : '')

@@ -2,7 +2,7 @@
  * The sampler gallery: pick samplers, schedules and step counts, run them as one grid job on one
  * prompt and seed, and watch the grid (rows = samplers, columns = schedules x steps) fill in live.
  */
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { SAMPLERS, SCHEDULES } from '../../../../shared/catalogue'
 import { type ModelEntry } from '../../../../shared/api'
 import { jobShape, memoryLine } from '../../../../shared/memory-estimate'
@@ -11,6 +11,7 @@ import type { StudioClient } from '../../api'
 import { gallerySelectors, setGalleryDraft, useGalleryStore } from '../../store/gallery'
 import { gridProgressLine } from '../grid-job/job'
 import { cancelGallery, connectGalleryEvents, runGallery, samplerName, scheduleName } from './actions'
+import { useShortcuts } from '../generate/shortcuts'
 import { CalibrateControl } from './CalibrateControl'
 import { GalleryCellView } from './GalleryCell'
 import { GalleryOverlay } from './Overlay'
@@ -48,9 +49,19 @@ export function GalleryPanel({ client }: { client: StudioClient }): React.JSX.El
   const chosen = draft.model === '' ? models.find((m) => m.isDefault) : models.find((m) => m.name === draft.model)
   const memory = planned > 0 ? memoryLine(chosen?.memory, jobShape(Array.from({ length: planned }, () => draft)), available) : null
   const canRun = draft.samplers.length > 0 && draft.schedules.length > 0 && steps.length > 0 && planned <= MAX_GRID_CELLS && !memory?.over
+  const root = useRef<HTMLElement>(null)
+  // Ctrl/Cmd+Enter runs the gallery and Esc cancels it, as in the Generate view.
+  useShortcuts(root, {
+    generate: () => {
+      if (canRun && !busy) void runGallery(client)
+    },
+    cancel: () => {
+      if (busy) void cancelGallery(client)
+    }
+  })
 
   return (
-    <section className="gallery" aria-label="Gallery">
+    <section className="gallery" aria-label="Gallery" ref={root}>
       <form
         className="gallery-form"
         onSubmit={(e) => {
