@@ -38,6 +38,7 @@ export interface GalleryCell {
   /** Object URL of the final image. */
   url: string | null
   wallMs: number | null
+  modelMs: number | null
   modelCalls: number | null
   /** Error against the reference, when the run asked for it. */
   metrics: CellMetrics | null

@@ -67,6 +67,13 @@ describe('the status line', () => {
     expect(generateSelectors.progressLine({ ...s, status: 'cancelled' })).toBe('Cancelled at step 5/20, sigma 3.142, 1.2 s')
   })
 
+  it('a finished one-image job states the same time as the caption (the image’s wall time)', () => {
+    const progress = { jobId: 'a', cell: 0, cells: 1, step: 20, steps: 20, sigma: 0.0292, elapsedMs: 900, remainingMs: 0, jobStep: 20, jobSteps: 20 }
+    const result = { resultId: 'r', url: 'blob:x', seed: '0', width: 64, height: 64, wallMs: 1240, label: '' }
+    const s = { ...initialGenerateState, jobId: 'a', status: 'completed' as const, progress, results: [result] }
+    expect(generateSelectors.progressLine(s)).toBe('Done: 20/20, sigma 0.029, 1.2 s')
+  })
+
   it('says in words how a job ended before its first step', () => {
     const s = { ...initialGenerateState, jobId: 'a', progress: null }
     expect(generateSelectors.progressLine({ ...s, status: 'cancelled' })).toBe('Cancelled before it started.')

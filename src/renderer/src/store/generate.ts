@@ -178,7 +178,10 @@ export const generateSelectors = {
     // A batch runs as a grid of seeds; to the person it is "image 2 of 4", not a grid cell.
     const cell = p.cells > 1 ? ` (image ${p.cell + 1}/${p.cells})` : ''
     const head = s.status === 'running' ? 'Step' : s.status === 'completed' ? 'Done:' : `${s.status[0].toUpperCase()}${s.status.slice(1)} at step`
-    return `${head} ${p.step}/${p.steps}${cell}, sigma ${p.sigma.toFixed(3)}, ${(p.elapsedMs / 1000).toFixed(1)} s${s.status === 'running' ? eta : ''}`
+    // A finished one-image job states the same time as its caption (the image's own wall time), not the
+    // time of its last step report.
+    const ms = s.status === 'completed' && s.results.length === 1 ? s.results[0].wallMs : p.elapsedMs
+    return `${head} ${p.step}/${p.steps}${cell}, sigma ${p.sigma.toFixed(3)}, ${(ms / 1000).toFixed(1)} s${s.status === 'running' ? eta : ''}`
   }
 }
 

@@ -46,6 +46,7 @@ export interface SweepCell {
   /** Object URL of the final image. */
   url: string | null
   wallMs: number | null
+  modelMs: number | null
   modelCalls: number | null
 }
 

@@ -52,7 +52,7 @@ export async function runGallery(client: StudioClient): Promise<void> {
   for (const sampler of samplers)
     for (const schedule of schedules)
       for (const n of steps) {
-        cells.push({ index: cells.length, sampler, schedule, steps: n, status: 'waiting', step: 0, url: null, wallMs: null, modelCalls: null, metrics: null, scoreOptimal: null, reference: null })
+        cells.push({ index: cells.length, sampler, schedule, steps: n, status: 'waiting', step: 0, url: null, wallMs: null, modelMs: null, modelCalls: null, metrics: null, scoreOptimal: null, reference: null })
       }
   releaseCellImages(s.cells)
   set({

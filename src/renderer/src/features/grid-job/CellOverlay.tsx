@@ -21,7 +21,8 @@ export function CellOverlay({ cell, label, className, onClose }: CellOverlayProp
         <img src={cell.url} alt={`Large: ${label}`} />
         <figcaption>
           {label}
-          {cell.wallMs !== null && ` · ${(cell.wallMs / 1000).toFixed(2)} s · ${cell.modelCalls} model calls`}
+          {cell.modelMs !== null && ` · ${(cell.modelMs / 1000).toFixed(2)} s of model time (${cell.modelCalls} calls)`}
+          {cell.wallMs !== null && ` · done ${(cell.wallMs / 1000).toFixed(2)} s into the grid`}
           <button type="button" onClick={onClose}>
             Close
           </button>

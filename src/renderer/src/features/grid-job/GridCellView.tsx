@@ -63,7 +63,7 @@ export function GridCellView({ index, cell, className, label, pickLabel = label,
   const isA = useCompareStore((s) => s.a?.url !== undefined && s.a.url === url)
   const isB = useCompareStore((s) => s.b?.url !== undefined && s.b.url === url)
   const canvas = usePreviewCanvas(previews, index)
-  const timed = url !== null && cell.wallMs !== null
+  const timed = url !== null && cell.modelMs !== null
   return (
     <figure className={`grid-cell ${className} ${cell.status}`} data-cell={index} data-status={cell.status} {...data} aria-label={label} title={label}>
       <div className="frame">
@@ -77,7 +77,7 @@ export function GridCellView({ index, cell, className, label, pickLabel = label,
       </div>
       <figcaption>
         <span className="meta" title={timed ? metaTitle : undefined}>
-          {timed ? `${((cell.wallMs as number) / 1000).toFixed(2)} s · ${cell.modelCalls} calls` : '\u00a0'}
+          {timed ? `${((cell.modelMs as number) / 1000).toFixed(2)} s · ${cell.modelCalls} calls` : '\u00a0'}
         </span>
         <span className="picks">
           <button type="button" disabled={!url} aria-pressed={isA} title="Compare as A" onClick={() => url && pick('a', { url, label: pickLabel, cell: index })}>

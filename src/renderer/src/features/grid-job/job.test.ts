@@ -11,7 +11,7 @@ interface Cell extends GridJobCell {
 }
 type State = GridJobState<Cell>
 
-const cell = (): Cell => ({ status: 'waiting', step: 0, url: null, wallMs: null, modelCalls: null, extra: null, resultId: null })
+const cell = (): Cell => ({ status: 'waiting', step: 0, url: null, wallMs: null, modelMs: null, modelCalls: null, extra: null, resultId: null })
 
 /** A slice-shaped store over a plain object (what defineSlice gives a feature, minus React). */
 function fakeSlice(cells: number) {
@@ -50,7 +50,7 @@ function fakeClient(image: () => Promise<{ data: Uint8Array; mime: string }>) {
 const progress = (jobId: string, cell: number, step: number): Events['studio:progress'] =>
   ({ jobId, cell, cells: 2, step, steps: 8, sigma: 1, elapsedMs: 0, remainingMs: null, jobStep: step, jobSteps: 16 }) as Events['studio:progress']
 const result = (jobId: string, cell: number): ResultEvent =>
-  ({ jobId, cell, cells: 2, resultId: `r${cell}`, width: 64, height: 64, params: { steps: 8 }, timings: { wallMs: 1500, modelCalls: 9 } }) as unknown as ResultEvent
+  ({ jobId, cell, cells: 2, resultId: `r${cell}`, width: 64, height: 64, params: { steps: 8 }, timings: { wallMs: 1500, modelMs: 700 + cell, modelCalls: 9 } }) as unknown as ResultEvent
 const request = {} as GenerateRequest
 const flush = (): Promise<void> => new Promise((ok) => setTimeout(ok, 0))
 
@@ -88,7 +88,7 @@ describe('createGridJob', () => {
     expect(store.getState().cells[0]).toMatchObject({ status: 'waiting', resultId: 'r0' })
     await flush()
     const done = store.getState().cells[0]
-    expect(done).toMatchObject({ status: 'done', step: 8, wallMs: 1500, modelCalls: 9, extra: 'measured' })
+    expect(done).toMatchObject({ status: 'done', step: 8, wallMs: 1500, modelMs: 700 + 0, modelCalls: 9, extra: 'measured' })
     expect(done.url).toMatch(/^blob:/)
     URL.revokeObjectURL(done.url!)
 

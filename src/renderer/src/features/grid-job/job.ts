@@ -26,6 +26,11 @@ export interface GridJobCell {
   /** Object URL of the final image. */
   url: string | null
   wallMs: number | null
+  /**
+   * This cell's share of the job's model time: what the cell itself cost. In a batched grid the cells
+   * run together, so their wall times are all about the job's; this one differs per cell.
+   */
+  modelMs: number | null
   modelCalls: number | null
 }
 
@@ -102,7 +107,7 @@ export function createGridJob<C extends GridJobCell>(slice: GridJobSlice<C>): Gr
             // A newer run has replaced the cells: this image belongs to none of them.
             if (get().jobId !== r.jobId) return
             const url = URL.createObjectURL(new Blob([img.data as BlobPart], { type: img.mime }))
-            patch(r.cell, { status: 'done', url, step: r.params.steps, wallMs: r.timings.wallMs, modelCalls: r.timings.modelCalls }, slice.resultFields?.(r))
+            patch(r.cell, { status: 'done', url, step: r.params.steps, wallMs: r.timings.wallMs, modelMs: r.timings.modelMs, modelCalls: r.timings.modelCalls }, slice.resultFields?.(r))
           },
           (e: Error) => {
             patch(r.cell, { status: 'failed' })

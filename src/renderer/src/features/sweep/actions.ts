@@ -57,6 +57,7 @@ export async function runSweep(client: StudioClient): Promise<void> {
     resultId: null,
     url: null,
     wallMs: null,
+    modelMs: null,
     modelCalls: null
   }))
   releaseCellImages(s.cells)
