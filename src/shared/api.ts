@@ -11,6 +11,7 @@
  * Binary data (preview frames, result images) travels as Uint8Array: IPC and MessagePort clone it;
  * the WebSocket transport encodes it with encodeWire/decodeWire (wire.ts).
  */
+import type { ModelDefaults } from './params'
 import type { ModelMemoryInfo } from './memory-estimate'
 import type { ModelFamily, ModelVariant } from './model-family'
 import type { GenerationParams } from './params'
@@ -85,15 +86,8 @@ export interface QueueState {
 }
 
 /** Model folders the service found. */
-/** A model's own defaults (src/shared/model-family.ts VARIANTS, at the model's training size). */
-export interface ModelDefaults {
-  steps: number
-  cfg: number
-  sampler: string
-  schedule: string
-  width: number
-  height: number
-}
+/** A model's own defaults (src/shared/model-family.ts VARIANTS, at the model's training size): part of GenerationParams. */
+export type { ModelDefaults } from './params'
 
 export interface ModelEntry {
   /** The name to put in `params.model`. */

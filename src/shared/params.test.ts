@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { batchSeeds, DEFAULT_PARAMS, ParamsError, parseSeed, validateGenerationParams } from './params'
+import { batchSeeds, DEFAULT_PARAMS, ParamsError, parseSeed, resolveGenerationDefaults, validateGenerationParams } from './params'
 
 function err(raw: unknown): ParamsError {
   try {
@@ -82,5 +82,16 @@ describe('hostile parameter values', () => {
     expect(bad({ schedule: 'beta', scheduleParams: { alpha: 0 } })).toMatch(/alpha: must be above 0/)
     expect(bad({ sampler: 'euler_ancestral', samplerOptions: { eta: -1 } })).toMatch(/eta: must be between 0 and 100/)
     expect(validateGenerationParams({ schedule: 'karras', scheduleParams: { rho: 7, sigma_min: 0.03, sigma_max: 14.6 } }).scheduleParams).toEqual({ rho: 7, sigma_min: 0.03, sigma_max: 14.6 })
+  })
+})
+
+describe('resolveGenerationDefaults', () => {
+  it('lays the given fields over the model defaults over DEFAULT_PARAMS, guidance and noise field by field', () => {
+    const r = resolveGenerationDefaults({ prompt: 'p', steps: undefined, guidance: { rescale: 0.5 } }, { steps: 4, cfg: 1, sampler: 'lcm', schedule: 'sgm_uniform', width: 512, height: 512 })
+    expect(r).toMatchObject({ prompt: 'p', steps: 4, cfg: 1, sampler: 'lcm', schedule: 'sgm_uniform', seed: DEFAULT_PARAMS.seed, batchSize: 1, img2img: null })
+    expect(r.guidance).toEqual({ ...DEFAULT_PARAMS.guidance, rescale: 0.5 })
+    expect(r.noise).toEqual(DEFAULT_PARAMS.noise)
+    // The result is complete: it validates as it is.
+    expect(validateGenerationParams(r)).toEqual(r)
   })
 })

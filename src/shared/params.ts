@@ -82,6 +82,32 @@ export const DEFAULT_PARAMS: Readonly<GenerationParams> = Object.freeze({
   img2img: null
 })
 
+/** What a model sets as its own defaults (few-step models differ; src/shared/model-family.ts). */
+export type ModelDefaults = Pick<GenerationParams, 'steps' | 'cfg' | 'sampler' | 'schedule' | 'width' | 'height'>
+
+/** Parameters as given by a caller: any field may be missing, guidance and noise field by field. */
+export type GivenParams = Partial<Omit<GenerationParams, 'guidance' | 'noise'>> & { guidance?: Partial<GuidanceSettings>; noise?: Partial<NoiseModifiers> }
+
+/**
+ * The one place defaults are filled: the given fields over the model's own defaults over
+ * DEFAULT_PARAMS, guidance and noise field by field. Pure and unchecked: validateGenerationParams (for
+ * untrusted input) or the pipeline's model checks judge the result. Undefined fields count as missing.
+ */
+export function resolveGenerationDefaults(given: GivenParams, model: Partial<ModelDefaults> = {}): GenerationParams {
+  const defined = <T extends object>(o: T | undefined): Partial<T> => Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>
+  const g = defined(given)
+  return {
+    ...DEFAULT_PARAMS,
+    ...defined(model),
+    ...g,
+    samplerOptions: { ...(g.samplerOptions ?? {}) },
+    scheduleParams: { ...(g.scheduleParams ?? {}) },
+    guidance: { ...DEFAULT_PARAMS.guidance, ...defined(given.guidance) },
+    noise: { ...DEFAULT_PARAMS.noise, ...defined(given.noise) },
+    img2img: g.img2img ?? null
+  }
+}
+
 /** Limits that keep a request sane; the models layer checks model-specific limits on top. */
 export const LIMITS = Object.freeze({
   maxSteps: 1000,

@@ -8,6 +8,7 @@
  *   unet/model.onnx (+ model.onnx_data or weights.pb), vae_decoder/model.onnx, vae_encoder/model.onnx
  *   (optional, needed for img2img); SDXL adds tokenizer_2/ and text_encoder_2/.
  */
+import type { ModelDefaults } from '../../shared/params'
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import type { BetaSchedule, ModelSigmasConfig } from '../engine/model-sigmas'
@@ -34,14 +35,7 @@ export interface ComponentFiles {
 }
 
 /** Settings that suit the model when the user has not chosen (few-step models need very different ones). */
-export interface ModelDefaults {
-  steps: number
-  cfg: number
-  sampler: string
-  schedule: string
-  width: number
-  height: number
-}
+export type { ModelDefaults } from '../../shared/params'
 
 export interface ModelFolder {
   dir: string

@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID, resolveSamplerName, resolveScheduleName } from '../../shared/catalogue'
 import { timeIdsFor } from '../../shared/model-family'
 import type { InpaintSettings } from '../../shared/inpaint'
-import { batchSeeds, DEFAULT_PARAMS, LIMITS, ParamsError, parseSeed, type GenerationParams, type GuidanceSettings as SharedGuidance, type NoiseModifiers } from '../../shared/params'
+import { batchSeeds, DEFAULT_PARAMS, LIMITS, ParamsError, parseSeed, resolveGenerationDefaults, type GenerationParams, type GuidanceSettings as SharedGuidance, type NoiseModifiers } from '../../shared/params'
 import type { OptionValue } from '../../shared/option-spec'
 import { composeGuidance, temperatureNoise, temperedStart, UncondCapture, type GuidanceSettings } from '../engine/guidance'
 import { percentToSigma } from '../engine/model-sigmas'
@@ -44,43 +44,23 @@ export interface Img2ImgInput {
   inpaint?: InpaintPlan
 }
 
-/** What to generate. Omitted fields take the model's defaults (few-step models differ), then DEFAULT_PARAMS. */
-export interface PipelineRequest {
+/**
+ * What to generate: the shared GenerationParams (src/shared/params.ts) without the model (the caller
+ * loaded it) and with the init image's pixels instead of its name. Omitted fields take the model's
+ * defaults (few-step models differ), then DEFAULT_PARAMS (resolveGenerationDefaults).
+ */
+export type PipelineRequest = Partial<Omit<GenerationParams, 'model' | 'img2img' | 'prompt' | 'seed' | 'guidance' | 'noise'>> & {
   prompt: string
-  negativePrompt?: string
-  /** Sampler id, A1111 name or alias ("DPM++ 2M Karras" also sets the schedule). */
-  sampler?: string
-  samplerOptions?: Record<string, OptionValue>
-  schedule?: string
-  scheduleParams?: Record<string, number>
-  steps?: number
-  cfg?: number
   /** Decimal string or number; images use seed, seed+1, … */
   seed?: string | number | bigint
-  width?: number
-  height?: number
-  batchSize?: number
   guidance?: Partial<SharedGuidance>
   noise?: Partial<NoiseModifiers>
   init?: Img2ImgInput
 }
 
 /** The request with every default filled in and every name resolved to its id. */
-export interface ResolvedRequest {
-  prompt: string
-  negativePrompt: string
-  sampler: string
-  samplerOptions: Record<string, OptionValue>
-  schedule: string
-  scheduleParams: Record<string, number>
-  steps: number
-  cfg: number
-  seed: string
-  width: number
-  height: number
-  batchSize: number
-  guidance: SharedGuidance
-  noise: NoiseModifiers
+export type ResolvedRequest = Omit<GenerationParams, 'model' | 'img2img'> & {
+  /** img2img: how much of the schedule is run. */
   strength?: number
 }
 
@@ -141,7 +121,7 @@ export interface GenerateResult {
 const bad = (field: string, problem: string, hint: string): GenerationInputError => new GenerationInputError('bad-parameter', field, problem, hint)
 
 function intIn(v: unknown, field: string, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw bad(field, `must be a whole number from ${lo} to ${hi}, got ${String(v)}`, `pass --${field} N with ${lo} <= N <= ${hi}`)
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw bad(field, `must be a whole number from ${lo} to ${hi}, got ${String(v)}`, `use a whole number from ${lo} to ${hi}`)
   return v
 }
 
@@ -150,10 +130,13 @@ export { maxSide } from './preflight'
 /** Fills defaults, resolves names, and checks the request against the model. Throws GenerationInputError. */
 export function resolveRequest(model: LoadedModel, req: PipelineRequest): ResolvedRequest {
   const d = model.folder.defaults
-  if (typeof req.prompt !== 'string') throw bad('prompt', 'is missing', 'pass --prompt "…"')
+  if (typeof req.prompt !== 'string') throw bad('prompt', 'is missing', 'give the prompt text')
   if (req.prompt.length > LIMITS.maxPromptChars) throw bad('prompt', `is ${req.prompt.length} characters long`, `keep it under ${LIMITS.maxPromptChars}`)
 
-  const samplerName = req.sampler ?? d.sampler
+  // Defaults are filled in one place (shared/params.ts); the checks below are the model's.
+  const { init: _init, seed: _seed, ...given } = req
+  const base = resolveGenerationDefaults(given, d)
+  const samplerName = base.sampler
   const resolved = resolveSamplerName(samplerName)
   if (!resolved || !Object.prototype.hasOwnProperty.call(SAMPLERS, resolved.sampler)) {
     throw new GenerationInputError('unknown-sampler', 'sampler', `unknown sampler "${samplerName}"`, `use one of ${Object.keys(SAMPLERS).join(', ')}`)
@@ -170,19 +153,18 @@ export function resolveRequest(model: LoadedModel, req: PipelineRequest): Resolv
   }
   if (!SCHEDULE_BY_ID.has(schedule)) throw new GenerationInputError('unknown-schedule', 'schedule', `unknown schedule "${scheduleName}"`, `use one of ${SCHEDULE_NAMES.join(', ')}`)
 
-  const steps = intIn(req.steps ?? d.steps, 'steps', 1, LIMITS.maxSteps)
-  const cfg = req.cfg ?? d.cfg
-  if (typeof cfg !== 'number' || !Number.isFinite(cfg) || cfg < 0 || cfg > LIMITS.maxCfg) throw bad('cfg', `must be a number from 0 to ${LIMITS.maxCfg}, got ${String(cfg)}`, 'pass --cfg X (1 = no guidance, 4-9 is typical)')
-  const batchSize = intIn(req.batchSize ?? 1, 'batch', 1, LIMITS.maxBatch)
+  const steps = intIn(base.steps, 'steps', 1, LIMITS.maxSteps)
+  const cfg = base.cfg
+  if (typeof cfg !== 'number' || !Number.isFinite(cfg) || cfg < 0 || cfg > LIMITS.maxCfg) throw bad('cfg', `must be a number from 0 to ${LIMITS.maxCfg}, got ${String(cfg)}`, 'use a CFG scale from 0 up (1 = no guidance, 4-9 is typical)')
+  const batchSize = intIn(base.batchSize, 'batch', 1, LIMITS.maxBatch)
   let seed: string
   try {
     seed = parseSeed(typeof req.seed === 'bigint' ? req.seed.toString() : (req.seed ?? DEFAULT_PARAMS.seed))
   } catch (e) {
-    throw bad('seed', e instanceof ParamsError ? e.message.replace(/^seed: /, '') : String(e), 'pass --seed N with 0 <= N < 2^64')
+    throw bad('seed', e instanceof ParamsError ? e.message.replace(/^seed: /, '') : String(e), 'use a seed from 0 to 2^64 - 1')
   }
 
-  const width = req.width ?? d.width
-  const height = req.height ?? d.height
+  const { width, height } = base
   checkSize(model.folder, width, height)
   const f = model.folder.vaeScale
   const fixed = model.unet.fixedLatent ?? model.vaeDecoder.fixedLatent
@@ -191,7 +173,7 @@ export function resolveRequest(model: LoadedModel, req: PipelineRequest): Resolv
     const fh = fixed.height * f
     if (width !== fw || height !== fh) {
       const code = width > fw || height > fh ? 'size-too-large' : 'bad-size'
-      throw new GenerationInputError(code, 'size', `${width}x${height} does not fit this model: its export fixes the image size at ${fw}x${fh}`, `use --width ${fw} --height ${fh}, or re-export the model with dynamic axes`)
+      throw new GenerationInputError(code, 'size', `${width}x${height} does not fit this model: its export fixes the image size at ${fw}x${fh}`, `use width ${fw} and height ${fh}, or re-export the model with dynamic axes`)
     }
   } else {
     checkMaxSide(model.folder, width, height)
@@ -200,32 +182,30 @@ export function resolveRequest(model: LoadedModel, req: PipelineRequest): Resolv
   let strength: number | undefined
   if (req.init) {
     strength = req.init.strength
-    if (typeof strength !== 'number' || !(strength >= 0 && strength <= 1)) throw bad('strength', `must be from 0 to 1, got ${String(strength)}`, 'pass --strength X with 0 <= X <= 1 (0.5-0.75 is typical)')
+    if (typeof strength !== 'number' || !(strength >= 0 && strength <= 1)) throw bad('strength', `must be from 0 to 1, got ${String(strength)}`, 'use a strength from 0 to 1 (0.5-0.75 is typical)')
     if (!model.vaeEncoder) {
-      throw new ModelFolderError('missing-component', join(model.folder.dir, 'vae_encoder', 'model.onnx'), 'img2img needs the VAE encoder, which this folder lacks', 'copy vae_encoder/ from the original model export, or generate without --init')
+      throw new ModelFolderError('missing-component', join(model.folder.dir, 'vae_encoder', 'model.onnx'), 'img2img needs the VAE encoder, which this folder lacks', 'copy vae_encoder/ from the original model export, or generate without an init image')
     }
     const img = req.init.image
     if (img.width !== width || img.height !== height || img.data.length !== width * height * 3) {
       throw new GenerationInputError('bad-init-image', 'init', `the init image is ${img.width}x${img.height}, the output ${width}x${height}`, 'resize the init image to the output size first')
     }
   }
-  const g = req.guidance ?? {}
-  const n = req.noise ?? {}
   return {
     prompt: req.prompt,
-    negativePrompt: req.negativePrompt ?? '',
+    negativePrompt: base.negativePrompt,
     sampler: resolved.sampler,
     samplerOptions,
     schedule,
-    scheduleParams: req.scheduleParams ?? {},
+    scheduleParams: base.scheduleParams,
     steps,
     cfg,
     seed,
     width,
     height,
     batchSize,
-    guidance: { ...DEFAULT_PARAMS.guidance, ...g },
-    noise: { ...DEFAULT_PARAMS.noise, ...n },
+    guidance: base.guidance,
+    noise: base.noise,
     strength
   }
 }

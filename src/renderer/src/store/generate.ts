@@ -6,8 +6,7 @@
 import { draftInpaint } from './inpaint'
 import { defineSlice } from './root'
 import type { JobSummary, PreviewEvent, ProgressEvent, QueueState } from '../../../shared/api'
-import { DEFAULT_PARAMS, type GenerationParams, type GuidanceSettings, type NoiseModifiers } from '../../../shared/params'
-import type { OptionValue } from '../../../shared/option-spec'
+import { DEFAULT_PARAMS, type GenerationParams } from '../../../shared/params'
 
 /**
  * How the seed changes between jobs: 'random' draws a fresh seed for every job (shown once it is sent),
@@ -15,26 +14,15 @@ import type { OptionValue } from '../../../shared/option-spec'
  */
 export type SeedMode = 'random' | 'fixed' | 'increment'
 
-export interface Draft {
-  /** '' = the service's default model. */
-  model: string
-  prompt: string
-  negativePrompt: string
-  sampler: string
-  samplerOptions: Record<string, OptionValue>
-  schedule: string
-  scheduleParams: Record<string, number>
-  steps: number
-  cfg: number
-  /** As typed (a decimal string); validated when a job is sent, so a half-typed seed is not lost. */
-  seed: string
+/**
+ * The form: GenerationParams (the one parameter type, src/shared/params.ts) without img2img — the init
+ * image is bytes and lives beside the draft, its strength below — plus what only the form has.
+ * `model` '' = the service's default model; `seed` is as typed (a decimal string), validated when a job
+ * is sent so a half-typed seed is not lost; guidance and noise are kept whole so a preset's or result's
+ * settings survive a round trip.
+ */
+export type Draft = Omit<GenerationParams, 'img2img'> & {
   seedMode: SeedMode
-  width: number
-  height: number
-  batchSize: number
-  /** Kept whole so a preset's or result's guidance and noise settings survive a round trip. */
-  guidance: GuidanceSettings
-  noise: NoiseModifiers
   previewEvery: number
   previewsOn: boolean
   /**

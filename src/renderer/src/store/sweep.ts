@@ -8,6 +8,7 @@
  */
 import { defineSlice } from './root'
 import type { PreviewEvent } from '../../../shared/api'
+import type { GenerationParams } from '../../../shared/params'
 import { type SweepParam, type SweepValue } from '../../../shared/sweep'
 import { tryParseAxis } from '../../../shared/sweep-text'
 
@@ -17,17 +18,8 @@ export interface SweepAxisDraft {
   text: string
 }
 
-export interface SweepDraft {
-  model: string
-  prompt: string
-  negativePrompt: string
-  sampler: string
-  schedule: string
-  steps: number
-  cfg: number
-  seed: string
-  width: number
-  height: number
+/** The sweep's base settings (a part of GenerationParams, src/shared/params.ts) and its X/Y axes as typed. */
+export type SweepDraft = Pick<GenerationParams, 'model' | 'prompt' | 'negativePrompt' | 'sampler' | 'schedule' | 'steps' | 'cfg' | 'seed' | 'width' | 'height'> & {
   x: SweepAxisDraft
   y: SweepAxisDraft
 }
