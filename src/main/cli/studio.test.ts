@@ -139,7 +139,7 @@ describe('studio generate: clear one-line errors, nothing left on disk', () => {
 
   it('size not divisible by 8', () => fails(['--model', fixture('sd1-tiny'), '--width', '100'], /error: width: 100 is not a multiple of 8; use 96 or 104/))
   it('size too large for a dynamic model', () => fails(['--model', fixture('sdxl-tiny'), '--width', '4096', '--height', '4096'], /error: size: 4096x4096 is too large for this model/))
-  it('size other than the one a fixed export takes', () => fails(['--model', fixture('sd2-v-tiny'), '--width', '128', '--height', '128'], /fixes the image size at 64x64; use --width 64 --height 64/))
+  it('size other than the one a fixed export takes', () => fails(['--model', fixture('sd2-v-tiny'), '--width', '128', '--height', '128'], /fixes the image size at 64x64; use width 64 and height 64/))
   it('unknown sampler', () => fails(['--model', fixture('sd1-tiny'), '--sampler', 'eulerr'], /error: sampler: unknown sampler "eulerr"; use one of euler, /))
   it('unknown schedule', () => fails(['--model', fixture('sd1-tiny'), '--schedule', 'karas'], /error: schedule: unknown schedule "karas"; use one of .*karras/))
   it('unknown device', () => fails(['--model', fixture('sd1-tiny'), '--device', 'npu'], /unknown device "npu"/))
