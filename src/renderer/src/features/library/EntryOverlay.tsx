@@ -8,7 +8,9 @@ import { useCompareStore } from '../../store/compare'
 import { librarySelectors, useLibraryStore } from '../../store/library'
 import { showView } from '../../store/ui'
 import { chooseInitFromLibrary } from '../generate/init-actions'
-import { closeEntry, compareAs, deleteEntry, entryLabel, loadIntoGenerate, setFavourite } from './actions'
+import { useEffect } from 'react'
+import { closeEntry, compareAs, deleteEntry, entryLabel, loadIntoGenerate, openNeighbour, setFavourite } from './actions'
+import { ZoomView } from './ZoomView'
 import { setInpaint } from '../../store/inpaint'
 
 export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.Element | null {
@@ -21,6 +23,17 @@ export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.El
   const pickedA = useCompareStore((s) => s.a?.url ?? null)
   const pickedB = useCompareStore((s) => s.b?.url ?? null)
   useEscapeKey(!!openId, closeEntry)
+  // Left and right arrows step to the previous and next image of the list.
+  useEffect(() => {
+    if (!openId) return
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement) return
+      if (e.key === 'ArrowLeft') void openNeighbour(client, -1)
+      else if (e.key === 'ArrowRight') void openNeighbour(client, 1)
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [openId, client])
   if (!openId) return null
   const entry = detail?.entry ?? listed
   const p = entry?.params
@@ -29,7 +42,7 @@ export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.El
   return (
     <div className="library-overlay" role="dialog" aria-modal="true" aria-label={`Library image: ${prompt}`} onClick={closeEntry}>
       <div className="library-detail" onClick={(e) => e.stopPropagation()}>
-        <div className="large">{url ? <img src={url} alt={`Large: ${prompt}`} /> : <span className="placeholder">{detail ? 'The image file is missing.' : 'Loading…'}</span>}</div>
+        <ZoomView url={url} alt={`Large: ${prompt}`} placeholder={detail ? 'The image file is missing.' : 'Loading…'} />
         <div className="info">
           <h3>{prompt}</h3>
           {p?.negativePrompt && (
@@ -109,6 +122,11 @@ export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.El
                   Keep
                 </button>
               </span>
+            )}
+            {url && entry && (
+              <a className="button" href={url} download={`${entry.id}.png`}>
+                Download
+              </a>
             )}
             <button type="button" onClick={closeEntry}>
               Close
