@@ -3,7 +3,7 @@ import { RequestError } from './api'
 import { VALIDATORS } from './api-validators'
 import { expandGrid, gridCellCount, MAX_GRID_CELLS, validateGridSpec } from './sweep-grid'
 import { DEFAULT_PARAMS, validateGenerationParams } from './params'
-import { applySweepValue, formatSweepValue, SWEEP_PARAM_IDS, SWEEP_PARAMS } from './sweep'
+import { applySweepValue, checkSweepCells, formatSweepValue, SWEEP_PARAM_IDS, SWEEP_PARAMS } from './sweep'
 import { parseAxisText, SweepAxisError, tryParseAxis } from './sweep-text'
 import { MAX_EXPORT_CELLS, validateSweepExportRequest } from './sweep-export'
 
@@ -85,6 +85,7 @@ describe('applying values', () => {
       ['seed', '99', (p) => p.seed],
       ['guidance.rescale', 0.5, (p) => p.guidance.rescale],
       ['samplerOptions.s_noise', 0.9, (p) => p.samplerOptions.s_noise],
+      ['samplerOptions.order', 2, (p) => p.samplerOptions.order],
       ['scheduleParams.rho', 5, (p) => p.scheduleParams.rho],
       ['noise.temperature', 0.8, (p) => p.noise.temperature],
       ['width', 96, (p) => p.width],
@@ -196,3 +197,13 @@ describe('export request', () => {
 })
 
 void DEFAULT_PARAMS
+
+describe('uni_pc order as a sweep axis', () => {
+  it('expands order 1..3 on uni_pc into valid cells, and refuses it on a sampler without an order', () => {
+    const uni = validateGenerationParams({ prompt: 'x', sampler: 'uni_pc' })
+    const cells = expandGrid(uni, { axes: [{ param: 'samplerOptions.order', values: [1, 2, 3] }] })
+    expect(cells.map((c) => c.samplerOptions.order)).toEqual([1, 2, 3])
+    for (const c of cells) expect(validateGenerationParams(c).samplerOptions.order).toBe(c.samplerOptions.order)
+    expect(() => checkSweepCells(expandGrid(validateGenerationParams({ prompt: 'x', sampler: 'euler' }), { axes: [{ param: 'samplerOptions.order', values: [2] }] }), [{ param: 'samplerOptions.order', values: [2] }])).toThrow(/does not take order/)
+  })
+})

@@ -26,6 +26,7 @@ export const SWEEP_PARAM_IDS = [
   'guidance.rescale',
   'samplerOptions.eta',
   'samplerOptions.s_noise',
+  'samplerOptions.order',
   'scheduleParams.rho',
   'noise.temperature',
   'img2img.strength',
@@ -114,6 +115,16 @@ export const SWEEP_PARAMS: Readonly<Record<SweepParam, SweepParamInfo>> = Object
     description: 'Scale of the fresh noise a stochastic sampler draws (1 = standard).',
     example: '0.9, 1, 1.1',
     unsupported: needsSamplerOption('s_noise')
+  },
+  'samplerOptions.order': {
+    id: 'samplerOptions.order',
+    label: 'Solver order',
+    kind: 'integer',
+    min: 1,
+    max: 6,
+    description: 'Order of UniPC (1–3; ComfyUI fixes 3, diffusers recommends 2 for guided sampling) or LMS.',
+    example: '1, 2, 3',
+    unsupported: needsSamplerOption('order')
   },
   'scheduleParams.rho': {
     id: 'scheduleParams.rho',
@@ -248,6 +259,8 @@ export function applySweepValue(p: GenerationParams, param: SweepParam, v: Sweep
       return { ...p, guidance: { ...p.guidance, rescale: v as number } }
     case 'samplerOptions.eta':
       return { ...p, samplerOptions: { ...p.samplerOptions, eta: v as number } }
+    case 'samplerOptions.order':
+      return { ...p, samplerOptions: { ...p.samplerOptions, order: v as number } }
     case 'samplerOptions.s_noise':
       return { ...p, samplerOptions: { ...p.samplerOptions, s_noise: v as number } }
     case 'scheduleParams.rho':
