@@ -8,6 +8,7 @@
 import { defineSlice } from './root'
 import type { CellMetrics, PreviewEvent } from '../../../shared/api'
 import type { CalibrationEvent, ScoreOptimalUse } from '../../../shared/calibration'
+import { DEFAULT_PARAMS } from '../../../shared/params'
 
 export interface GalleryDraft {
   model: string
@@ -95,8 +96,9 @@ export const initialGalleryState: GalleryState = {
     samplers: ['euler', 'dpmpp_2m'],
     schedules: ['karras', 'normal'],
     steps: '8',
-    seed: '42',
-    cfg: 5,
+    // The contract's defaults, as the Generate form and the CLI start from (issue 13: one set of defaults).
+    seed: DEFAULT_PARAMS.seed,
+    cfg: DEFAULT_PARAMS.cfg,
     width: 64,
     height: 64,
     reference: false

@@ -11,6 +11,7 @@ import type { PreviewEvent } from '../../../shared/api'
 import type { GenerationParams } from '../../../shared/params'
 import { type SweepParam, type SweepValue } from '../../../shared/sweep'
 import { tryParseAxis } from '../../../shared/sweep-text'
+import { DEFAULT_PARAMS } from '../../../shared/params'
 
 export interface SweepAxisDraft {
   /** '' = no Y axis (a single row). */
@@ -83,8 +84,9 @@ export const initialSweepState: SweepState = {
     sampler: 'euler',
     schedule: 'karras',
     steps: 8,
-    cfg: 5,
-    seed: '42',
+    // The contract's defaults, as the Generate form and the CLI start from (issue 13: one set of defaults).
+    cfg: DEFAULT_PARAMS.cfg,
+    seed: DEFAULT_PARAMS.seed,
     width: 64,
     height: 64,
     x: { param: 'cfg', text: '1, 4, 7' },
