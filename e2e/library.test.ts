@@ -177,7 +177,7 @@ describe('library in Chromium', () => {
       await folder.fill(join(elsewhere, 'a-file', 'library'))
       await settings.getByRole('button', { name: 'Apply' }).click()
       await expect.poll(() => folder.getAttribute('aria-invalid')).toBe('true')
-      expect(await settings.getByRole('alert').textContent()).toMatch(/cannot create .*choose a folder you can write to/)
+      expect(await settings.getByRole('alert').textContent()).toMatch(/a-file is a file, not a folder; choose a folder path where nothing else is in the way/)
       expect(fx.studio.library!.dir).toBe(before)
 
       const next = join(elsewhere, 'library')

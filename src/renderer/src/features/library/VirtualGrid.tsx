@@ -54,9 +54,13 @@ export function VirtualGrid<T>({ count, itemAt, metrics, keyOf, render, onRange,
     return () => clearTimeout(t)
   }, [w.first, w.end, count, viewport.width, onRange])
 
-  useEffect(() => onLayout?.(w.columns, rowsInView), [w.columns, rowsInView, onLayout])
+  useEffect(() => {
+    onLayout?.(w.columns, rowsInView)
+  }, [w.columns, rowsInView, onLayout])
 
-  // Keep the cursor's row in view.
+  // Keep the cursor's row in view: after it moves, and after any key the grid handled (Home when the
+  // cursor is already on the first image but the view was scrolled away must still bring it back).
+  const [keyed, setKeyed] = useState(0)
   useEffect(() => {
     const el = scroller.current
     if (cursor === undefined || !el || viewport.height === 0) return
@@ -64,7 +68,7 @@ export function VirtualGrid<T>({ count, itemAt, metrics, keyOf, render, onRange,
     if (rowTop < top) el.scrollTop = rowTop / factor
     else if (rowTop + rowHeight > top + viewport.height) el.scrollTop = (rowTop + rowHeight - viewport.height) / factor
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [cursor])
+  }, [cursor, keyed])
 
   const tiles: React.ReactNode[] = []
   for (let i = w.first; i < w.end; i++) {
@@ -89,7 +93,10 @@ export function VirtualGrid<T>({ count, itemAt, metrics, keyOf, render, onRange,
       ref={scroller}
       className="vgrid"
       tabIndex={0}
-      onKeyDown={onKeyDown}
+      onKeyDown={(e) => {
+        onKeyDown?.(e)
+        setKeyed((n) => n + 1)
+      }}
       onScroll={(e) => {
         const el = e.currentTarget
         setViewport((v) => (v.scrollTop === el.scrollTop ? v : { ...v, scrollTop: el.scrollTop }))
