@@ -221,8 +221,8 @@ describe.skipIf(!redisAvailable())('render farm on BullMQ', () => {
     const after = landed.length
     await new Promise((r) => setTimeout(r, 1500))
     expect(landed.length).toBe(after)
-    const nodes = await nodesNow()
-    expect(nodes.every((n) => n.running.length === 0)).toBe(true)
+    // Nodes report busy/idle with their heartbeat (every 2 s), so idleness is awaited, not sampled once.
+    await expect.poll(async () => (await nodesNow()).every((n) => n.running.length === 0), { timeout: 15_000 }).toBe(true)
     const r = connectFarm(redis.url)
     try {
       // Nothing of this job is waiting or running in any cell queue.
