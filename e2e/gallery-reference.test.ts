@@ -97,7 +97,8 @@ describe('gallery reference metrics and score_optimal calibration in Chromium', 
         for (const n of STEPS) {
           const profile = cell(sampler, 'score_optimal', n).locator('.profile')
           expect(await profile.textContent()).toBe('score_optimal: calibrated')
-          expect(await profile.getAttribute('title')).toMatch(/calibrated profile [0-9a-f]+ \(calibrated at CFG 5, 64x64\)/)
+          // The gallery form starts from the contract default CFG (7), which the calibration used.
+          expect(await profile.getAttribute('title')).toMatch(/calibrated profile [0-9a-f]+ \(calibrated at CFG 7, 64x64\)/)
         }
       await page.screenshot({ path: outputPath('gallery-reference.png'), fullPage: true })
       expect(errors).toEqual([])
