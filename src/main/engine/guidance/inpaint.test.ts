@@ -8,7 +8,7 @@ import { classifierFreeGuidance } from './cfg'
 import { conditionalFromPair } from './conditional'
 import { UncondCapture } from './uncond'
 import { EngineInputError, type Denoiser } from '../types'
-import { inpaintDenoiser, inpaintFinish, inpaintStart } from './inpaint'
+import { inpaintDenoiser, inpaintFinish } from './inpaint'
 
 const MIX: GaussianMixture = { dim: 4, weights: [0.6, 0.4], means: [1, -1, 0.5, 2, -1.5, 0.5, -0.5, -1], variances: [0.3, 0.6] }
 const ROWS = 3
@@ -68,8 +68,8 @@ describe('inpaintDenoiser', () => {
       const uncond = SAMPLER_BY_ID.get(id)!.cfgPP ? new UncondCapture() : undefined
       const model = uncond ? classifierFreeGuidance(conditionalFromPair(gmmDenoiser(MIX), gmmDenoiser(MIX)), { scale: 1, uncond }) : gmmDenoiser(MIX)
       const d = inpaintDenoiser(model, { initLatent: init, mask, noise: n })
-      const start = Float64Array.from(n, (v) => v * SIGMAS[0])
-      const x0 = inpaintStart(init, mask, n, SIGMAS[0], start)
+      // The pipeline's img2img start: the init latent plus σ₀ times the job's noise, everywhere.
+      const x0 = Float64Array.from(init, (v, i) => v + SIGMAS[0] * n[i])
       // sa_solver's SDE interval is given in fractions of the run; here a linear map stands in for the model's.
       const percentToSigma = (p: number): number => SIGMAS[0] * (1 - p)
       const raw = await runSampler(id, d, x0, SIGMAS, { noise: torchNoiseSource(gen, N), uncond, percentToSigma })

@@ -60,20 +60,6 @@ export function inpaintDenoiser(denoise: Denoiser, opts: InpaintOptions): Denois
 }
 
 /**
- * The starting state of a masked run: inside the mask the usual start (init latent + σ₀·n for img2img,
- * or pure σ₀·n when the masked content is noise), outside it the init latent re-noised to σ₀ with the
- * same n, which is what the wrapper feeds the model there anyway.
- */
-export function inpaintStart(initLatent: Tensor, mask: Tensor, noise: Tensor, sigma0: number, start: Tensor): Tensor {
-  const x = new Float64Array(start.length)
-  for (let i = 0; i < x.length; i++) {
-    const m = mask[i]
-    x[i] = m * start[i] + (1 - m) * (initLatent[i] + sigma0 * noise[i])
-  }
-  return x
-}
-
-/**
  * The final latent of a masked run: the kept region set back to the init latent. Most samplers end there
  * anyway (the forced estimate at σ = 0); dpm_fast and dpm_adaptive stop at the smallest non-zero σ and
  * UniPC's last update extrapolates, so this makes the latent exact for every sampler before decoding.
