@@ -21,7 +21,7 @@ import { sourceWorkerFactory } from '../worker/spawn'
 import { connectFarm, keys } from './connection'
 import { FarmDispatcher } from './dispatcher'
 import { RenderNode, type RenderNodeOptions } from './node'
-import { listNodes } from './registry'
+import { listNodes, NODE_TTL_MS } from './registry'
 import { main } from '../cli/studio'
 import { redisAvailable, startRedis, type TestRedis } from './test-support/redis-server'
 
@@ -237,6 +237,9 @@ describe.skipIf(!redisAvailable())('render farm on BullMQ', () => {
   it('a cell no node can run is reported at once; a node without the model leaves the cells to one that has it', async () => {
     const stray = await node({ name: 'stray', modelsDir: other })
     expect(stray.info.models.map((m) => m.name)).toEqual(['sd2-v-tiny'])
+    // A node SIGKILLed by an earlier test stays announced until its TTL runs out; while it does, the
+    // farm rightly queues sd1-tiny cells for it. This case is about a farm where no node holds the model.
+    await expect.poll(async () => (await nodesNow()).map((n) => n.name), { timeout: 3 * NODE_TTL_MS }).toEqual(['stray'])
     const s = service({ farm: farm() })
     const alone = await submit(s, {}, { seeds: ['1', '2'] })
     expect(alone.info.state).toBe('failed')
