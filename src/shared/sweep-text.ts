@@ -3,7 +3,7 @@
  * read into checked, canonical values of the swept parameter (src/shared/sweep.ts).
  */
 import { ParamsError } from './params'
-import { MAX_AXIS_VALUES, SWEEP_PARAMS, validateSweepValue, type SweepKind, type SweepParam, type SweepValue } from './sweep'
+import { MAX_AXIS_VALUES, SWEEP_PARAMS, SweepValueError, validateSweepValue, type SweepKind, type SweepParam, type SweepValue } from './sweep'
 
 /** The axis syntax, for the UI's help text. */
 export const AXIS_SYNTAX_HELP = [
@@ -119,6 +119,9 @@ export function parseAxisText(param: SweepParam, text: string, axis: string = SW
       try {
         out.push(validateSweepValue(param, raw, axis))
       } catch (e) {
+        // The token is quoted once here; the value's own reason must not name it again. A range token
+        // ("1-3 (+0.5)") also says which of its values is wrong.
+        if (e instanceof SweepValueError) throw new SweepAxisError(axis, token, String(raw) === token ? e.reason : `gives ${String(raw)}, which ${e.reason}`)
         if (e instanceof ParamsError) throw new SweepAxisError(axis, token, e.message.slice(axis.length + 2))
         throw e
       }

@@ -9,6 +9,16 @@ import { MAX_EXPORT_CELLS, validateSweepExportRequest } from './sweep-export'
 
 const base = validateGenerationParams({ prompt: 'a fox', sampler: 'euler', schedule: 'karras', steps: 8, cfg: 5, width: 64, height: 64 })
 
+/** The error parseAxisText gives for an axis text (fails the test when the text is accepted). */
+const err = (param: Parameters<typeof parseAxisText>[0], text: string): SweepAxisError => {
+  try {
+    parseAxisText(param, text, 'X axis (test)')
+  } catch (e) {
+    return e as SweepAxisError
+  }
+  throw new Error(`"${text}" was accepted`)
+}
+
 describe('axis text', () => {
   it('reads lists, dash ranges with steps or counts, and start:stop:count', () => {
     expect(parseAxisText('cfg', '3, 5, 7.5')).toEqual([3, 5, 7.5])
@@ -42,29 +52,37 @@ describe('axis text', () => {
   })
 
   it('names the axis and the bad token in every error', () => {
-    const err = (param: Parameters<typeof parseAxisText>[0], text: string): SweepAxisError => {
-      try {
-        parseAxisText(param, text, 'X axis (test)')
-      } catch (e) {
-        return e as SweepAxisError
-      }
-      throw new Error(`"${text}" was accepted`)
-    }
     expect(err('cfg', '3, abc, 7').message).toMatch(/^X axis \(test\): "abc" is not a number or a range/)
     expect(err('cfg', '3, abc, 7')).toMatchObject({ field: 'X axis (test)', token: 'abc' })
-    expect(err('cfg', '3, 200').message).toMatch(/"200" must be from 0 to 100, got 200/)
+    expect(err('cfg', '3, 200').message).toBe('X axis (test): "200" must be from 0 to 100')
     expect(err('steps', '2.5').message).toMatch(/"2.5" must be a whole number/)
-    expect(err('steps', '1-3 (+0.5)').message).toMatch(/"1-3 \(\+0.5\)" must be a whole number/)
+    expect(err('steps', '1-3 (+0.5)').message).toBe('X axis (test): "1-3 (+0.5)" gives 1.5, which must be a whole number')
     expect(err('cfg', '1-9 (-1)').message).toMatch(/"1-9 \(-1\)" never reaches 9/)
     expect(err('cfg', '1-9 (+0)').message).toMatch(/step of 0/)
     expect(err('cfg', '0-1000 (+1)').message).toMatch(/makes 1001 values; an axis takes at most 64/)
     expect(err('cfg', '3,,5').message).toMatch(/empty value between commas/)
     expect(err('cfg', '  ').message).toMatch(/^X axis \(test\): has no values; type a list or a range, e.g. 1, 4, 7/)
-    expect(err('sampler', 'euler, warp_drive').message).toMatch(/"warp_drive" unknown sampler/)
+    expect(err('sampler', 'euler, warp_drive').message).toMatch(/"warp_drive" is not a known sampler/)
     expect(err('sampler', 'DPM++ 2M Karras').message).toMatch(/also sets schedule karras; use the plain sampler dpmpp_2m/)
-    expect(err('schedule', 'wobbly').message).toMatch(/"wobbly" unknown schedule/)
+    expect(err('schedule', 'wobbly').message).toMatch(/"wobbly" is not a known schedule/)
     expect(err('seed', '-5').message).toMatch(/"-5" must be a whole number/)
-    expect(err('width', '100').message).toMatch(/"100" must be a multiple of 8, got 100; use 96 or 104/)
+    expect(err('width', '100').message).toBe('X axis (test): "100" must be a multiple of 8; use 96 or 104')
+  })
+
+  it('names the typed value once: an A1111 sampler+schedule name ("DPM++ 2M Karras") was quoted twice', () => {
+    for (const [param, text, token] of [
+      ['sampler', 'euler, DPM++ 2M Karras', 'DPM++ 2M Karras'],
+      ['sampler', 'warp_drive', 'warp_drive'],
+      ['schedule', 'lunar', 'lunar'],
+      ['img2img.inpaint.maskedContent', 'grey', 'grey'],
+      ['cfg', '250', '250'],
+      ['seed', '-5', '-5'],
+      ['seed', 'abc', 'abc']
+    ] as const) {
+      const message = err(param, text).message
+      expect(message.split(token).length - 1, message).toBe(1)
+    }
+    expect(err('sampler', 'DPM++ 2M Karras').message).toBe('X axis (test): "DPM++ 2M Karras" also sets schedule karras; use the plain sampler dpmpp_2m')
   })
 
   it('gives form feedback without throwing', () => {

@@ -191,40 +191,67 @@ export const MAX_AXIS_VALUES = 64
 //#region one value
 
 /**
+ * One sweep value is wrong. `reason` says why without naming the value, so a caller that names the value
+ * itself (the axis text reader quotes the typed token) does not repeat it: the sweep view once showed
+ * `"DPM++ 2M Karras" "DPM++ 2M Karras" also sets schedule karras`.
+ */
+export class SweepValueError extends ParamsError {
+  constructor(
+    field: string,
+    readonly reason: string,
+    readonly value: unknown,
+    message: string
+  ) {
+    super(field, message)
+    this.name = 'SweepValueError'
+  }
+}
+
+/**
  * Checks one value of the parameter and returns it in canonical form (a seed as a decimal string, a
  * sampler or schedule as its id). `field` names the value in the error.
  */
 export function validateSweepValue(param: SweepParam, v: unknown, field: string): SweepValue {
   const info = SWEEP_PARAMS[param]
+  // Names (samplers, schedules, choices) lead with the value; numbers end with it ("…, got 200").
+  const named = (reason: string): SweepValueError => new SweepValueError(field, reason, v, `${JSON.stringify(v)} ${reason}`)
+  const numeric = (reason: string, after = ''): SweepValueError => new SweepValueError(field, reason + after, v, `${reason}, got ${JSON.stringify(v)}${after}`)
   switch (info.kind) {
     case 'seed':
-      return parseSeed(v, field)
+      try {
+        return parseSeed(v, field)
+      } catch (e) {
+        // parseSeed's messages end with the value (", got …"), which the reason leaves out.
+        if (!(e instanceof ParamsError)) throw e
+        const message = e.message.slice(field.length + 2)
+        throw new SweepValueError(field, message.replace(/, got .*$/s, ''), v, message)
+      }
     case 'sampler': {
       const r = typeof v === 'string' ? resolveSamplerName(v) : undefined
       if (!r || r.schedule || r.options) {
         // A name that implies a schedule or options ("DPM++ 2M Karras") would change two things at once.
-        if (r) throw new ParamsError(field, `"${String(v)}" also sets ${r.schedule ? `schedule ${r.schedule}` : 'sampler options'}; use the plain sampler ${r.sampler}`)
-        throw new ParamsError(field, `unknown sampler ${JSON.stringify(v)}; use an id such as euler, euler_ancestral, dpmpp_2m`)
+        if (r) throw named(`also sets ${r.schedule ? `schedule ${r.schedule}` : 'sampler options'}; use the plain sampler ${r.sampler}`)
+        throw named('is not a known sampler; use an id such as euler, euler_ancestral, dpmpp_2m')
       }
       return r.sampler
     }
     case 'schedule': {
       const id = typeof v === 'string' ? resolveScheduleName(v) : undefined
-      if (!id) throw new ParamsError(field, `unknown schedule ${JSON.stringify(v)}; use an id such as karras, normal, exponential`)
+      if (!id) throw named('is not a known schedule; use an id such as karras, normal, exponential')
       return id
     }
     case 'choice': {
-      if (typeof v !== 'string' || !info.choices!.includes(v)) throw new ParamsError(field, `must be one of ${info.choices!.join(', ')}, got ${JSON.stringify(v)}`)
+      if (typeof v !== 'string' || !info.choices!.includes(v)) throw named(`is not one of ${info.choices!.join(', ')}`)
       return v
     }
     case 'number':
     case 'integer': {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ParamsError(field, `must be a number, got ${JSON.stringify(v)}`)
-      if (info.kind === 'integer' && !Number.isInteger(v)) throw new ParamsError(field, `must be a whole number, got ${v}`)
-      if (v < info.min! || v > info.max!) throw new ParamsError(field, `must be from ${info.min} to ${info.max}, got ${v}`)
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw numeric('must be a number')
+      if (info.kind === 'integer' && !Number.isInteger(v)) throw numeric('must be a whole number')
+      if (v < info.min! || v > info.max!) throw numeric(`must be from ${info.min} to ${info.max}`)
       if (info.multipleOf && v % info.multipleOf !== 0) {
         const lo = Math.max(info.min!, Math.floor(v / info.multipleOf) * info.multipleOf)
-        throw new ParamsError(field, `must be a multiple of ${info.multipleOf}, got ${v}; use ${lo} or ${lo + info.multipleOf}`)
+        throw numeric(`must be a multiple of ${info.multipleOf}`, `; use ${lo} or ${lo + info.multipleOf}`)
       }
       return v
     }

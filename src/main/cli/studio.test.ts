@@ -177,3 +177,11 @@ describe('studio models inspect and the real entry point', () => {
     expect(none.status).toBe(2)
   })
 })
+
+describe('studio sweep: axis errors', () => {
+  it('names a sampler+schedule name once (it was quoted twice: "DPM++ 2M Karras" "DPM++ 2M Karras" also sets …)', async () => {
+    const r = await studio('sweep', '--model', fixture('sd1-tiny'), '--prompt', 'x', '--steps', '2', '--x', 'sampler=euler,DPM++ 2M Karras', '--no-library')
+    expect(r.code).toBe(1)
+    expect(r.err).toEqual(['studio sweep: error: --x (Sampler): "DPM++ 2M Karras" also sets schedule karras; use the plain sampler dpmpp_2m'])
+  })
+})
