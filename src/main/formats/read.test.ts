@@ -41,3 +41,32 @@ describe('reading settings from any file', () => {
     await expect(pngWith([['Comment', 'hello']]).then((b) => readSettings(b, { source: 'plain.png' }))).rejects.toThrow(/plain.png: this PNG carries no generation settings/)
   })
 })
+
+describe('the settings keywords the renderer keeps', () => {
+  it('are exactly the keywords the readers use, in their order of preference', async () => {
+    const { SETTINGS_TEXT_KEYWORDS } = await import('../../shared/png-chunks')
+    const { SIGMA_KEYWORD, PARAMETERS_KEYWORD } = await import('./image-metadata')
+    const { INVOKEAI_KEYWORD, INVOKEAI_LEGACY_KEYWORD, INVOKEAI_DREAM_KEYWORD } = await import('./invokeai')
+    expect([...SETTINGS_TEXT_KEYWORDS]).toEqual([SIGMA_KEYWORD, PARAMETERS_KEYWORD, 'prompt', 'workflow', INVOKEAI_KEYWORD, INVOKEAI_LEGACY_KEYWORD, INVOKEAI_DREAM_KEYWORD])
+  })
+
+  it('read the same settings from a PNG shrunk by the renderer as from the whole file', async () => {
+    const { settingsOnlyPng } = await import('../../shared/png-chunks')
+    // Noise does not compress: a PNG with many image-data chunks.
+    let x = 2463534242
+    const noise = Buffer.alloc(256 * 256 * 3).map(() => {
+      x ^= x << 13
+      x ^= x >>> 17
+      x ^= x << 5
+      return x & 255
+    })
+    const big = await sharp(noise, { raw: { width: 256, height: 256, channels: 3 } })
+      .png()
+      .toBuffer()
+    const info = 'a castle\nNegative prompt: fog\nSteps: 30, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 6.5, Seed: 5, Size: 512x768'
+    const whole = withTextChunks(big, [encodeTextChunk('Comment', 'x'.repeat(5000)), encodeTextChunk('parameters', info)])
+    const small = settingsOnlyPng(whole)
+    expect(small.length).toBeLessThan(whole.length / 4)
+    expect(readSettings(small)).toEqual(readSettings(whole))
+  })
+})

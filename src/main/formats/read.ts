@@ -6,7 +6,8 @@
  * come through here, so they read every file alike. Our own preset JSON is the presets layer's.
  */
 import type { ScheduleFamilyHint } from '../../shared/catalogue'
-import { decodeTextChunk, isPngSignature, MAX_TEXT_TOTAL_BYTES, parseChunks, PngError, textChunkKeyword } from '../png/chunks'
+import { decodeTextChunk, isPngSignature, MAX_TEXT_CHUNK_BYTES, MAX_TEXT_TOTAL_BYTES, parseChunks, PngError, textChunkKeyword } from '../png/chunks'
+import { SETTINGS_TEXT_KEYWORDS } from '../../shared/png-chunks'
 import { readComfyApiGraph, isComfyApiGraph } from './comfy-read'
 import { isComfyUiWorkflow, uiWorkflowToApiGraph } from './comfy-ui-graph'
 import { readSchedulerConfig } from './diffusers-scheduler'
@@ -23,8 +24,12 @@ export interface ReadOptions {
   family?: ScheduleFamilyHint
 }
 
-/** PNG text keywords that carry settings, in the order they are preferred. */
-export const SETTINGS_KEYWORDS = [SIGMA_KEYWORD, PARAMETERS_KEYWORD, 'prompt', 'workflow', INVOKEAI_KEYWORD, INVOKEAI_LEGACY_KEYWORD, INVOKEAI_DREAM_KEYWORD] as const
+/**
+ * PNG text keywords that carry settings, in the order they are preferred; the list lives in shared so
+ * the renderer keeps the same chunks when it shrinks a PNG before sending it (read.test.ts checks it
+ * names every keyword the readers below use).
+ */
+export const SETTINGS_KEYWORDS = SETTINGS_TEXT_KEYWORDS
 
 /** The settings text chunks of a PNG (only those are ever inflated), by keyword. */
 export function readSettingsChunks(png: Uint8Array, what = 'the PNG'): Map<string, string> {
@@ -33,7 +38,7 @@ export function readSettingsChunks(png: Uint8Array, what = 'the PNG'): Map<strin
   for (const c of parseChunks(png, what)) {
     const k = textChunkKeyword(c)
     if (k === undefined || !(SETTINGS_KEYWORDS as readonly string[]).includes(k) || out.has(k)) continue
-    const t = decodeTextChunk(c, Math.min(left, 1 << 20))
+    const t = decodeTextChunk(c, Math.min(left, MAX_TEXT_CHUNK_BYTES))
     if (t) {
       out.set(k, t.text)
       left -= Buffer.byteLength(t.text)

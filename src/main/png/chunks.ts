@@ -8,32 +8,13 @@
  * chunks into a PNG (such as one sharp produced) just before its first IDAT.
  */
 import { deflateSync, inflateSync } from 'node:zlib'
+import { assemblePng, crc32, encodePngChunk, isPngSignature, MAX_TEXT_CHUNK_BYTES, MAX_TEXT_TOTAL_BYTES, parsePngChunks, PngError, textKeyword } from '../../shared/png-chunks'
+
+// The chunk walk itself is shared with the renderer (src/shared/png-chunks.ts); this module adds
+// Node Buffers, text decoding and bounded inflating.
+export { crc32, isPngSignature, MAX_TEXT_CHUNK_BYTES, MAX_TEXT_TOTAL_BYTES, PngError }
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-
-export class PngError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'PngError'
-  }
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256)
-  for (let n = 0; n < 256; n++) {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    t[n] = c >>> 0
-  }
-  return t
-})()
-
-/** CRC-32 as PNG uses it (ISO 3309 / ITU-T V.42), over several byte ranges in order. */
-export function crc32(...parts: Uint8Array[]): number {
-  let c = 0xffffffff
-  for (const p of parts) for (let i = 0; i < p.length; i++) c = CRC_TABLE[(c ^ p[i]) & 0xff] ^ (c >>> 8)
-  return (c ^ 0xffffffff) >>> 0
-}
 
 export interface PngChunk {
   /** Four ASCII letters, e.g. "IHDR", "tEXt". */
@@ -43,44 +24,18 @@ export interface PngChunk {
   offset: number
 }
 
-export function isPngSignature(buf: Uint8Array): boolean {
-  return buf.length >= 8 && PNG_SIGNATURE.equals(Buffer.from(buf.buffer, buf.byteOffset, 8))
-}
-
 /**
  * Splits a PNG into chunks, checking the signature, every length and every CRC, and that the file
  * ends with IEND. Throws a {@link PngError} saying what is wrong (truncated, bad CRC …).
  */
 export function parseChunks(input: Uint8Array, what = 'the PNG'): PngChunk[] {
-  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)
-  if (!isPngSignature(buf)) throw new PngError(`${what} is not a PNG file (the signature is missing)`)
-  const chunks: PngChunk[] = []
-  let off = 8
-  while (off < buf.length) {
-    if (off + 12 > buf.length) throw new PngError(`${what} is truncated: a chunk header at byte ${off} is cut off`)
-    const len = buf.readUInt32BE(off)
-    if (len > 0x7fffffff) throw new PngError(`${what} has an impossible chunk length ${len} at byte ${off}`)
-    const type = buf.toString('latin1', off + 4, off + 8)
-    if (!/^[A-Za-z]{4}$/.test(type)) throw new PngError(`${what} has an invalid chunk type at byte ${off}`)
-    const end = off + 12 + len
-    if (end > buf.length) throw new PngError(`${what} is truncated inside its ${type} chunk at byte ${off}`)
-    const data = buf.subarray(off + 8, off + 8 + len)
-    const want = buf.readUInt32BE(off + 8 + len)
-    if (crc32(buf.subarray(off + 4, off + 8), data) !== want) throw new PngError(`${what} is damaged: the CRC of its ${type} chunk at byte ${off} does not match`)
-    chunks.push({ type, data, offset: off })
-    off = end
-    if (type === 'IEND') break
-  }
-  if (chunks.length === 0 || chunks[0].type !== 'IHDR') throw new PngError(`${what} does not start with an IHDR chunk`)
-  if (chunks[chunks.length - 1].type !== 'IEND') throw new PngError(`${what} is truncated: it has no IEND chunk`)
-  if (!chunks.some((c) => c.type === 'IDAT')) throw new PngError(`${what} has no image data (IDAT)`)
-  return chunks
+  return parsePngChunks(input, what).map((c) => ({ type: c.type, data: Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength), offset: c.offset }))
 }
 
 /** True when the bytes are a whole PNG: signature, every CRC right, IHDR … IDAT … IEND. */
 export function isCompletePng(buf: Uint8Array): boolean {
   try {
-    parseChunks(buf)
+    parsePngChunks(buf)
     return true
   } catch {
     return false
@@ -88,17 +43,13 @@ export function isCompletePng(buf: Uint8Array): boolean {
 }
 
 export function encodeChunk(type: string, data: Uint8Array): Buffer {
-  if (!/^[A-Za-z]{4}$/.test(type)) throw new PngError(`invalid chunk type "${type}"`)
-  const out = Buffer.alloc(12 + data.length)
-  out.writeUInt32BE(data.length, 0)
-  out.write(type, 4, 'latin1')
-  Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(out, 8)
-  out.writeUInt32BE(crc32(out.subarray(4, 8), data), 8 + data.length)
-  return out
+  const out = encodePngChunk(type, data)
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength)
 }
 
 export function assembleChunks(chunks: ReadonlyArray<{ type: string; data: Uint8Array }>): Buffer {
-  return Buffer.concat([PNG_SIGNATURE, ...chunks.map((c) => encodeChunk(c.type, c.data))])
+  const out = assemblePng(chunks)
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength)
 }
 
 // ---- text chunks ----
@@ -145,20 +96,9 @@ export function encodeTextChunk(keyword: string, text: string, opts: { forceItxt
   }
 }
 
-/**
- * The most text one chunk may inflate to. Our largest settings text (two 20,000-character prompts in
- * JSON beside the infotext) is far below it; without a cap, a 1 KB zTXt can inflate to gigabytes (a
- * 3 MB "deflate bomb" took 9.5 GB), so every inflate is bounded and anything bigger is refused.
- */
-export const MAX_TEXT_CHUNK_BYTES = 1 << 20
-/** The most text all chunks of one file may inflate to together (many small bombs add up). */
-export const MAX_TEXT_TOTAL_BYTES = 4 << 20
-
 /** The keyword of a text chunk without decoding (or inflating) its text; undefined for other chunks. */
-export function textChunkKeyword(chunk: { type: string; data: Buffer }): string | undefined {
-  if (chunk.type !== 'tEXt' && chunk.type !== 'zTXt' && chunk.type !== 'iTXt') return undefined
-  const z = chunk.data.indexOf(0)
-  return z < 1 ? undefined : chunk.data.toString('latin1', 0, z)
+export function textChunkKeyword(chunk: { type: string; data: Uint8Array }): string | undefined {
+  return textKeyword(chunk)
 }
 
 function inflateText(data: Buffer, type: string, keyword: string, limit: number): Buffer {

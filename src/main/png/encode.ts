@@ -4,18 +4,8 @@
  * same encoder serves final images (their metadata chunks are added by image-metadata.ts when kept).
  */
 import { deflateSync } from 'node:zlib'
-import { crc32 } from './chunks'
 import { concatBytes } from '../../shared/bytes'
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length)
-  const v = new DataView(out.buffer)
-  v.setUint32(0, data.length)
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i)
-  out.set(data, 8)
-  v.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)))
-  return out
-}
+import { encodePngChunk as chunk, PNG_SIGNATURE } from '../../shared/png-chunks'
 
 /** PNG bytes of an RGB image (`rgb` is height x width x 3). `level` trades size for speed (zlib 0–9). */
 export function encodePngRgb(rgb: Uint8Array, width: number, height: number, level = 6): Uint8Array {
@@ -33,6 +23,6 @@ export function encodePngRgb(rgb: Uint8Array, width: number, height: number, lev
     raw.set(rgb.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1)
   }
   const idat = deflateSync(raw, { level })
-  const parts = [new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]
+  const parts = [PNG_SIGNATURE as Uint8Array, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]
   return concatBytes(parts)
 }

@@ -8,7 +8,7 @@ import type { StudioClient } from '../../api'
 import { draftParams, loadParamsIntoDraft, setDraft } from '../../store/generate'
 import { fieldError, usePresetsStore } from '../../store/presets'
 import { showView } from '../../store/ui'
-import { isPng, pngMetadataOnly } from './png-metadata'
+import { isPngSignature, settingsOnlyPng } from '../../../../shared/png-chunks'
 import { setInpaint, setInpaintSettings } from '../../store/inpaint'
 
 const set = usePresetsStore.setState
@@ -122,12 +122,25 @@ export async function exportPresets(client: StudioClient, name: string | null, f
   }
 }
 
-/** Reads a chosen file into the import form (PNGs shrunk to their metadata, see png-metadata.ts). */
+/**
+ * A file's bytes as sent for import: a PNG shrunk to its settings chunks (the pixels are not needed,
+ * and a large PNG would not fit in one message to the local web host); a PNG that is not whole goes
+ * as it is, for the studio to judge and explain.
+ */
+export function importBytes(raw: Uint8Array, name: string): Uint8Array {
+  if (!isPngSignature(raw)) return raw
+  try {
+    return settingsOnlyPng(raw, name)
+  } catch {
+    return raw
+  }
+}
+
+/** Reads a chosen file into the import form. */
 export async function chooseImportFile(file: File | null): Promise<void> {
   set({ importResult: null, importError: null })
   if (!file) return set({ importFile: null })
-  const raw = new Uint8Array(await file.arrayBuffer())
-  set({ importFile: { name: file.name, bytes: isPng(raw) ? pngMetadataOnly(raw) : raw } })
+  set({ importFile: { name: file.name, bytes: importBytes(new Uint8Array(await file.arrayBuffer()), file.name) } })
 }
 
 /** Imports the chosen file, else the pasted text; `mode` answers a name clash (keep both / replace). */
