@@ -14,6 +14,9 @@ import type { LoraComponent } from './lora/lora-file'
 import { LoraError } from './lora/lora-file'
 import type { ComponentPlan, LoraApplication } from './lora/merge'
 import { mergeComponent } from './lora/merge-component'
+import type { EmbeddingFile } from './embeddings/embedding-file'
+import type { EmbeddingTokenizer } from './embeddings/embedding-tokenizer'
+import { embeddingSignature, embeddingTokenizer, spliceEmbeddings } from './embeddings/apply'
 import { type Device, type InMemoryModel, ModelSession, type RunnableSession, SessionCache, type SessionOptions, type TensorSpec, isFixed } from './onnx/runtime'
 
 /** How a timestep is fed: a scalar, one value for the whole batch, or one per batch row. */
@@ -88,7 +91,10 @@ export interface LoadedModel {
   sessions: ModelSessions
   unet: UnetIo
   textEncoders: TextEncoderIo[]
-  tokenizers: ClipTokenizer[]
+  /** One per text encoder; they know the loaded embeddings' names (embeddings/). */
+  tokenizers: (ClipTokenizer | EmbeddingTokenizer)[]
+  /** Textual-inversion embeddings spliced into the text encoders. */
+  embeddings?: readonly EmbeddingFile[]
   vaeDecoder: VaeIo
   vaeEncoder?: VaeIo
   /** Device each component runs on. */
@@ -248,6 +254,8 @@ export interface LoadOptions extends SessionOptions {
    * other components, and every component when this is empty, are the base sessions.
    */
   loras?: readonly LoraApplication[]
+  /** Textual-inversion embeddings whose rows are appended to the text encoders' token tables. */
+  embeddings?: readonly EmbeddingFile[]
 }
 
 const LORA_COMPONENTS: Partial<Record<ComponentName, LoraComponent>> = { unet: 'unet', text_encoder: 'text_encoder', text_encoder_2: 'text_encoder_2' }
@@ -291,18 +299,29 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   const family = FAMILIES[folder.family]
   const key = `${folder.dir}\u0000${options.device ?? 'auto'}`
   const loras = options.loras ?? []
+  const embeddings = options.embeddings ?? []
+  const sdxl = family.textEncoders.length > 1
+  const tokenizers = [ClipTokenizer.fromFolder(folder.tokenizerDir)]
+  if (folder.tokenizer2Dir) tokenizers.push(ClipTokenizer.fromFolder(folder.tokenizer2Dir))
   const reports: ComponentPlan['report'][] = []
   options.cache?.beginLoad()
   const open = (c: ComponentName): Promise<ModelSession> => {
     const path = folder.components[c]!.model
     const lc = LORA_COMPONENTS[c]
-    if (lc && loras.length > 0) {
+    const te = c === 'text_encoder' || c === 'text_encoder_2' ? c : undefined
+    const withEmbeddings = te !== undefined && embeddings.length > 0
+    if (lc && (loras.length > 0 || withEmbeddings)) {
       const build = (): InMemoryModel | undefined => {
-        const r = mergeComponent(path, lc, loras)
-        reports.push(r.plan.report)
-        return r.merged
+        let merged: InMemoryModel | undefined
+        if (loras.length > 0) {
+          const r = mergeComponent(path, lc, loras)
+          reports.push(r.plan.report)
+          merged = r.merged
+        }
+        if (withEmbeddings) merged = spliceEmbeddings(path, te, embeddings, tokenizers[te === 'text_encoder' ? 0 : 1] ?? tokenizers[0], sdxl, merged)
+        return merged
       }
-      const signature = loraSignature(lc, loras)
+      const signature = [loraSignature(lc, loras), withEmbeddings ? embeddingSignature(embeddings) : ''].filter((s) => s !== '').join('#')
       if (options.cache) return options.cache.get(key, c, path, options, { signature, build })
       return ModelSession.open(c, path, options, signature ? build() : undefined)
     }
@@ -338,15 +357,14 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
       throw unsupported(folder.dir, `text_embeds width ${spec.shape[1]} does not match the UNet's ${want}`, 'the components come from different models')
     }
   }
-  const tokenizers = [ClipTokenizer.fromFolder(folder.tokenizerDir)]
-  if (folder.tokenizer2Dir) tokenizers.push(ClipTokenizer.fromFolder(folder.tokenizer2Dir))
   return {
     folder,
     sigmas: modelSigmas(folder.sigmaConfig),
     sessions,
     unet,
     textEncoders,
-    tokenizers,
+    tokenizers: embeddings.length > 0 ? tokenizers.map((t) => embeddingTokenizer(t, embeddings)) : tokenizers,
+    embeddings,
     vaeDecoder: analyseVae(sessions.vae_decoder, path('vae_decoder'), false),
     vaeEncoder: sessions.vae_encoder ? analyseVae(sessions.vae_encoder, path('vae_encoder'), true) : undefined,
     devices

@@ -49,4 +49,21 @@ describe('studio generate --lora / --loras', () => {
     expect(ok.code).toBe(0)
     expect(ok.err.join('\n')).toMatch(/warning: .*nope.*running without it/)
   })
+
+  it('--embeddings: a name in the prompt uses the embedding, changes the image and writes "TI hashes"', async () => {
+    const dir = scratchDir()
+    const common = ['--model', MODEL, '--steps', '2', '--seed', '5', '--no-library']
+    const base = join(dir, 'base.png')
+    const emb = join(dir, 'emb.png')
+    expect((await studio('generate', ...common, '--prompt', 'a', '--out', base)).code).toBe(0)
+    const r = await studio('generate', ...common, '--prompt', 'a', '--negative', 'tinyemb', '--embeddings', LORAS, '--out', emb)
+    expect(r.code, r.err.join('\n')).toBe(0)
+    expect(readFileSync(emb).equals(readFileSync(base))).toBe(false)
+    const text = infotextOf(emb)
+    expect(text).toMatch(/TI hashes: "tinyemb: [0-9a-f]{10}"/)
+    expect(infotextToParams(text).networks?.embeddings?.map((e) => e.name)).toEqual(['tinyemb'])
+    const missing = await studio('generate', ...common, '--prompt', 'a', '--embeddings', join(dir, 'nope'), '--out', join(dir, 'z.png'))
+    expect(missing.code).not.toBe(0)
+    expect(missing.err.join('\n')).toMatch(/--embeddings: .*nope does not exist/)
+  })
 })

@@ -27,6 +27,8 @@ import { resolveModelDir } from './model-dir'
 import { LoraTagError, parseLoraTags } from '../../../shared/lora-tags'
 import { LoraError } from '../../models/lora/lora-file'
 import { parseLoraArg, resolveLoras } from '../../models/lora/resolve'
+import { EmbeddingError } from '../../models/embeddings/embedding-file'
+import { resolveEmbeddings } from '../../models/embeddings/folder'
 import type { Command } from './types'
 
 const OPTIONS: OptionSpec = {
@@ -46,7 +48,8 @@ const OPTIONS: OptionSpec = {
   ...INPAINT_OPTIONS,
   lora: { type: 'list', value: 'FILE[:W[:TE]]', help: 'merge a LoRA .safetensors at weight W (default 1; TE = text-encoder weight); repeatable' },
   loras: { type: 'string', value: 'DIR', help: 'folder where <lora:NAME:W> prompt tags find NAME.safetensors (default $SIGMA_STUDIO_LORAS)' },
-  'lenient-loras': { type: 'flag', help: 'run without a missing or unreadable LoRA (with a warning) instead of refusing the job' },
+  embeddings: { type: 'string', value: 'DIR', help: 'folder of textual-inversion embeddings (.safetensors); their names in the prompt or negative prompt (NAME or embedding:NAME) use them (default $SIGMA_STUDIO_EMBEDDINGS)' },
+  'lenient-loras': { type: 'flag', help: 'run without a missing or unreadable LoRA or embedding (with a warning) instead of refusing the job' },
   'guidance-rescale': { type: 'number', value: 'PHI', help: 'guidance rescale phi 0…1 (default 0)' },
   device: { type: 'string', value: 'DEV', help: 'auto (default), cpu, cuda, dml, coreml or webgpu' },
   threads: { type: 'int', value: 'N', help: 'CPU threads per model call (default: cores, at most 8)' },
@@ -151,7 +154,24 @@ export const generateCommand: Command = {
       throw e
     }
     for (const w of loras.warnings) io.err(`warning: ${w}`)
-    const model = await loadModel(modelDir, { device, threads: o.threads as number | undefined, cache: defaultSessionCache, log: (l) => notes.push(l), loras: loras.applications })
+    const embeddingsDir = (o.embeddings as string | undefined) ?? process.env.SIGMA_STUDIO_EMBEDDINGS
+    if (embeddingsDir !== undefined && !existsSync(embeddingsDir)) throw new CliUsageError(`--embeddings: ${resolve(embeddingsDir)} does not exist; pass the folder that holds the embedding .safetensors files`)
+    let embeddings
+    try {
+      embeddings = resolveEmbeddings(embeddingsDir, [o.prompt, (o.negative as string | undefined) ?? ''], o['lenient-loras'] === true)
+    } catch (e) {
+      if (e instanceof EmbeddingError) throw new CliUsageError(e.message)
+      throw e
+    }
+    for (const w of embeddings.warnings) io.err(`warning: ${w}`)
+    const model = await loadModel(modelDir, {
+      device,
+      threads: o.threads as number | undefined,
+      cache: defaultSessionCache,
+      log: (l) => notes.push(l),
+      loras: loras.applications,
+      embeddings: embeddings.files
+    })
     for (const n of notes.splice(0)) io.err(`note: ${n}`)
     const request: PipelineRequest = {
       prompt: o.prompt,
@@ -193,7 +213,7 @@ export const generateCommand: Command = {
     try {
       for (const [i, img] of result.images.entries()) {
         const params = generationParamsFor(result.request, img.seed, model.folder.name, initPath, inpaint && { ...inpaint, mask: inpaint.mask && contentName(inpaint.mask) })
-        const k = await keepImage(library, { png: encodePngRgb(img.data, img.width, img.height), params, modelHash, modelName: model.folder.name, networks: { loras: loras.used.map(({ name, hash }) => ({ name, hash })) } }, paths[i])
+        const k = await keepImage(library, { png: encodePngRgb(img.data, img.width, img.height), params, modelHash, modelName: model.folder.name, networks: { loras: loras.used.map(({ name, hash }) => ({ name, hash })), embeddings: embeddings.files.map(({ name, hash }) => ({ name, hash })) } }, paths[i])
         if (k.out) written.push(k.out)
         kept.push(k.entry ? `library ${k.entry.id}` : '')
       }
