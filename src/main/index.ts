@@ -10,7 +10,7 @@ import { isAppUrl } from './electron/app-url'
 import { externalLinkDecision } from './electron/external-links'
 import { registerIpc } from './electron/ipc'
 import { pickDefaultModel } from './service/models-dir'
-import { chooseLibraryDir, settingsFilePath } from './settings/app-settings'
+import { chooseLibraryDir, readSettings, settingsFilePath } from './settings/app-settings'
 import { Studio } from './service/studio'
 import { FarmDispatcher } from './farm/dispatcher'
 // electron-vite bundles the worker entry into out/main and returns a factory that starts it.
@@ -24,9 +24,27 @@ const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-function modelsDir(): string {
-  if (process.env.SIGMA_STUDIO_MODELS) return process.env.SIGMA_STUDIO_MODELS
+/** The app's own models folder (holds the embedded default model). */
+function builtInModelsDir(): string {
   return app.isPackaged ? join(process.resourcesPath, 'models') : join(app.getAppPath(), 'models')
+}
+
+/** $SIGMA_STUDIO_MODELS (scripts, tests), else the folder chosen in Settings, else the app's own. */
+function modelsDir(settingsFile: string): string {
+  if (process.env.SIGMA_STUDIO_MODELS) return process.env.SIGMA_STUDIO_MODELS
+  return readSettings(settingsFile).settings.modelsDir ?? builtInModelsDir()
+}
+
+/** Main's own file dialog for a checkpoint: the only way the desktop app names a file to import. */
+async function pickCheckpoint(): Promise<string | null> {
+  const options = {
+    title: 'Import a checkpoint',
+    properties: ['openFile' as const],
+    filters: [{ name: 'Safetensors checkpoints', extensions: ['safetensors'] }]
+  }
+  const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0]
+  const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options)
+  return r.canceled ? null : (r.filePaths[0] ?? null)
 }
 
 /** Opens a link in the system browser: allow-listed hosts at once, any other https host if the user agrees. */
@@ -108,10 +126,12 @@ app.whenReady().then(async () => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
   })
 
-  const dir = modelsDir()
   // Every result lands in the library: $SIGMA_STUDIO_LIBRARY, else the folder chosen in the settings view,
   // else the platform folder the CLI uses too, so the app and `studio generate` share one history.
   const settingsFile = settingsFilePath()
+  const dir = modelsDir(settingsFile)
+  // The embedded model is always there: from another models folder it is the default by its path.
+  const embedded = join(builtInModelsDir(), 'emoji-tiny')
   const library = chooseLibraryDir({ settingsFile })
   // $SIGMA_FARM_URL sends generation jobs to a render farm (src/main/farm); results land in this library.
   const farmUrl = process.env.SIGMA_FARM_URL
@@ -122,7 +142,14 @@ app.whenReady().then(async () => {
     workerFactory: (init) => createGenerationWorker({ workerData: init }),
     runner: 'onnx',
     modelsDir: dir,
-    defaultModel: pickDefaultModel(dir)
+    defaultModel: pickDefaultModel(dir, undefined, embedded),
+    protectedModels: [embedded],
+    modelManager: {
+      pick: pickCheckpoint,
+      onlyPicked: true,
+      builtInDir: builtInModelsDir(),
+      override: process.env.SIGMA_STUDIO_MODELS ? 'SIGMA_STUDIO_MODELS' : null
+    }
   })
   // Quit in order: hold the quit until the running job is cancelled, the worker has released its ONNX
   // sessions and the library is closed (quitting under a native ONNX call aborted the process).

@@ -48,7 +48,14 @@ const api: PreloadApi = {
     'studio:presets:import': (p) => ipcRenderer.invoke('studio:presets:import', p),
     'studio:settings:get': (p) => ipcRenderer.invoke('studio:settings:get', p),
     'studio:settings:set': (p) => ipcRenderer.invoke('studio:settings:set', p),
-    'studio:prompt:tokens': (p) => ipcRenderer.invoke('studio:prompt:tokens', p)
+    'studio:prompt:tokens': (p) => ipcRenderer.invoke('studio:prompt:tokens', p),
+    'studio:models:pick': (p) => ipcRenderer.invoke('studio:models:pick', p),
+    'studio:models:import': (p) => ipcRenderer.invoke('studio:models:import', p),
+    'studio:models:import:cancel': (p) => ipcRenderer.invoke('studio:models:import:cancel', p),
+    'studio:models:rename': (p) => ipcRenderer.invoke('studio:models:rename', p),
+    'studio:models:remove': (p) => ipcRenderer.invoke('studio:models:remove', p),
+    'studio:models:folder:get': (p) => ipcRenderer.invoke('studio:models:folder:get', p),
+    'studio:models:folder:set': (p) => ipcRenderer.invoke('studio:models:folder:set', p)
   },
   events: {
     'studio:queue': listen('studio:queue'),
@@ -57,7 +64,8 @@ const api: PreloadApi = {
     'studio:preview': listen('studio:preview'),
     'studio:result': listen('studio:result'),
     'studio:error': listen('studio:error'),
-    'studio:calibration': listen('studio:calibration')
+    'studio:calibration': listen('studio:calibration'),
+    'studio:models:import': listen('studio:models:import')
   }
 }
 

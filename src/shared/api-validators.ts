@@ -7,6 +7,7 @@ import { LIMITS } from './params'
 import { validateCalibrateRequest } from './calibration'
 import { validateInitImage, validateMaskImage } from './init-image'
 import { libraryValidators } from './library-api'
+import { modelsValidators } from './models-api'
 import { checkSweepCells } from './sweep'
 import { validateSweepExportRequest } from './sweep-export'
 import { expandGrid, gridCellCount, MAX_GRID_CELLS, validateGridSpec } from './sweep-grid'
@@ -27,6 +28,7 @@ export function validatePreviewSettings(raw: unknown): PreviewSettings {
 }
 export const VALIDATORS: { [K in InvokeName]: (raw: unknown) => InvokePayload<K> } = {
   ...libraryValidators(),
+  ...modelsValidators(),
   'studio:generate': (raw) => {
     const o = obj(raw, '(request)', ['params', 'preview', 'grid', 'initImage', 'maskImage'])
     const params = generationParams(o.params ?? {})

@@ -17,6 +17,7 @@ import type { ModelFamily, ModelVariant } from './model-family'
 import type { GenerationParams } from './params'
 import type { CalibrateRequest, CalibrationEvent, ProfileInfo, ScoreOptimalUse } from './calibration'
 import type { LibraryInvoke } from './library-api'
+import type { ModelImportEvent, ModelsInvoke } from './models-api'
 import type { GridSpec } from './sweep-grid'
 import type { SweepExportRequest, SweepExportResult } from './sweep-export'
 
@@ -26,6 +27,7 @@ export { ParamsError } from './params'
 export { RequestError } from './validate'
 // The library, preset and settings calls live in their own module; callers import them from here.
 export * from './library-api'
+export * from './models-api'
 
 //#region request shapes
 
@@ -112,6 +114,26 @@ export interface ModelEntry {
   isDefault: boolean
   /** Why the folder cannot be run (unsupported layout, missing component), for the model picker. */
   problem: string | null
+  /** Disk the folder takes, hard-linked weights counted once (absent: not measured, e.g. a test stand-in). */
+  sizeBytes?: number
+  /** Where an imported model came from (its checkpoint.json); null: a model folder put there by hand. */
+  imported?: ImportedFrom | null
+  /** The embedded or start-up default model: the model manager can neither rename nor remove it. */
+  protected?: boolean
+}
+
+/** The record `studio models import` keeps of a model's source checkpoint. */
+export interface ImportedFrom {
+  /** The checkpoint's file name and full path (the import reads its weights from there). */
+  file: string
+  path: string
+  size: number
+  /** null when the import skipped hashing. */
+  sha256: string | null
+  /** ISO 8601. */
+  importedAt: string
+  /** sd1, sd2, sd2-v or sdxl, as detected or chosen at import. */
+  family: string
 }
 
 /** Defined with everything else a family needs in model-family.ts. */
@@ -258,6 +280,7 @@ export interface Events {
   'studio:result': ResultEvent
   'studio:error': ErrorEvent
   'studio:calibration': CalibrationEvent
+  'studio:models:import': ModelImportEvent
 }
 export type EventName = keyof Events
 export const EVENT_NAMES = Object.freeze([
@@ -267,7 +290,8 @@ export const EVENT_NAMES = Object.freeze([
   'studio:preview',
   'studio:result',
   'studio:error',
-  'studio:calibration'
+  'studio:calibration',
+  'studio:models:import'
 ] as const satisfies readonly EventName[])
 // A name added to Events but not to EVENT_NAMES fails here.
 type _AllEventsListed = Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : never
@@ -279,7 +303,7 @@ void _allEventsListed
 //#region calls
 
 /** Every call the renderer can make: payload in, result out (library, presets and settings: LibraryInvoke). */
-export interface Invoke extends LibraryInvoke {
+export interface Invoke extends LibraryInvoke, ModelsInvoke {
   'studio:generate': (p: GenerateRequest) => { jobId: string }
   /** Queues a score-optimal calibration of a model (progress: 'studio:calibration'; cancel: 'studio:cancel'). */
   'studio:calibrate': (p: CalibrateRequest) => { jobId: string }

@@ -9,6 +9,7 @@ import { FAMILIES, type FamilyDescriptor } from '../../shared/model-family'
 import { ModelSigmas, modelSigmas } from '../engine/model-sigmas'
 import { ModelFolderError } from './errors'
 import { type ComponentName, type ModelFolder, readModelFolder } from './folder'
+import { folderStamp } from './folder-stamp'
 import { ClipTokenizer } from './prompt/clip-tokenizer'
 import type { LoraComponent } from './lora/lora-file'
 import { LoraError } from './lora/lora-file'
@@ -297,7 +298,8 @@ function checkLoraReports(loras: readonly LoraApplication[], reports: readonly C
 export async function loadModel(dir: string, options: LoadOptions = {}): Promise<LoadedModel> {
   const folder = readModelFolder(dir)
   const family = FAMILIES[folder.family]
-  const key = `${folder.dir}\u0000${options.device ?? 'auto'}`
+  // The folder's stamp too: another model imported under a removed one's name must not reuse its sessions.
+  const key = `${folder.dir}\u0000${folderStamp(folder.dir)}\u0000${options.device ?? 'auto'}`
   const loras = options.loras ?? []
   const embeddings = options.embeddings ?? []
   const sdxl = family.textEncoders.length > 1

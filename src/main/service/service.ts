@@ -38,6 +38,8 @@ export interface ServiceOptions {
   modelsDir: string
   /** Used when a request leaves `params.model` empty. */
   defaultModel?: string
+  /** Model folders the model manager never renames or removes (the embedded model), marked in the list. */
+  protectedModels?: readonly string[]
   sink?: ResultSink
   fake?: FakeRunnerOptions
   /**
@@ -333,7 +335,7 @@ export class GenerationService {
   }
 
   listModels(): ModelEntry[] {
-    return listModelFolders(this.opts.modelsDir, this.opts.defaultModel)
+    return listModelFolders(this.opts.modelsDir, this.opts.defaultModel, this.opts.protectedModels)
   }
 
   /**

@@ -8,7 +8,7 @@
  * are merged here; `satisfies InvokeHandlers` makes a call missing from the merge a compile error.
  */
 import { join } from 'node:path'
-import type { EventName, Events, InvokeHandlers } from '../../shared/api'
+import type { EventName, Events, InvokeHandlers, ModelImportEvent } from '../../shared/api'
 import { Library, type ReconcileReport } from '../library/library'
 import { sweepHandlers } from '../sweep/handlers'
 import { libraryHandlers } from './library-handlers'
@@ -17,6 +17,7 @@ import { presetHandlers } from './preset-handlers'
 import { settingsHandlers, type SettingsContext } from './settings-handlers'
 import { PromptTokenCounter, promptHandlers } from './prompt-handlers'
 import { GenerationService, type ServiceOptions } from './service'
+import { ModelManager, type ModelManagerOptions } from './model-manager'
 
 /** What a transport needs: the calls, the events, and result bytes (the web host's image route). */
 export interface StudioApi {
@@ -33,6 +34,11 @@ export interface StudioOptions extends Omit<ServiceOptions, 'sink'> {
    * an explicit folder and no settings file (tests).
    */
   settings?: SettingsContext
+  /**
+   * The model manager's host-specific parts: the desktop app's file dialog (and importing only what it
+   * picked), the app's own models folder, what chose the models folder, the importer's templates (tests).
+   */
+  modelManager?: Pick<ModelManagerOptions, 'pick' | 'onlyPicked' | 'builtInDir' | 'override' | 'templatesDir'>
 }
 
 export class Studio implements StudioApi {
@@ -44,10 +50,14 @@ export class Studio implements StudioApi {
     readonly libraries: LibraryHolder,
     /** What the start-up reconcile pass found (null without a library). */
     readonly reconcile: ReconcileReport | null,
-    settings: SettingsContext
+    settings: SettingsContext,
+    readonly modelManager: ModelManager,
+    /** The model manager's import progress, forwarded to every transport with the service's events. */
+    private readonly importListeners: Set<(e: ModelImportEvent) => void>
   ) {
     this.handlers = {
       ...service.handlers,
+      ...modelManager.handlers,
       ...libraryHandlers(libraries),
       ...presetHandlers(libraries),
       ...settingsHandlers(libraries, settings),
@@ -60,7 +70,7 @@ export class Studio implements StudioApi {
   }
 
   static async start(opts: StudioOptions): Promise<Studio> {
-    const { libraryDir, settings: settingsOpt, ...serviceOpts } = opts
+    const { libraryDir, settings: settingsOpt, modelManager: mm, ...serviceOpts } = opts
     let library: Library | null = null
     let report: ReconcileReport | null = null
     if (libraryDir !== null) {
@@ -74,7 +84,22 @@ export class Studio implements StudioApi {
     // them), in whichever library is in use now.
     const cacheDir = serviceOpts.cacheDir ?? ((): string | undefined => (libraries.library ? join(libraries.library.dir, 'score-optimal') : undefined))
     const settings: SettingsContext = settingsOpt ?? { file: null, source: libraryDir !== null ? 'option' : 'off', override: null }
-    return new Studio(new GenerationService({ ...serviceOpts, sink, cacheDir }), libraries, report, settings)
+    const service = new GenerationService({ ...serviceOpts, sink, cacheDir })
+    const importListeners = new Set<(e: ModelImportEvent) => void>()
+    const manager = new ModelManager({
+      builtInDir: serviceOpts.modelsDir,
+      ...mm,
+      modelsDir: serviceOpts.modelsDir,
+      defaultModel: serviceOpts.defaultModel,
+      protectedPaths: serviceOpts.protectedModels,
+      settingsFile: settings.file,
+      modelsInUse: async () => {
+        const q = await service.handlers['studio:queue:get']()
+        return new Set([q.running, ...q.waiting].flatMap((j) => (j ? [j.model] : [])))
+      },
+      emit: (e) => importListeners.forEach((l) => l(e))
+    })
+    return new Studio(service, libraries, report, settings, manager, importListeners)
   }
 
   /** The library in use now (null when the library is off). */
@@ -83,7 +108,19 @@ export class Studio implements StudioApi {
   }
 
   onAny(cb: <E extends EventName>(name: E, payload: Events[E]) => void): () => void {
-    return this.service.onAny(cb)
+    const off = this.service.onAny(cb)
+    const l = (e: ModelImportEvent): void => {
+      try {
+        cb('studio:models:import', e)
+      } catch (err) {
+        console.error('studio: a studio:models:import listener failed:', err)
+      }
+    }
+    this.importListeners.add(l)
+    return () => {
+      off()
+      this.importListeners.delete(l)
+    }
   }
 
   readResult(resultId: string): Promise<Uint8Array | undefined> {
@@ -92,6 +129,7 @@ export class Studio implements StudioApi {
 
   /** Stops the worker (after the running job's saves) and closes the library. */
   async close(): Promise<void> {
+    this.modelManager.cancelAll()
     await this.service.close()
     this.libraries.close()
   }

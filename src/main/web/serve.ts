@@ -6,8 +6,9 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { chooseLibraryDir, settingsFilePath } from '../settings/app-settings'
+import { join, resolve } from 'node:path'
+import { chooseLibraryDir, readSettings, settingsFilePath } from '../settings/app-settings'
+import { appRoot } from '../util/app-root'
 import { pickDefaultModel } from '../service/models-dir'
 import { exitOnSignals } from '../service/shutdown'
 import { FarmDispatcher } from '../farm/dispatcher'
@@ -32,11 +33,14 @@ function openBrowser(url: string): void {
 async function main(): Promise<void> {
   const port = Number(arg('port') ?? 5173)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port=${arg('port')} is not a port number; use 0..65535`)
-  const modelsDir = resolve(arg('models') ?? 'models')
   const rendererDir = resolve('out/renderer')
   if (!existsSync(rendererDir)) throw new Error(`${rendererDir} is missing: run "npm run build" first (npm start does it for you)`)
   // --library, then $SIGMA_STUDIO_LIBRARY, then the app's setting, then the platform folder.
   const settingsFile = settingsFilePath()
+  // --models, then the folder chosen in Settings, then the app's own (which holds the embedded model).
+  const builtInModels = join(appRoot(), 'models')
+  const modelsDir = resolve(arg('models') ?? readSettings(settingsFile).settings.modelsDir ?? builtInModels)
+  const embedded = join(builtInModels, 'emoji-tiny')
   const library = flag('no-library') ? null : chooseLibraryDir({ explicit: arg('library'), settingsFile })
   const libraryDir = library?.dir ?? null
   // A render farm, when given: generation jobs go to its nodes (src/main/farm), results land here.
@@ -49,7 +53,10 @@ async function main(): Promise<void> {
     workerFactory: sourceWorkerFactory,
     runner: flag('fake') ? 'fake' : 'onnx',
     modelsDir,
-    defaultModel: flag('fake') ? 'fake' : pickDefaultModel(modelsDir, arg('model'))
+    defaultModel: flag('fake') ? 'fake' : pickDefaultModel(modelsDir, arg('model'), embedded),
+    protectedModels: [embedded],
+    // No file dialog in a browser: the page sends a typed path, which main checks (model-manager.ts).
+    modelManager: { builtInDir: builtInModels, override: arg('models') ? '--models' : null }
   })
   let host
   try {

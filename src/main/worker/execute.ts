@@ -246,7 +246,7 @@ export class JobExecutor {
   }
 
   private async loadModel(name: string, jt: JobTimings, loraTags: readonly string[] = []): Promise<LoadedModel> {
-    const key = [name, ...loraTags].join('\u0000')
+    const key = [name, this.runner.folderStamp?.(name) ?? '', ...loraTags].join('\u0000')
     if (this.model && this.modelKey === key) return this.model
     const t = now()
     // One model stays warm; a different one replaces it (sessions are large).

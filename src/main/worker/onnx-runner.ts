@@ -22,6 +22,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import type { GenerationParams } from '../../shared/params'
 import { GenerationInputError, ModelFolderError } from '../models/errors'
+import { folderStamp } from '../models/folder-stamp'
 import { defaultSessionCache, loadModel, type LoadedModel as OnnxModel, type ModelSessions } from '../models/model'
 import type { HostTensor, RunnableSession } from '../models/onnx/runtime'
 import { ModelSession, parseDevice } from '../models/onnx/runtime'
@@ -331,6 +332,7 @@ export function createOnnxRunner(modelsDir: string, device?: string): JobRunner 
   // Checked here too: the device reaches the worker from a command line (studio node --device).
   const dev = device === undefined ? undefined : parseDevice(device)
   return {
+    folderStamp: (name) => folderStamp(isAbsolute(name) ? name : join(modelsDir, name)),
     async load(name, loraTags) {
       const dir = isAbsolute(name) ? name : join(modelsDir, name)
       if (!existsSync(join(dir, 'model_index.json')) && !existsSync(join(dir, 'unet'))) {

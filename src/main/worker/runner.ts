@@ -151,6 +151,12 @@ export interface JobRunner {
    */
   load(name: string, loraTags?: readonly string[]): Promise<LoadedModel>
   /**
+   * What identifies the folder behind `name` now (optional): the warm model is reused only while it is
+   * the same, so a model removed or renamed in the model manager and another imported under its name is
+   * loaded afresh rather than served from the old sessions.
+   */
+  folderStamp?(name: string): string
+  /**
    * Releases everything the runner holds (ONNX sessions and their native memory) before the worker
    * ends. Optional. A worker terminated with sessions still open can abort the whole process in
    * native code ("terminate called after throwing an instance of 'Napi::Error'").

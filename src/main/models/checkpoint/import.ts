@@ -47,6 +47,16 @@ export interface ImportOptions {
   readonly onProgress?: (p: ImportProgress) => void
   /** false: no sha256 of the source (tests of full-size layouts, where hashing gigabytes of zeros proves nothing). */
   readonly hash?: boolean
+  /** Stops the import (between hashed chunks, the long part); the temporary folder is removed. */
+  readonly signal?: AbortSignal
+}
+
+/** Thrown when an import is stopped through its signal. */
+export class ImportCancelled extends Error {
+  constructor(file: string) {
+    super(`${file}: the import was cancelled; nothing was written to the models folder`)
+    this.name = 'ImportCancelled'
+  }
 }
 
 export interface ImportResult {
@@ -113,7 +123,7 @@ function placeComponent(bytes: Uint8Array, check: CheckResult, linkName: (s: Sou
   })
 }
 
-async function sha256(file: string, onBytes: (n: number) => void): Promise<string> {
+async function sha256(file: string, onBytes: (n: number) => void, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256')
   const fd = openSync(file, 'r')
   try {
@@ -125,7 +135,9 @@ async function sha256(file: string, onBytes: (n: number) => void): Promise<strin
       hash.update(buf.subarray(0, n))
       pos += n
       onBytes(pos)
-      if ((pos / buf.length) % 16 === 0) await new Promise((r) => setImmediate(r)) // let progress and cancels through
+      // Every 8 MB: lets progress, other calls and a cancel through (one setImmediate costs microseconds).
+      await new Promise((r) => setImmediate(r))
+      if (signal?.aborted) throw new ImportCancelled(file)
     }
   } finally {
     closeSync(fd)
@@ -172,8 +184,8 @@ export async function importCheckpoint(options: ImportOptions): Promise<ImportRe
     writeTokenizers(tmp, template)
     writeIndexAndScheduler(tmp, template, detected)
     const hashing = options.hash !== false
-    const digest = hashing ? await sha256(file, (n) => progress({ stage: 'hash', done: n, total: header.fileSize })) : null
-    const vaeDigest = vaeHeader && hashing ? await sha256(vaeHeader.path, () => {}) : null
+    const digest = hashing ? await sha256(file, (n) => progress({ stage: 'hash', done: n, total: header.fileSize }), options.signal) : null
+    const vaeDigest = vaeHeader && hashing ? await sha256(vaeHeader.path, () => {}, options.signal) : null
     const st = statSync(file)
     writeJson(join(tmp, CHECKPOINT_RECORD), {
       format: 'sigma-studio-checkpoint-import/1',
@@ -188,6 +200,7 @@ export async function importCheckpoint(options: ImportOptions): Promise<ImportRe
       missingOptionalKeys: check.missingOptional,
       ignoredKeys: check.ignored.length
     })
+    if (options.signal?.aborted) throw new ImportCancelled(file)
     renameSync(tmp, dest)
     progress({ stage: 'done', done: header.fileSize, total: header.fileSize })
     return { dir: dest, name, detected, weights, sha256: digest, ignoredKeys: check.ignored.length, missingOptional: check.missingOptional }

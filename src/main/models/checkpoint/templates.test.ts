@@ -19,7 +19,8 @@ afterAll(cleanScratch)
 const REFERENCE = resolve(TEMPLATES_DIR, '..', '..', 'reference', 'checkpoints')
 const CASES: [TemplateFamily, string, number, string][] = [
   ['sd1', 'sd15-keys.json', 1145, 'sd1'],
-  ['sd2', 'sd21-768v-keys.json', 1242, 'sd2']
+  ['sd2', 'sd21-768v-keys.json', 1242, 'sd2'],
+  ['sdxl', 'sdxl-base-keys.json', 2515, 'sdxl']
 ]
 
 for (const [family, file, count, expectFamily] of CASES) {
