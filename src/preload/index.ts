@@ -46,6 +46,7 @@ const api: PreloadApi = {
     'studio:presets:delete': (p) => ipcRenderer.invoke('studio:presets:delete', p),
     'studio:presets:export': (p) => ipcRenderer.invoke('studio:presets:export', p),
     'studio:presets:import': (p) => ipcRenderer.invoke('studio:presets:import', p),
+    'studio:presets:read': (p) => ipcRenderer.invoke('studio:presets:read', p),
     'studio:settings:get': (p) => ipcRenderer.invoke('studio:settings:get', p),
     'studio:settings:set': (p) => ipcRenderer.invoke('studio:settings:set', p),
     'studio:prompt:tokens': (p) => ipcRenderer.invoke('studio:prompt:tokens', p),

@@ -118,6 +118,21 @@ export interface PresetImportResult {
   problems: PresetProblem[]
 }
 
+/** A file or text to read settings from without saving a preset (the Generate view's drop and paste). */
+export type SettingsReadRequest = Pick<PresetImportRequest, 'text' | 'bytes' | 'filename'>
+
+/** The settings a file or text holds, read by the same code as a preset import. */
+export interface SettingsReadResult {
+  /** Only what the source sets (never the model or an init image); lay it over the form. */
+  params: PresetParamsDoc
+  /** The format it was read as: 'preset-json', 'sigma-png', 'a1111', 'comfy-api', 'invokeai', … */
+  format: string
+  /** The model the source names, when it names one (the form keeps its own model). */
+  model: { name?: string; hash?: string | null } | null
+  /** What was read but not carried over, one sentence each (the warnings a preset import shows). */
+  warnings: string[]
+}
+
 /** Where the library folder in use came from. */
 export type LibrarySource = 'option' | 'env' | 'setting' | 'default' | 'off'
 
@@ -230,6 +245,12 @@ export function validatePresetImport(raw: unknown): PresetImportRequest {
   return r
 }
 
+export function validateSettingsRead(raw: unknown): SettingsReadRequest {
+  const o = obj(raw, '(request)', ['text', 'bytes', 'filename'])
+  const { text, bytes, filename } = validatePresetImport(o)
+  return { ...(text !== undefined ? { text } : {}), ...(bytes !== undefined ? { bytes } : {}), ...(filename ? { filename } : {}) }
+}
+
 export function validatePresetExport(raw: unknown): { name: string | null; format: PresetExportFormat; model?: string } {
   const o = obj(raw, '(request)', ['name', 'format', 'model'])
   const format = o.format ?? 'json'
@@ -290,6 +311,7 @@ export function libraryValidators() {
   'studio:presets:delete': (raw: unknown) => ({ name: presetName(obj(raw, '(request)', ['name']).name) }),
   'studio:presets:export': validatePresetExport,
   'studio:presets:import': validatePresetImport,
+  'studio:presets:read': validateSettingsRead,
   'studio:settings:get': (raw: unknown) => (obj(raw, '(request)', []), {}),
   'studio:settings:set': validateSettingsSet
   } satisfies { [K in LibraryCallName]: (raw: unknown) => Parameters<LibraryInvoke[K]>[0] }
@@ -321,6 +343,8 @@ export interface LibraryInvoke {
   /** One preset (or, with name null, all as one bundle) as a file; `model` names the checkpoint in A1111/ComfyUI exports. */
   'studio:presets:export': (p: { name: string | null; format: PresetExportFormat; model?: string }) => PresetFile
   'studio:presets:import': (p: PresetImportRequest) => PresetImportResult
+  /** Reads the settings a file or text holds (as an import would), saving nothing. */
+  'studio:presets:read': (p: SettingsReadRequest) => SettingsReadResult
   'studio:settings:get': (p: Record<string, never>) => SettingsState
   /** Switches the library to another folder now (opening and checking it) and saves the choice. */
   'studio:settings:set': (p: { libraryDir: string }) => SettingsState

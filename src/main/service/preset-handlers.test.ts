@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { DEFAULT_PARAMS, validateGenerationParams, type GenerationParams } from '../../shared/params'
-import type { InvokeHandlers, PresetDoc, PresetFile, PresetImportResult } from '../../shared/api'
+import type { InvokeHandlers, PresetDoc, PresetFile, PresetImportResult, SettingsReadResult } from '../../shared/api'
 import { Library } from '../library/library'
 import { embedImageMetadata } from '../formats/image-metadata'
 import { encodeTextChunk, withTextChunks } from '../png/chunks'
@@ -143,6 +143,27 @@ describe('preset calls', () => {
     expect(r2.imported).toEqual([{ name: 'ours' }])
     const list = (await ok<{ presets: PresetDoc[] }>('studio:presets:list', {})).presets
     expect(Object.fromEntries(list.map((p) => [p.name, p.params.steps]))).toEqual({ Castle: 30, 'castle-from-a1111': 31, ours: 17 })
+  })
+
+  it('reads settings without saving them, with the warnings an import gives (the Generate view\'s drop)', async () => {
+    const png = await sharp(Buffer.alloc(8 * 8 * 3, 90), { raw: { width: 8, height: 8, channels: 3 } }).png().toBuffer()
+    const ours = embedImageMetadata(png, imageMetadataFor(params({ steps: 17, seed: '18446744073709551615' })))
+    const r = await ok<SettingsReadResult>('studio:presets:read', { bytes: new Uint8Array(ours), filename: 'ours.png' })
+    expect(r.format).toBe('sigma-png')
+    expect(r.params).toMatchObject({ prompt: 'a fox', sampler: 'dpmpp_2m', schedule: 'karras', steps: 17, cfg: 6.5, seed: '18446744073709551615' })
+    expect(r.params).not.toHaveProperty('model')
+    // Infotext made with A1111's GPU noise (no RNG field): the same warning the Presets import shows, and no preset saved.
+    const info = 'a castle\nSteps: 30, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 5, Size: 512x512'
+    const read = await ok<SettingsReadResult>('studio:presets:read', { text: info })
+    const imported = await ok<PresetImportResult>('studio:presets:import', { text: info, name: 'Castle' })
+    expect(read.params).toMatchObject({ prompt: 'a castle', steps: 30, sampler: 'dpmpp_2m', cfg: 7, seed: '5' })
+    expect(read.warnings).toEqual([expect.stringMatching(/A1111's GPU noise/)])
+    expect(imported.warnings).toEqual(read.warnings.map((w) => `Castle: ${w}`))
+    expect((await ok<{ presets: PresetDoc[] }>('studio:presets:list', {})).presets.map((p) => p.name)).toEqual(['Castle'])
+    // A file that holds no settings is refused on the request field it came in.
+    const bare = await refused('studio:presets:read', { bytes: new Uint8Array(png), filename: 'bare.png' })
+    expect(bare.field).toBe('bytes')
+    expect(bare.message).toMatch(/carries no generation settings/)
   })
 
   it('lists every bad field of a malformed preset file, and writes nothing', async () => {

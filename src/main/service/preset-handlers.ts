@@ -9,7 +9,7 @@
  * message, so the person can fix the whole file in one go.
  */
 import { ParamsError } from '../../shared/params'
-import { RequestError, type InvokeHandlers, type PresetFile, type PresetImportResult, type PresetProblem } from '../../shared/api'
+import { RequestError, type InvokeHandlers, type PresetFile, type PresetImportResult, type PresetProblem, type SettingsReadResult } from '../../shared/api'
 import { isPngSignature } from '../png/chunks'
 import { PresetError } from '../presets/errors'
 import { exportComfy, exportInfotext, importPresets, presetToParams, readPresets, type ImportInput } from '../presets/import'
@@ -26,6 +26,7 @@ type PresetCalls = Pick<
   | 'studio:presets:delete'
   | 'studio:presets:export'
   | 'studio:presets:import'
+  | 'studio:presets:read'
 >
 
 /** A PresetError's message without the "source: field: " prefix it carries for the command line. */
@@ -204,6 +205,23 @@ export function presetHandlers(holder: LibraryHolder): PresetCalls {
         // readPresets only reads: listing the problems never writes anything.
         return { imported: [], conflicts: [], warnings: [], problems: importProblems(input, e, (i) => readPresets(i, opts)) }
       }
+    },
+    'studio:presets:read': async (p): Promise<SettingsReadResult> => {
+      // The very reader a preset import uses, so a drop onto the Generate view and the Presets view read
+      // every file alike and give the same warnings; nothing is saved.
+      const field = p.text !== undefined ? 'text' : 'bytes'
+      const source = p.filename ?? (p.text !== undefined ? 'pasted text' : 'the file')
+      const input: ImportInput = p.text !== undefined ? { text: p.text, source } : { bytes: p.bytes!, source }
+      let candidates
+      try {
+        candidates = readPresets(input)
+      } catch (e) {
+        if (!(e instanceof PresetError)) throw e
+        throw new RequestError(field, `${e.field ? `${e.field}: ` : ''}${bareMessage(e)}`)
+      }
+      if (candidates.length !== 1) throw new RequestError(field, `${source} holds ${candidates.length} presets; import it in the Presets view and apply the one you want`)
+      const c = candidates[0]
+      return { params: c.preset.params, format: c.origin, model: c.model ?? null, warnings: c.warnings }
     }
   }
 }

@@ -2,7 +2,8 @@
  * The generate view: the form on the left (model, prompts with token counts, sampler and schedule with
  * their descriptions, steps, CFG, size, batch, seed), the output on the right (live preview and result in
  * fixed-size frames, progress bar, the batch's images, the queue). An init image under "Image to image"
- * makes the job img2img. Ctrl/Cmd+Enter generates and Esc cancels from anywhere in the view.
+ * makes the job img2img. Ctrl/Cmd+Enter generates and Esc cancels from anywhere in the view. A PNG,
+ * .json or infotext file dropped on the view (or infotext pasted) fills the form (settings-drop.ts).
  */
 import { useEffect, useRef } from 'react'
 import { LIMITS } from '../../../../shared/params'
@@ -21,6 +22,8 @@ import { cancelGeneration, chooseModel, chooseSampler, chooseSchedule, ensureGen
 import { draftErrors } from './draft-errors'
 import { GenerateOutput } from './GenerateOutput'
 import { Img2ImgField } from './Img2ImgField'
+import { settingsDropHandlers } from './settings-drop'
+import { SettingsDropNotice } from './SettingsDropNotice'
 import { SHORTCUT_HINTS, useShortcuts } from './shortcuts'
 import './generate.css'
 
@@ -51,7 +54,7 @@ export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.E
   useShortcuts(root, { generate, cancel })
 
   return (
-    <section className="generate" aria-label="Generate" ref={root}>
+    <section className="generate" aria-label="Generate" ref={root} {...settingsDropHandlers(client)}>
       <form
         className="generate-form"
         noValidate
@@ -61,6 +64,7 @@ export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.E
           generate()
         }}
       >
+        <SettingsDropNotice />
         <ModelSelect models={models} value={draft.model} error={modelsError} onChange={(name) => chooseModel(name, models)} />
         <PromptField
           label="Prompt"
