@@ -5,6 +5,7 @@ import { CompareView } from './features/compare/CompareView'
 import { GalleryPanel, useGalleryEvents } from './features/gallery/GalleryPanel'
 import { GeneratePanel } from './features/generate/GeneratePanel'
 import { LibraryPanel } from './features/library/LibraryPanel'
+import { ModelsPanel, useModelImportEvents } from './features/models/ModelsPanel'
 import { PresetsPanel } from './features/presets/PresetsPanel'
 import { SettingsPanel } from './features/settings/SettingsPanel'
 import { SweepPanel, useSweepEvents } from './features/sweep/SweepPanel'
@@ -19,6 +20,7 @@ export function App(): React.JSX.Element {
   // Connected here, not in the panel, so a grid keeps filling in while another tab is shown.
   useGalleryEvents(client)
   useSweepEvents(client)
+  useModelImportEvents(client)
   // The view lives in the ui slice so features can switch it ("Use these settings" opens Generate).
   const view = useUiStore((s) => s.view)
   const setView = showView
@@ -56,6 +58,9 @@ export function App(): React.JSX.Element {
               <button type="button" aria-pressed={view === 'presets'} onClick={() => setView('presets')}>
                 Presets
               </button>
+              <button type="button" aria-pressed={view === 'models'} onClick={() => setView('models')}>
+                Models
+              </button>
               <button type="button" aria-pressed={view === 'settings'} onClick={() => setView('settings')}>
                 Settings
               </button>
@@ -86,6 +91,7 @@ export function App(): React.JSX.Element {
       {view === 'compare' && <CompareView />}
       {view === 'library' && client && <LibraryPanel client={client} />}
       {view === 'presets' && client && <PresetsPanel client={client} />}
+      {view === 'models' && client && <ModelsPanel client={client} />}
       {view === 'settings' && client && <SettingsPanel client={client} />}
       {view === 'catalogue' && <Catalogue />}
     </main>

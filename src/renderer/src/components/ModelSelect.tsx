@@ -7,6 +7,7 @@ import { useEffect, useId, useState } from 'react'
 import type { ModelEntry } from '../../../shared/api'
 import { familyLabel as label } from '../../../shared/model-family'
 import type { StudioClient } from '../api'
+import { useModelsStore } from '../store/models'
 import './fields.css'
 
 /** "SD 1.x", "SDXL Turbo", or "unsupported". */
@@ -20,6 +21,8 @@ export function familyLabel(m: Pick<ModelEntry, 'family' | 'variant'>): string {
  */
 export function useModels(client: StudioClient | null): { models: ModelEntry[]; error: string | null; availableMemory: number | null } {
   const [state, setState] = useState<{ models: ModelEntry[]; error: string | null; availableMemory: number | null }>({ models: [], error: null, availableMemory: null })
+  // Bumped by the model manager after an import, rename or remove: fetch the list again.
+  const version = useModelsStore((s) => s.version)
   useEffect(() => {
     if (!client) return
     let live = true
@@ -30,7 +33,7 @@ export function useModels(client: StudioClient | null): { models: ModelEntry[]; 
     return () => {
       live = false
     }
-  }, [client])
+  }, [client, version])
   return state
 }
 

@@ -5,7 +5,7 @@
 import { defineSlice } from './root'
 
 /** A tab of the shell; features add theirs here. */
-export type View = 'generate' | 'gallery' | 'sweep' | 'compare' | 'library' | 'presets' | 'settings' | 'catalogue'
+export type View = 'generate' | 'gallery' | 'sweep' | 'compare' | 'library' | 'presets' | 'models' | 'settings' | 'catalogue'
 
 export interface UiState {
   view: View

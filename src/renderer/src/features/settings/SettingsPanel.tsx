@@ -9,6 +9,7 @@ import { dropIdleThumbs } from '../library/thumbs'
 import { initialLibraryState, useLibraryStore } from '../../store/library'
 import { fieldError } from '../../store/presets'
 import { libraryDirError, overrideLine, sourceLine, useSettingsStore } from '../../store/settings'
+import { ModelsFolderSettings } from './ModelsFolderSettings'
 import './settings.css'
 
 const set = useSettingsStore.setState
@@ -118,6 +119,7 @@ export function SettingsPanel({ client }: { client: StudioClient }): React.JSX.E
           {notice ?? ''}
         </p>
       </form>
+      <ModelsFolderSettings client={client} />
     </section>
   )
 }
