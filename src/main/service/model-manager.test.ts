@@ -5,7 +5,7 @@
  * and remove (never the default model, never under a job), and the models folder setting.
  */
 import { createHash } from 'node:crypto'
-import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { InvokeHandlers, InvokeName, ModelImportEvent } from '../../shared/api'
@@ -15,7 +15,7 @@ import { encodeSafetensors } from '../models/safetensors/write'
 import { cleanScratch, fixture, scratchDir } from '../models/test-fixtures'
 import { readSettings } from '../settings/app-settings'
 import { dispatch } from './dispatch'
-import { ModelManager, type ModelManagerOptions } from './model-manager'
+import { ModelManager, sweepLeftovers, type ModelManagerOptions } from './model-manager'
 import { listModelFolders } from './models-dir'
 
 afterAll(cleanScratch)
@@ -235,5 +235,18 @@ describe('the models folder setting', () => {
     const res = await r.call('studio:models:folder:set', { dir: '/tmp/x' })
     expect(res.ok).toBe(false)
     if (!res.ok) expect(res.error.message).toMatch(/saves no settings/)
+  })
+})
+
+describe('leftovers of an interrupted import', () => {
+  it('removes hidden temporary folders of processes that are gone, and keeps live ones and models', () => {
+    const dir = scratchDir()
+    // A pid far above any pid_max in use here: no such process.
+    const dead = `.m.importing-${2 ** 22 + 17}-1`
+    const live = `.m.importing-${process.pid}-1`
+    const removing = `.n.removing-${2 ** 22 + 19}-5`
+    for (const n of [dead, live, removing, 'model', '.hidden-other']) mkdirSync(join(dir, n))
+    expect(sweepLeftovers(dir).sort()).toEqual([dead, removing].sort())
+    expect(readdirSync(dir).sort()).toEqual(['.hidden-other', live, 'model'].sort())
   })
 })

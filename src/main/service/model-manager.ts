@@ -16,7 +16,7 @@
  * renames the folder out of sight first, then deletes it, so a crash half-way leaves no half model listed.
  */
 import { randomUUID } from 'node:crypto'
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, extname, isAbsolute, join, resolve } from 'node:path'
@@ -85,7 +85,9 @@ export class ModelManager {
   private readonly picked = new Set<string>()
   private readonly running = new Map<string, AbortController>()
 
-  constructor(private readonly o: ModelManagerOptions) {}
+  constructor(private readonly o: ModelManagerOptions) {
+    sweepLeftovers(o.modelsDir)
+  }
 
   readonly handlers: ModelsCalls = {
     'studio:models:pick': async () => {
@@ -232,6 +234,39 @@ export class ModelManager {
     })
     return { importId, file: shown }
   }
+}
+
+/**
+ * Removes what an import or remove interrupted by a crash or power cut left behind: hidden
+ * `.NAME.importing-PID-TIME` / `.NAME.removing-PID-TIME` folders whose process is gone (a live one may be
+ * a `studio models import` running beside the app). Returns the names removed.
+ */
+export function sweepLeftovers(modelsDir: string): string[] {
+  let names: string[]
+  try {
+    names = readdirSync(modelsDir)
+  } catch {
+    return []
+  }
+  const out: string[] = []
+  for (const n of names) {
+    const m = /^\..+\.(?:importing|removing)-(\d+)-\d+$/.exec(n)
+    if (!m) continue
+    const pid = Number(m[1])
+    let alive = pid === process.pid
+    if (!alive) {
+      try {
+        process.kill(pid, 0)
+        alive = true
+      } catch (e) {
+        alive = (e as NodeJS.ErrnoException).code === 'EPERM' // exists, owned by someone else
+      }
+    }
+    if (alive) continue
+    rmSync(join(modelsDir, n), { recursive: true, force: true })
+    out.push(n)
+  }
+  return out
 }
 
 /** Creates the folder if needed and proves a file can be written in it, naming the `dir` field. */
