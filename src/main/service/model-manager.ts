@@ -116,14 +116,14 @@ export class ModelManager {
       if (to === name) return { name }
       const dest = join(this.o.modelsDir, to)
       if (existsSync(dest)) throw new RequestError('newName', `a model named "${to}" is already in ${this.o.modelsDir}; choose another name`)
-      renameSync(from, dest)
+      moveFolder(from, dest, 'newName', 'rename')
       return { name: to }
     },
     'studio:models:remove': async ({ name }) => {
       const dir = await this.ownFolder(name, 'name', 'remove')
       // Out of the list first (hidden names are skipped), then deleted: an interrupted delete leaves no half model listed.
       const gone = join(this.o.modelsDir, `.${name}.removing-${process.pid}-${Date.now()}`)
-      renameSync(dir, gone)
+      moveFolder(dir, gone, 'name', 'remove')
       rmSync(gone, { recursive: true, force: true })
       return { removed: name }
     },
@@ -233,6 +233,15 @@ export class ModelManager {
       ).finally(() => this.running.delete(importId))
     })
     return { importId, file: shown }
+  }
+}
+
+/** A rename inside the models folder, refused in words (a file system that holds open files, e.g. Windows, says EBUSY). */
+function moveFolder(from: string, to: string, field: string, verb: string): void {
+  try {
+    renameSync(from, to)
+  } catch (e) {
+    throw new RequestError(field, `cannot ${verb} ${from} (${folderProblem(e)}); if the studio has this model loaded, generate once with another model and try again`)
   }
 }
 
