@@ -113,6 +113,13 @@ describe.skipIf(!run)('model manager in Chromium', () => {
       await expect.poll(() => row(page, 'Tiny renamed').count()).toBe(0)
       expect(readdirSync(models)).toEqual([])
       expect(existsSync(CKPT)).toBe(true)
+
+      // Settings shows the models folder in use (this host saves no settings, so the field is read-only).
+      await page.getByRole('button', { name: 'Settings', exact: true }).click()
+      const folder = page.getByRole('form', { name: 'Models folder' })
+      await expect.poll(() => folder.getByTestId('models-dir').textContent()).toBe(models)
+      expect(await folder.getByLabel('Models folder path').isDisabled()).toBe(true)
+      expect(await folder.textContent()).toMatch(/This run saves no settings/)
       expect(errors).toEqual([])
     } finally {
       await page.close()

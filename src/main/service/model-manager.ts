@@ -160,7 +160,8 @@ export class ModelManager {
       saved,
       builtIn: resolve(this.o.builtInDir),
       override: this.o.override ?? null,
-      restartNeeded: resolve(saved ?? this.o.builtInDir) !== inUse && !this.o.override,
+      // Only a saved choice this run does not use needs a restart (no setting: the folder came from the host).
+      restartNeeded: saved !== null && resolve(saved) !== inUse && !this.o.override,
       settingsFile: this.o.settingsFile
     }
   }

@@ -64,7 +64,7 @@ export function ModelsFolderSettings({ client }: { client: StudioClient }): Reac
         </dl>
       )}
       <label>
-        Folder
+        Models folder path
         <input
           value={input ?? state?.saved ?? state?.inUse ?? ''}
           disabled={!state || !state.settingsFile}
