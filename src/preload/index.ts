@@ -39,6 +39,7 @@ const api: PreloadApi = {
     'studio:library:favourite': (p) => ipcRenderer.invoke('studio:library:favourite', p),
     'studio:library:delete': (p) => ipcRenderer.invoke('studio:library:delete', p),
     'studio:library:export': (p) => ipcRenderer.invoke('studio:library:export', p),
+    'studio:library:input': (p) => ipcRenderer.invoke('studio:library:input', p),
     'studio:presets:list': (p) => ipcRenderer.invoke('studio:presets:list', p),
     'studio:presets:save': (p) => ipcRenderer.invoke('studio:presets:save', p),
     'studio:presets:apply': (p) => ipcRenderer.invoke('studio:presets:apply', p),

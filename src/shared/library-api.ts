@@ -60,7 +60,12 @@ export interface LibraryDetail {
   file: string
   /** The A1111 `parameters` text the PNG carries (null when the file is missing or has none). */
   infotext: string | null
+  /** Which of the init image and mask it was made from the library keeps (fetch them with studio:library:input). */
+  inputs: { init: boolean; mask: boolean }
 }
+
+/** An input an image was made from: its img2img init image or its inpainting mask. */
+export type LibraryInputRole = 'init' | 'mask'
 
 /** Generation parameters a preset may set (never the model or an img2img input: those are per machine). */
 export type PresetParamsDoc = Partial<Omit<GenerationParams, 'model' | 'img2img'>>
@@ -285,6 +290,11 @@ export function libraryValidators() {
     return { id: id(o.id, 'id'), favourite }
   },
   'studio:library:delete': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
+  'studio:library:input': (raw: unknown) => {
+    const o = obj(raw, '(request)', ['id', 'role'])
+    if (o.role !== 'init' && o.role !== 'mask') throw new RequestError('role', `must be init (the init image) or mask, got ${JSON.stringify(o.role)}`)
+    return { id: id(o.id, 'id'), role: o.role as LibraryInputRole }
+  },
   'studio:library:export': (raw: unknown) => {
     const o = obj(raw, '(request)', ['ids'])
     if (!Array.isArray(o.ids) || o.ids.length === 0) throw new RequestError('ids', 'must be a list of at least one image id')
@@ -330,6 +340,8 @@ export interface LibraryInvoke {
   'studio:library:favourite': (p: { id: string; favourite: boolean }) => { id: string; favourite: boolean }
   /** Deletes the image file and its row together. */
   'studio:library:delete': (p: { id: string }) => { deleted: string }
+  /** The init image or mask the image was made from, the bytes exactly as they were sent. */
+  'studio:library:input': (p: { id: string; role: LibraryInputRole }) => { mime: 'image/png' | 'image/jpeg' | 'image/webp'; data: Uint8Array }
   /** Copies the images (PNG with their metadata, and a manifest.json) into a new folder under the library's exports/. */
   'studio:library:export': (p: { ids: string[] }) => { dir: string; files: number; skipped: number }
   /** The saved presets by name, and files in the presets folder that are not valid presets. */

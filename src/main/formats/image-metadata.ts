@@ -51,6 +51,28 @@ export interface ImageMetadata {
   group?: GroupRef
   /** LoRA / embedding files the image used (by A1111 short hash). */
   networks?: ExtraNetworks
+  /**
+   * The init image and mask the image was made from, as file names in the library's inputs/ folder
+   * (`<sha256 of the bytes>.<png|jpg|webp>`, content-addressed; src/main/library/inputs.ts).
+   */
+  inputs?: ImageInputs
+}
+
+/** Which inputs an image was made from (file names under the library's inputs/). */
+export interface ImageInputs {
+  init?: string
+  mask?: string
+}
+
+/** A content-addressed input file: SHA-256 of its bytes (hex) and the format's extension. */
+export const INPUT_FILE_NAME = /^([0-9a-f]{64})\.(png|jpg|webp)$/
+
+/** The inputs of a parsed chunk; names that are not ours are dropped (never read as paths). */
+function validInputs(v: unknown): ImageInputs | undefined {
+  if (!isObj(v)) return undefined
+  const out: ImageInputs = {}
+  for (const role of ['init', 'mask'] as const) if (typeof v[role] === 'string' && INPUT_FILE_NAME.test(v[role] as string)) out[role] = v[role] as string
+  return out.init || out.mask ? out : undefined
 }
 
 export class ImageMetadataError extends Error {
@@ -94,6 +116,8 @@ export function validateImageMetadata(raw: unknown, what = 'the image'): ImageMe
   }
   const networks = validExtraNetworks(m.networks)
   if (networks) out.networks = networks
+  const inputs = validInputs(m.inputs)
+  if (inputs) out.inputs = inputs
   if (isObj(m.group)) {
     const g = m.group
     if (typeof g.id === 'string' && (g.kind === 'gallery' || g.kind === 'sweep') && Array.isArray(g.axes) && isObj(g.cell)) {

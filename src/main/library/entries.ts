@@ -6,7 +6,7 @@ import { basename } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { ExtraNetworks } from '../../shared/lora-tags'
 import type { GenerationParams } from '../../shared/params'
-import { IMAGE_META_FORMAT, IMAGE_META_SCHEMA_VERSION, type GroupRef, type ImageMetadata } from '../formats/image-metadata'
+import { IMAGE_META_FORMAT, IMAGE_META_SCHEMA_VERSION, type GroupRef, type ImageInputs, type ImageMetadata } from '../formats/image-metadata'
 import { LibraryError } from './errors'
 import type { LibraryEntry, Row } from './types'
 
@@ -29,7 +29,7 @@ export const imageRel = (id: string, at: Date): string => `images/${at.getUTCFul
 /** The sigma-studio metadata for an image (also for images written outside a library, e.g. --no-library --out). */
 export function imageMetadataFor(
   params: GenerationParams,
-  opts: { id?: string; createdAt?: Date; modelName?: string; modelHash?: string | null; group?: GroupRef; networks?: ExtraNetworks } = {}
+  opts: { id?: string; createdAt?: Date; modelName?: string; modelHash?: string | null; group?: GroupRef; networks?: ExtraNetworks; inputs?: ImageInputs } = {}
 ): ImageMetadata {
   const createdAt = opts.createdAt ?? new Date()
   const meta: ImageMetadata = {
@@ -44,6 +44,7 @@ export function imageMetadataFor(
   }
   if (opts.group) meta.group = opts.group
   if (opts.networks && (opts.networks.loras?.length || opts.networks.embeddings?.length)) meta.networks = opts.networks
+  if (opts.inputs && (opts.inputs.init || opts.inputs.mask)) meta.inputs = opts.inputs
   return meta
 }
 

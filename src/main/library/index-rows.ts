@@ -10,6 +10,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3'
 import type { ImageMetadata } from '../formats/image-metadata'
+import { inputRowWriter } from './inputs'
 
 export interface RowInput {
   meta: ImageMetadata
@@ -37,6 +38,7 @@ export function rowWriter(db: BetterSqlite3.Database): (r: RowInput) => void {
   const seqOf = db.prepare('SELECT seq FROM images WHERE id = ?').pluck()
   const insTag = db.prepare('INSERT OR IGNORE INTO image_tags(image_seq, tag) VALUES (?, ?)')
   const unjournal = db.prepare("DELETE FROM journal WHERE file = ? AND op = 'save'")
+  const writeInputs = inputRowWriter(db)
   return ({ meta, file, size, sha256, thumb, favourite, tags }) => {
     const p = meta.params
     // A group rebuilt from a cell's own metadata (reconcile after a lost group row).
@@ -67,9 +69,11 @@ export function rowWriter(db: BetterSqlite3.Database): (r: RowInput) => void {
       thumb,
       sha256
     })
-    if (tags.length) {
+    if (tags.length || meta.inputs) {
       const seq = seqOf.get(meta.id) as number
       for (const t of tags) insTag.run(seq, t)
+      // The init image and mask the PNG's own metadata names (so a rebuilt index references them too).
+      if (meta.inputs) writeInputs(seq, meta.inputs)
     }
     unjournal.run(file)
   }

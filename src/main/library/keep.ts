@@ -18,6 +18,7 @@ import { writeFileAtomic } from '../util/atomic-write'
 import { LibraryError } from './errors'
 import { encodePng, fsyncDir, type RawPixels } from './files'
 import { imageMetadataFor, Library, type Group, type LibraryEntry, type ReconcileReport, type SaveInput } from './library'
+import type { InputBytes } from './inputs'
 import { resolveLibraryDir } from './paths'
 
 /** A value of the parameters by dotted path ("sampler", "guidance.rescale"). */
@@ -42,6 +43,8 @@ export interface SinkImage {
   modelHash?: string | null
   modelName?: string
   networks?: ExtraNetworks
+  /** The init image and mask of an img2img / inpainting job, kept with the result. */
+  inputs?: InputBytes
 }
 
 /** The library as the service's result sink. */
@@ -67,6 +70,7 @@ export class LibrarySink {
     const input: SaveInput = { png: image.png, params: image.params, modelHash: image.modelHash ?? null }
     if (image.modelName !== undefined) input.modelName = image.modelName
     if (image.networks) input.networks = image.networks
+    if (image.inputs) input.inputs = image.inputs
     if (g) input.group = { id: g.id, cell: { index: image.cell, values: cellValues(g.axes, image.params) } }
     return (await this.library.save(input)).id
   }
@@ -99,6 +103,8 @@ export interface KeepInput {
   modelHash?: string | null
   modelName?: string
   networks?: ExtraNetworks
+  /** The init image and mask it was made from (kept in the library's inputs/; not with --no-library). */
+  inputs?: InputBytes
 }
 
 /**
@@ -114,6 +120,7 @@ export async function keepImage(library: Library | null, image: KeepInput, out?:
     if (image.pixels) input.pixels = image.pixels
     if (image.modelName !== undefined) input.modelName = image.modelName
     if (image.networks) input.networks = image.networks
+    if (image.inputs) input.inputs = image.inputs
     entry = await library.save(input)
   }
   if (!out) return { entry, out: null }

@@ -261,6 +261,7 @@ describe('index migrations', () => {
     expect(lib.search('lighthouse').total).toBe(2)
     expect(lib.list({ tag: 'sea' }).total).toBe(1)
     expect(lib.groupCells('g-20250102-100000-000-00000001').cells.map((c) => c.values)).toEqual([{ sampler: 'euler' }, { sampler: 'dpmpp_2m' }])
+    expect(lib.inputs(a.id)).toEqual({}) // v4: rows made before inputs were kept simply have none
     // the fixture's files do not exist: reconcile flags them
     expect((await lib.reconcile()).flaggedMissing).toHaveLength(2)
   })
@@ -281,7 +282,8 @@ describe('index migrations', () => {
     const db = new Database(':memory:')
     expect(migrate(db, ':memory:', 1)).toEqual([1])
     expect(migrate(db, ':memory:', 2)).toEqual([2])
-    expect(migrate(db, ':memory:')).toEqual([3])
+    expect(migrate(db, ':memory:', 3)).toEqual([3])
+    expect(migrate(db, ':memory:')).toEqual([4])
     expect(migrate(db, ':memory:')).toEqual([])
     db.close()
   })

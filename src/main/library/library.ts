@@ -8,6 +8,7 @@
  *     library.sqlite (+ -wal, -shm)   the index; derived data, rebuildable from the PNGs
  *     images/YYYY/MM/<id>.png         the images (the truth)
  *     thumbs/<id>.webp                256-px thumbnails (derived)
+ *     inputs/<sha256>.<png|jpg|webp>  init images and masks results were made from (inputs.ts)
  *     presets/<name>.json             presets (see src/main/presets)
  *     quarantine/                     damaged files of ours that reconcile moved aside
  *
@@ -40,6 +41,7 @@ import { exportSelection, type ExportResult } from './export'
 import { imageMetadataFor, imageRel, newEntryId, normaliseTags, SELECT_ROW, toEntry } from './entries'
 import { encodePng, fsyncDir, makeThumbnail, THUMB_EXT, writeDurable } from './files'
 import { journal, rowWriter, type RowInput } from './index-rows'
+import { inputMime, inputsOfRow, inputRel, prepareInputs, removeUnreferenced } from './inputs'
 import { openIndex, setClean } from './open-index'
 import { libraryLayout } from './paths'
 import { LibraryQueries } from './queries'
@@ -63,6 +65,13 @@ export interface IndexOnlyInput {
   modelHash?: string | null
   favourite?: boolean
   tags?: string[]
+}
+
+/** An entry's init image or mask as kept in inputs/. */
+export interface InputFile {
+  name: string
+  file: string
+  mime: 'image/png' | 'image/jpeg' | 'image/webp'
 }
 
 export interface StartOptions {
@@ -232,7 +241,11 @@ export class Library implements LibraryContext {
       groupRef = { id: g.id, kind: g.kind, axes: g.axes, cell: input.group.cell }
       if (g.title) groupRef.title = g.title
     }
-    const meta = imageMetadataFor(params, { id, createdAt, modelName: input.modelName, modelHash: input.modelHash, group: groupRef, networks: input.networks })
+    // Inputs first: a row must never name an input that is not on disk (a crash here leaves an
+    // unreferenced input, which a full reconcile removes).
+    const inputs = prepareInputs(this.layout.inputs, input.inputs)
+    inputs.ensure()
+    const meta = imageMetadataFor(params, { id, createdAt, modelName: input.modelName, modelHash: input.modelHash, group: groupRef, networks: input.networks, inputs: inputs.names })
     const finalPng = embedImageMetadata(png, meta)
 
     const rel = imageRel(id, createdAt)
@@ -258,7 +271,9 @@ export class Library implements LibraryContext {
     }
     const sha256 = createHash('sha256').update(finalPng).digest('hex')
     try {
-      this.insertRows([{ meta, file: rel, size: finalPng.length, sha256, thumb, favourite: input.favourite ?? false, tags: normaliseTags(input.tags ?? []) }])
+      // ensure() again inside the row's transaction: a deletion in another process may have removed a
+      // shared input since (it checks references under the same write lock; inputs.ts).
+      this.insertRows([{ meta, file: rel, size: finalPng.length, sha256, thumb, favourite: input.favourite ?? false, tags: normaliseTags(input.tags ?? []) }], inputs.ensure)
     } catch (e) {
       if (!isDiskFull(e)) throw e
       // The index could not grow: take the image back out so that saving it again later (when there is
@@ -271,11 +286,14 @@ export class Library implements LibraryContext {
     return this.get(id)!
   }
 
-  private insertRows(rows: RowInput[]): void {
+  private insertRows(rows: RowInput[], before?: () => void): void {
     const db = this.db()
     const write = rowWriter(db)
     try {
-      db.transaction(() => rows.forEach(write)).immediate()
+      db.transaction(() => {
+        before?.()
+        rows.forEach(write)
+      }).immediate()
     } catch (e) {
       if (isDiskFull(e)) throw e
       const what = rows.length === 1 ? `the image ${this.abs(rows[0].file)} is saved, but its index row` : `${rows.length} index rows`
@@ -312,6 +330,17 @@ export class Library implements LibraryContext {
   get(id: string): LibraryEntry | undefined {
     const r = this.db().prepare(`${SELECT_ROW} WHERE i.id = ?`).get(id) as Row | undefined
     return r ? toEntry(r, (rel) => this.abs(rel)) : undefined
+  }
+
+  /** The init image and mask an entry was made from: file names in inputs/ and absolute paths. */
+  inputs(id: string): { init?: InputFile; mask?: InputFile } {
+    const names = inputsOfRow(this.db(), this.seqOf(id))
+    const out: { init?: InputFile; mask?: InputFile } = {}
+    for (const role of ['init', 'mask'] as const) {
+      const name = names[role]
+      if (name) out[role] = { name, file: this.abs(inputRel(name)), mime: inputMime(name) }
+    }
+    return out
   }
 
   /** Newest first, with filters and paging (any offset is as fast as the first). */
@@ -374,8 +403,9 @@ export class Library implements LibraryContext {
    */
   delete(id: string): void {
     const db = this.db()
-    const r = db.prepare('SELECT file, thumb FROM images WHERE id = ?').get(id) as { file: string; thumb: string | null } | undefined
+    const r = db.prepare('SELECT seq, file, thumb FROM images WHERE id = ?').get(id) as { seq: number; file: string; thumb: string | null } | undefined
     if (!r) throw new LibraryError('not-found', `there is no image "${id}" in ${this.dir}`)
+    const inputs = Object.values(inputsOfRow(db, r.seq))
     const abs = this.abs(r.file)
     const aside = `${abs}.deleting`
     journal(db, 'delete', r.file, id)
@@ -395,6 +425,14 @@ export class Library implements LibraryContext {
     rmSync(aside, { force: true })
     rmSync(this.abs(this.thumbRel(id)), { force: true })
     if (r.thumb) rmSync(this.abs(r.thumb), { force: true })
+    // The row's input references went with it (ON DELETE CASCADE): an input no other entry names goes too.
+    if (inputs.length) {
+      try {
+        removeUnreferenced(db, this.layout.inputs, inputs)
+      } catch {
+        /* busy: the file stays until a full reconcile removes it */
+      }
+    }
   }
 
   /** Copies the chosen images into `dir` (as <id>.png, metadata intact) with a manifest.json (export.ts). */

@@ -13,6 +13,9 @@
  *     and random access; the full-text index also holds each row's filter values as tokens (`facets`,
  *     a generated column) and prefix indexes; `sha256` records each PNG's checksum at save; `journal`
  *     records saves and deletions in flight, so a start after a crash looks at those alone.
+ * v4: `image_inputs` references the init image and mask each result was made from (files in inputs/,
+ *     named by their SHA-256; see inputs.ts): the reference only, never the bytes. Rows of older
+ *     libraries simply have none.
  */
 import { FACETS_SQL, bucketTriggersSql } from './order'
 import type BetterSqlite3 from 'better-sqlite3'
@@ -159,6 +162,21 @@ export const MIGRATIONS: readonly Migration[] = [
       // Fill the buckets for the rows already there (the triggers count the rows written from now on).
       db.exec(`INSERT INTO order_buckets(facet, b, n) SELECT f, b, count(*) FROM (${bucketRowsSql()}) GROUP BY f, b`)
       db.exec('ANALYZE')
+    }
+  },
+  {
+    to: 4,
+    description: 'init image and mask references (inputs/)',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE image_inputs (
+          image_seq INTEGER NOT NULL REFERENCES images(seq) ON DELETE CASCADE,
+          role TEXT NOT NULL CHECK (role IN ('init', 'mask')),
+          name TEXT NOT NULL,
+          PRIMARY KEY (image_seq, role)
+        ) WITHOUT ROWID;
+        CREATE INDEX image_inputs_name ON image_inputs(name);
+      `)
     }
   }
 ]

@@ -62,7 +62,7 @@ export function setClean(db: Database.Database, clean: boolean): void {
 }
 
 /** What a library folder holds of its own (anything else means the folder is someone else's). */
-const LIBRARY_ENTRIES = /^(library\.sqlite(-wal|-shm|-journal|\.bak(-wal|-shm)?|\.rebuild-\d+.*)?|images|thumbs|presets|quarantine|score-optimal|exports|settings\.json|\..*\.tmp|\.sigma-studio-.*)$/
+const LIBRARY_ENTRIES = /^(library\.sqlite(-wal|-shm|-journal|\.bak(-wal|-shm)?|\.rebuild-\d+.*)?|images|thumbs|inputs|presets|quarantine|score-optimal|exports|settings\.json|\..*\.tmp|\.sigma-studio-.*)$/
 
 /**
  * A folder that has no library index and holds files of its own is not a library: refuse it rather

@@ -5,7 +5,7 @@
  * - Linux and others: $XDG_DATA_HOME/sigma-studio, else ~/.local/share/sigma-studio
  * - macOS: ~/Library/Application Support/Sigma Studio
  * - Windows: %APPDATA%\Sigma Studio (else ~\AppData\Roaming\Sigma Studio)
- * The library is that folder itself: library.sqlite, images/, thumbs/, presets/.
+ * The library is that folder itself: library.sqlite, images/, thumbs/, inputs/, presets/.
  */
 import { homedir } from 'node:os'
 import { join, posix, resolve, win32 } from 'node:path'
@@ -47,5 +47,6 @@ export const libraryLayout = (dir: string) => ({
   thumbs: join(dir, 'thumbs'),
   presets: join(dir, 'presets'),
   quarantine: join(dir, 'quarantine'),
+  inputs: join(dir, 'inputs'),
   exports: join(dir, 'exports')
 })

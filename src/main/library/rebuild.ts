@@ -11,6 +11,7 @@ import { infotextToParams } from '../formats/infotext'
 import { PngError } from '../png/chunks'
 import { readImageMetadata, IMAGE_META_FORMAT, IMAGE_META_SCHEMA_VERSION, type ImageMetadata } from '../formats/image-metadata'
 import { fsyncDir, scanTree, THUMB_EXT, type ScannedFile } from './files'
+import { inputRowWriter } from './inputs'
 import { migrate } from './migrations'
 import { libraryLayout } from './paths'
 
@@ -84,6 +85,7 @@ export async function rebuildLibraryIndex(dir: string): Promise<RebuildReport> {
       )
       const insGroup = db.prepare('INSERT OR IGNORE INTO groups(id, kind, title, axes_json, created_at) VALUES (?, ?, ?, ?, ?)')
       const insTag = db.prepare('INSERT OR IGNORE INTO image_tags(image_seq, tag) SELECT seq, ? FROM images WHERE id = ?')
+      const writeInputs = inputRowWriter(db)
       const scan = scanTree(layout.images, 'images')
       const tx = db.transaction((items: Array<{ meta: ImageMetadata; rel: string; size: number; sha256: string }>) => {
         for (const { meta, rel, size, sha256 } of items) {
@@ -102,6 +104,8 @@ export async function rebuildLibraryIndex(dir: string): Promise<RebuildReport> {
             continue
           }
           report.indexed++
+          // The init image and mask the PNG names stay referenced (and so are never removed as orphans).
+          if (meta.inputs) writeInputs(Number(r.lastInsertRowid), meta.inputs)
           if (u) {
             report.userDataKept++
             for (const t of u.tags) insTag.run(t, meta.id)

@@ -23,12 +23,18 @@ import type { ImageMetadata } from '../formats/image-metadata'
 import { writeFileAtomic } from '../util/atomic-write'
 import { DELETING_FILE, OWN_ID, OWN_THUMB, makeThumbnail, processAlive, scanTree, TEMP_FILE, type ScannedFile } from './files'
 import { journalRecords, rowWriter } from './index-rows'
+import { checkInput, inputsOfRow, listInputFiles, removeUnreferenced } from './inputs'
 import type { libraryLayout } from './paths'
 import { metadataFromFile } from './rebuild'
 import type { ReconcileReport, VerifyReport } from './types'
 
 /** Temporary files of live processes younger than this are left alone by reconcile. */
 const TEMP_GRACE_MS = 24 * 3600 * 1000
+/**
+ * An unreferenced input younger than this is left alone: a save (in this or another process) writes
+ * its inputs before its row.
+ */
+export const INPUT_GRACE_MS = 3600 * 1000
 /** Files looked at between yields to the event loop in a full pass. */
 const BATCH = 500
 
@@ -94,6 +100,8 @@ function quarantine(ctx: LibraryContext, f: ScannedFile, reason: string, report:
 /** Finishes a deletion: the row, the PNG (in place or renamed aside) and the thumbnail go. */
 function finishDeletion(ctx: LibraryContext, id: string, rel: string | null): void {
   const db = ctx.db()
+  const seq = db.prepare('SELECT seq FROM images WHERE id = ?').pluck().get(id) as number | undefined
+  const inputs = seq === undefined ? [] : Object.values(inputsOfRow(db, seq))
   db.transaction(() => {
     db.prepare('DELETE FROM images WHERE id = ?').run(id)
     db.prepare("DELETE FROM journal WHERE id = ? AND op = 'delete'").run(id)
@@ -103,6 +111,7 @@ function finishDeletion(ctx: LibraryContext, id: string, rel: string | null): vo
     rmSync(ctx.abs(rel), { force: true })
   }
   rmSync(ctx.abs(ctx.thumbRel(id)), { force: true })
+  if (inputs.length) removeUnreferenced(db, ctx.layout.inputs, inputs)
 }
 
 /**
@@ -204,7 +213,7 @@ export async function reconcile(ctx: LibraryContext, opts: ReconcileOptions = {}
     rmSync(f.abs, { force: true })
     report.deletionsCompleted.push(id)
   }
-  const temps = [...scan.temps, ...scanTree(ctx.layout.thumbs, 'thumbs').temps, ...scanTree(ctx.layout.presets, 'presets').temps]
+  const temps = [...scan.temps, ...scanTree(ctx.layout.thumbs, 'thumbs').temps, ...scanTree(ctx.layout.presets, 'presets').temps, ...scanTree(ctx.layout.inputs, 'inputs').temps]
   progress({ phase: 'temporary files', done: 0, total: temps.length })
   for (const f of temps) {
     if (isStaleTemp(ctx, f)) {
@@ -280,6 +289,14 @@ export async function reconcile(ctx: LibraryContext, opts: ReconcileOptions = {}
       await yieldNow()
     }
   }
+
+  // Inputs no entry names (a crash between a row's deletion and its input's), older than a save in flight.
+  const names = listInputFiles(ctx.layout.inputs)
+  for (let i = 0; i < names.length; i += BATCH) {
+    const removed = removeUnreferenced(db, ctx.layout.inputs, names.slice(i, i + BATCH), Math.min(ctx.openedAt, Date.now() - INPUT_GRACE_MS))
+    if (removed.length) report.orphanInputsRemoved = (report.orphanInputsRemoved ?? 0) + removed.length
+    await yieldNow()
+  }
   return report
 }
 
@@ -299,7 +316,7 @@ export function verify(ctx: LibraryContext, opts: { deep?: boolean } = {}): Veri
     unindexed: [],
     damaged: [],
     // a temp file of a live writer (the app saving right now) is work in progress, not damage
-    tempFiles: [...scan.temps, ...scanTree(ctx.layout.thumbs, 'thumbs').temps].filter((t) => isStaleTemp(ctx, t, false)).map((t) => t.rel),
+    tempFiles: [...scan.temps, ...scanTree(ctx.layout.thumbs, 'thumbs').temps, ...scanTree(ctx.layout.inputs, 'inputs').temps].filter((t) => isStaleTemp(ctx, t, false)).map((t) => t.rel),
     pendingDeletions: scan.deleting.map((d) => d.rel),
     integrity: 'ok',
     missingThumbnails: 0,
@@ -338,6 +355,15 @@ export function verify(ctx: LibraryContext, opts: { deep?: boolean } = {}): Veri
     }
     if (r.sha256 && createHash('sha256').update(bytes).digest('hex') !== r.sha256) rep.damaged.push({ file: abs, reason: 'its bytes differ from those saved (SHA-256 mismatch)' })
   }
+  // Each input once, however many entries share it (a sweep over one init image).
+  const inputProblems: NonNullable<VerifyReport['inputProblems']> = []
+  const checked = new Map<string, string | null>()
+  for (const r of db.prepare('SELECT i.id, n.name FROM image_inputs n JOIN images i ON i.seq = n.image_seq').iterate() as IterableIterator<{ id: string; name: string }>) {
+    if (!checked.has(r.name)) checked.set(r.name, checkInput(ctx.layout.inputs, r.name, !!opts.deep))
+    const reason = checked.get(r.name)
+    if (reason) inputProblems.push({ id: r.id, file: join(ctx.layout.inputs, r.name), reason })
+  }
+  if (inputProblems.length) rep.inputProblems = inputProblems
   for (const f of scan.pngs) {
     if (files.has(f.rel)) continue
     if (!OWN_ID.test(f.name.slice(0, -'.png'.length))) continue // the user's file, not ours
@@ -350,7 +376,7 @@ export function verify(ctx: LibraryContext, opts: { deep?: boolean } = {}): Veri
   } catch (e) {
     rep.integrity = (e as Error).message
   }
-  rep.ok = rep.missingFiles.length === 0 && rep.unindexed.length === 0 && rep.damaged.length === 0 && rep.tempFiles.length === 0 && rep.pendingDeletions.length === 0 && rep.integrity === 'ok'
+  rep.ok = rep.missingFiles.length === 0 && rep.unindexed.length === 0 && rep.damaged.length === 0 && rep.tempFiles.length === 0 && rep.pendingDeletions.length === 0 && inputProblems.length === 0 && rep.integrity === 'ok'
   return rep
 }
 

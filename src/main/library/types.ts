@@ -7,6 +7,7 @@ import type { ExtraNetworks } from '../../shared/lora-tags'
 import type { GenerationParams } from '../../shared/params'
 import type { GroupAxis, GroupKind } from '../formats/image-metadata'
 import type { RawPixels } from './files'
+import type { InputBytes } from './inputs'
 
 export interface OpenOptions {
   /** Open the index read-only (verify); no migration is run. */
@@ -55,6 +56,8 @@ export interface SaveInput {
   createdAt?: Date
   /** Skip the thumbnail (a bulk import makes them later). */
   noThumbnail?: boolean
+  /** The init image and mask the image was made from (encoded bytes), kept in inputs/ (inputs.ts). */
+  inputs?: InputBytes
 }
 
 export interface ListQuery {
@@ -121,6 +124,8 @@ export interface ReconcileReport {
   orphanThumbnailsRemoved: number
   /** 'journal': only the saves and deletions a crash interrupted; 'full': every file was looked at. */
   scope: 'journal' | 'full'
+  /** Init images and masks no entry referenced any more (left by a crash mid-deletion), removed. */
+  orphanInputsRemoved?: number
 }
 
 export interface VerifyReport {
@@ -141,6 +146,8 @@ export interface VerifyReport {
   missingThumbnails: number
   /** Whether every PNG was read in full and checked against the checksum recorded at save (--deep). */
   deep: boolean
+  /** Init images and masks entries reference that are missing or (deep) damaged. */
+  inputProblems?: Array<{ id: string; file: string; reason: string }>
 }
 
 

@@ -102,6 +102,10 @@ describe('inpainting through the service (real worker, sd1-tiny)', () => {
       }
       expect(changed).toBeGreaterThan(500)
       expect(r.results[0].params.img2img!.inpaint!.mask).toMatch(/^sha256:[0-9a-f]{32}$/)
+      // The sink receives the job's init image and mask, byte for byte, to keep with the result.
+      const kept = sink.get(r.results[0].resultId)!.inputs!
+      expect(Buffer.from(kept.init!).equals(Buffer.from(init))).toBe(true)
+      expect(Buffer.from(kept.mask!).equals(Buffer.from(mask))).toBe(true)
     })
   }
 

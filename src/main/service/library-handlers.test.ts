@@ -6,6 +6,12 @@ import type { InvokeHandlers, LibraryPage } from '../../shared/api'
 import { Library, type LibraryEntry } from '../library/library'
 import { dispatch } from './dispatch'
 import { libraryHandlers } from './library-handlers'
+import sharp from 'sharp'
+import { DEFAULT_PARAMS } from '../../shared/params'
+import { DEFAULT_INPAINT } from '../../shared/inpaint'
+import { LibrarySink } from '../library/keep'
+import { LibraryResultSink } from './library-result-sink'
+import { sharpPng } from './test-png'
 import { LibraryHolder } from './library-holder'
 
 const px = (v = 7) => ({ data: new Uint8Array(16 * 16 * 3).map((_, i) => (i * v) % 256), width: 16, height: 16, channels: 3 as const })
@@ -119,6 +125,29 @@ describe('library calls', () => {
     expect((await ok<{ mime: string }>('studio:library:thumb', { id: e.id })).mime).toBe('image/webp')
     const missing = await call('studio:library:get', { id: 'nope' })
     expect(!missing.ok && missing.error).toMatchObject({ field: 'id', message: expect.stringMatching(/no image "nope"/) })
+  })
+
+  it('serves the init image and mask an entry was made from, through the result sink', async () => {
+    const init = await sharpPng()
+    const mask = await sharp(Buffer.alloc(8 * 8, 255), { raw: { width: 8, height: 8, channels: 1 } }).png().toBuffer()
+    const sink = new LibraryResultSink(new LibrarySink(lib), dir)
+    const params = { ...DEFAULT_PARAMS, model: 'no-such-model', prompt: 'repainted', img2img: { image: 'sha256:x', strength: 0.7, inpaint: { ...DEFAULT_INPAINT, mask: 'sha256:y' } } }
+    const id = await sink.save({ jobId: 'j', cell: 0, png: await sharpPng(), width: 8, height: 8, params, timings: {} as never, inputs: { init, mask } })
+    const d = await ok<{ inputs: { init: boolean; mask: boolean } }>('studio:library:get', { id })
+    expect(d.inputs).toEqual({ init: true, mask: true })
+    const gotInit = await ok<{ mime: string; data: Uint8Array }>('studio:library:input', { id, role: 'init' })
+    expect(gotInit.mime).toBe('image/png')
+    expect(Buffer.from(gotInit.data).equals(Buffer.from(init))).toBe(true)
+    expect(Buffer.from((await ok<{ data: Uint8Array }>('studio:library:input', { id, role: 'mask' })).data).equals(mask)).toBe(true)
+    // A txt2img entry has none; a bad role and an unknown id name their fields.
+    const plain = await save('plain')
+    expect((await ok<{ inputs: unknown }>('studio:library:get', { id: plain.id })).inputs).toEqual({ init: false, mask: false })
+    const none = await call('studio:library:input', { id: plain.id, role: 'mask' })
+    expect(!none.ok && none.error).toMatchObject({ field: 'role', message: expect.stringMatching(/was not made from a mask/) })
+    const badRole = await call('studio:library:input', { id, role: '../../etc/passwd' })
+    expect(!badRole.ok && badRole.error.field).toBe('role')
+    const unknown = await call('studio:library:input', { id: 'nope', role: 'init' })
+    expect(!unknown.ok && unknown.error.field).toBe('id')
   })
 
   it('favourites and deletes (file and row together)', async () => {

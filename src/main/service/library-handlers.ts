@@ -15,7 +15,7 @@ import type { LibraryHolder } from './library-holder'
 
 type LibraryCalls = Pick<
   InvokeHandlers,
-  'studio:library:list' | 'studio:library:models' | 'studio:library:get' | 'studio:library:thumb' | 'studio:library:image' | 'studio:library:favourite' | 'studio:library:delete' | 'studio:library:export'
+  'studio:library:list' | 'studio:library:models' | 'studio:library:get' | 'studio:library:thumb' | 'studio:library:image' | 'studio:library:favourite' | 'studio:library:delete' | 'studio:library:export' | 'studio:library:input'
 >
 
 export const DEFAULT_LIBRARY_PAGE = 60
@@ -90,7 +90,18 @@ export function libraryHandlers(holder: LibraryHolder): LibraryCalls {
       } catch {
         infotext = null // a missing or damaged file: the row still has the exact parameters
       }
-      return { entry: toLibraryItem(e), file: e.file, infotext }
+      const kept = holder.require().inputs(id)
+      return { entry: toLibraryItem(e), file: e.file, infotext, inputs: { init: !!kept.init, mask: !!kept.mask } }
+    },
+    'studio:library:input': async ({ id, role }) => {
+      const f = holder.require().inputs(entry(id).id)[role]
+      const what = role === 'init' ? 'init image' : 'mask'
+      if (!f) throw new RequestError('role', `"${id}" was not made from ${role === 'init' ? 'an init image' : 'a mask'} the library kept`)
+      try {
+        return { mime: f.mime, data: bytes(readFileSync(f.file)) }
+      } catch {
+        throw new RequestError('role', `the ${what} of "${id}" is missing from the library folder (${f.file})`)
+      }
     },
     'studio:library:thumb': async ({ id }) => {
       const e = entry(id)

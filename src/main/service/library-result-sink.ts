@@ -70,7 +70,8 @@ export class LibraryResultSink implements ResultSink {
       png: image.png,
       params: image.params,
       modelHash: await this.hash(image.params.model),
-      modelName: basename(image.params.model)
+      modelName: basename(image.params.model),
+      ...(image.inputs ? { inputs: image.inputs } : {})
     })
   }
 

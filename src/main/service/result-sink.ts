@@ -7,8 +7,11 @@ import { randomBytes } from 'node:crypto'
 import type { GridSpec } from '../../shared/api'
 import type { CellResult } from '../worker/protocol'
 
-/** A finished cell on its way to the sink: what the worker reported (see src/main/worker/protocol.ts). */
-export type FinishedImage = CellResult
+/**
+ * A finished cell on its way to the sink: what the worker reported (see src/main/worker/protocol.ts),
+ * and the job's init image and mask (encoded, as the request carried them) for sinks that keep them.
+ */
+export type FinishedImage = CellResult & { inputs?: { init?: Uint8Array; mask?: Uint8Array } }
 
 export interface ResultSink {
   /** A grid job (gallery or sweep) is starting: its cells belong together. Optional. */

@@ -565,7 +565,10 @@ export class GenerationService {
   private async saveResult(job: Job, m: Extract<FromWorker, { type: 'result' }>): Promise<void> {
     const { jobId } = job.summary
     const extra = { ...(m.metrics ? { metrics: m.metrics } : {}), ...(m.scoreOptimal ? { scoreOptimal: m.scoreOptimal } : {}) }
-    const image = { jobId, cell: m.cell, png: m.png, width: m.width, height: m.height, params: m.params, timings: m.timings, ...extra }
+    // The init image and mask go with the result (the library keeps them once, by content).
+    const { initImage, maskImage } = job.request
+    const inputs = initImage ? { inputs: { init: initImage, ...(maskImage ? { mask: maskImage } : {}) } } : {}
+    const image = { jobId, cell: m.cell, png: m.png, width: m.width, height: m.height, params: m.params, timings: m.timings, ...extra, ...inputs }
     const which = job.cells.length > 1 ? `image ${m.cell + 1} of ${job.cells.length}` : 'the image'
     let told = false
     for (;;) {

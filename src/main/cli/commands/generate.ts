@@ -8,6 +8,7 @@ import { createHash, randomInt } from 'node:crypto'
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { basename, dirname, extname, resolve } from 'node:path'
+import { initImageFormat } from '../../../shared/init-image'
 import { LIMITS } from '../../../shared/params'
 import { isDiskFull } from '../../library/errors'
 import { keepImage, openLibraryFor } from '../../library/keep'
@@ -208,12 +209,19 @@ export const generateCommand: Command = {
     // reveals the user's folders when images are shared. The model is named by folder name and hash.
     const contentName = (file: string): string => `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 32)}`
     const initPath = o.init === undefined ? undefined : contentName(o.init as string)
+    // The init image and mask are kept in the library with the results (only formats the app can send
+    // back as an init image: PNG, JPEG, WebP), so "use these settings" in the app restores them.
+    const keepable = (file: string): Uint8Array | undefined => {
+      const b = readFileSync(file)
+      return initImageFormat(b) ? b : undefined
+    }
+    const inputs = o.init === undefined ? undefined : { init: keepable(o.init as string), mask: inpaint?.mask ? keepable(inpaint.mask) : undefined }
     const written: string[] = []
     const kept: string[] = []
     try {
       for (const [i, img] of result.images.entries()) {
         const params = generationParamsFor(result.request, img.seed, model.folder.name, initPath, inpaint && { ...inpaint, mask: inpaint.mask && contentName(inpaint.mask) })
-        const k = await keepImage(library, { png: encodePngRgb(img.data, img.width, img.height), params, modelHash, modelName: model.folder.name, networks: { loras: loras.used.map(({ name, hash }) => ({ name, hash })), embeddings: embeddings.files.map(({ name, hash }) => ({ name, hash })) } }, paths[i])
+        const k = await keepImage(library, { png: encodePngRgb(img.data, img.width, img.height), params, modelHash, modelName: model.folder.name, networks: { loras: loras.used.map(({ name, hash }) => ({ name, hash })), embeddings: embeddings.files.map(({ name, hash }) => ({ name, hash })) }, inputs }, paths[i])
         if (k.out) written.push(k.out)
         kept.push(k.entry ? `library ${k.entry.id}` : '')
       }
