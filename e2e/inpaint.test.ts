@@ -3,6 +3,9 @@
  * fixture model in the real worker: choose an init image, switch inpainting on, paint one stroke in the
  * mask editor (undo/redo and the [ ] shortcuts on the way), generate, and check that the result differs
  * from the init image only inside the stroke (grown by the mask blur) — every other pixel is identical.
+ * Then open that result in the Library: it shows the init image and the mask it was made from, and "Use
+ * these settings" brings both back (with strength and the inpainting options), so generating again sends
+ * the very same init image and mask.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -108,6 +111,56 @@ describe.skipIf(!run)('inpainting with the mask editor (Chromium)', () => {
       expect(inside).toBeGreaterThan(50)
       await page.getByRole('img', { name: 'Generated image' }).waitFor()
       await page.screenshot({ path: outputPath('inpaint-result.png') })
+      expect(errors).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('the Library shows the init image and mask of the result, and "Use these settings" restores both', async () => {
+    // Made by the test above (it ran first, in the same library).
+    expect(results).toHaveLength(1)
+    const first = results[0]
+    const page = await open()
+    try {
+      // Another mask blur and strength in the form first, so the restore has something to undo.
+      await page.getByLabel('Init image', { exact: true }).setInputFiles(pngPath)
+      await page.getByLabel('Denoising strength value').fill('0.3')
+      await page.getByRole('button', { name: 'Library', exact: true }).click()
+      await page.getByRole('button', { name: 'Open: a red square' }).first().click()
+      const dialog = page.getByRole('dialog', { name: 'Library image: a red square' })
+      const madeFrom = dialog.getByRole('region', { name: 'Made from' })
+      await madeFrom.getByRole('img', { name: 'Init image' }).waitFor()
+      await madeFrom.getByTestId('made-from-overlay').waitFor()
+      // The overlay is the init image tinted red inside the stroke only.
+      const tint = await madeFrom.getByTestId('made-from-overlay').evaluate((c: HTMLCanvasElement) => {
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data
+        const at = (x: number, y: number) => [...d.subarray((y * c.width + x) * 4, (y * c.width + x) * 4 + 3)]
+        return { size: [c.width, c.height], inStroke: at(32, 32), outside: at(5, 5) }
+      })
+      expect(tint.size).toEqual([SIDE, SIDE])
+      expect(tint.outside).toEqual([...initRgb.subarray((5 * SIDE + 5) * 3, (5 * SIDE + 5) * 3 + 3)])
+      expect(tint.inStroke[0]).toBeGreaterThan(initRgb[(32 * SIDE + 32) * 3] + 60)
+      await page.screenshot({ path: outputPath('inpaint-library-detail.png') })
+
+      await dialog.getByRole('button', { name: 'Use these settings' }).click()
+      const generate = page.getByRole('region', { name: 'Generate' })
+      await generate.waitFor()
+      await expect.poll(() => page.getByTestId('mask-state').textContent()).toMatch(/repainted/)
+      expect(await page.getByLabel('Denoising strength value').inputValue()).toBe('0.9')
+      expect(await page.getByLabel('Mask blur').inputValue()).toBe('0')
+      expect(await page.getByLabel('Inpaint (paint a mask) or outpaint').isChecked()).toBe(true)
+      await page.screenshot({ path: outputPath('inpaint-restored.png') })
+
+      // Generating again sends the same init image and mask (same content labels) and the same result.
+      await generate.getByRole('button', { name: 'Generate' }).click()
+      await expect.poll(() => results.length, { timeout: 60_000 }).toBe(2)
+      const again = results[1]
+      expect(again.params.img2img).toEqual(first.params.img2img)
+      const a = (await fx.service.handlers['studio:result:image']({ resultId: first.resultId })).data
+      const b = (await fx.service.handlers['studio:result:image']({ resultId: again.resultId })).data
+      const [pa, pb] = await Promise.all([a, b].map((png) => sharp(png).raw().toBuffer()))
+      expect(pb.equals(pa)).toBe(true)
       expect(errors).toEqual([])
     } finally {
       await page.close()

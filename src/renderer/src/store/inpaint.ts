@@ -24,10 +24,16 @@ export interface InpaintState {
   on: boolean
   settings: InpaintDraft
   mask: PaintedMask | null
+  /**
+   * A mask to load into the editor ("use these settings" on a library image made with one): PNG bytes
+   * and the label of the init image it belongs to; the MaskEditor takes (and clears) it once that init
+   * image is the one shown.
+   */
+  restoreMask: { bytes: Uint8Array; forInit: string } | null
 }
 
 const { mask: _mask, ...defaults } = DEFAULT_INPAINT
-export const initialInpaintState: InpaintState = { on: false, settings: { ...defaults }, mask: null }
+export const initialInpaintState: InpaintState = { on: false, settings: { ...defaults }, mask: null, restoreMask: null }
 
 declare module './root' {
   interface Slices {

@@ -46,9 +46,21 @@ export interface LibraryState {
   openIndex: number | null
   detail: LibraryDetail | null
   detailUrl: string | null
+  /** The open entry's init image and mask (bytes and object URLs), when the library kept them. */
+  detailInputs: DetailInputs
   confirmDelete: boolean
   /** A short confirmation for the last action ("Loaded into the Generate form"). */
   notice: string | null
+}
+
+export interface DetailInput {
+  bytes: Uint8Array
+  url: string
+  mime: string
+}
+export interface DetailInputs {
+  init: DetailInput | null
+  mask: DetailInput | null
 }
 
 export const LIBRARY_PAGE = 60
@@ -74,6 +86,7 @@ export const initialLibraryState: LibraryState = {
   openIndex: null,
   detail: null,
   detailUrl: null,
+  detailInputs: { init: null, mask: null },
   confirmDelete: false,
   notice: null
 }

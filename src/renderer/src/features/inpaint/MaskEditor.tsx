@@ -33,6 +33,21 @@ async function encodeMask(m: MaskBuffer): Promise<Uint8Array> {
   return new Uint8Array(await blob.arrayBuffer())
 }
 
+/** A mask PNG as a buffer (its red channel; white = repaint), or null when it is not the init image's size. */
+async function decodeMask(bytes: Uint8Array, width: number, height: number): Promise<MaskBuffer | null> {
+  const bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: 'image/png' }))
+  if (bitmap.width !== width || bitmap.height !== height) return null
+  const c = document.createElement('canvas')
+  c.width = width
+  c.height = height
+  const ctx = c.getContext('2d', { willReadFrequently: true })!
+  ctx.drawImage(bitmap, 0, 0)
+  const px = ctx.getImageData(0, 0, width, height).data
+  const m = emptyMask(width, height)
+  for (let p = 0; p < m.data.length; p++) m.data[p] = px[p * 4]
+  return m
+}
+
 type Side = 'left' | 'right' | 'top' | 'bottom'
 
 export function MaskEditor({ init, sizeStep }: { init: InitImage; sizeStep: number }): React.JSX.Element {
@@ -93,7 +108,7 @@ export function MaskEditor({ init, sizeStep }: { init: InitImage; sizeStep: numb
     ctx.restore()
   }, [init, scale, pan, showMask, outpaint])
 
-  // A new init image starts a new mask.
+  // A new init image starts a new mask, or the one "use these settings" brought back with it.
   useEffect(() => {
     buffer.current = emptyMask(init.width, init.height)
     history.current.clear()
@@ -107,6 +122,22 @@ export function MaskEditor({ init, sizeStep }: { init: InitImage; sizeStep: numb
   }, [init.url, init.width, init.height]) // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(draw, [draw])
+
+  // The mask "use these settings" brought back, once its own init image is the one shown.
+  const restore = useInpaintStore((s) => s.restoreMask)
+  useEffect(() => {
+    if (!restore || restore.forInit !== init.label) return
+    setInpaint({ restoreMask: null })
+    void decodeMask(restore.bytes, init.width, init.height).then(async (m) => {
+      if (!m) return
+      history.current.push(buffer.current)
+      buffer.current.data.set(m.data)
+      // The very bytes it was made with, so the next job names the same mask.
+      setInpaint({ mask: { bytes: restore.bytes, label: await initLabel(restore.bytes), width: m.width, height: m.height, blank: isBlank(m) } })
+      draw()
+      setTick((t) => t + 1)
+    })
+  }, [restore, init.label, init.width, init.height]) // eslint-disable-line react-hooks/exhaustive-deps
 
   const commit = useCallback(async (): Promise<void> => {
     const m = buffer.current

@@ -11,6 +11,7 @@ import { chooseInitFromLibrary } from '../generate/init-actions'
 import { useEffect } from 'react'
 import { closeEntry, compareAs, deleteEntry, entryLabel, loadIntoGenerate, openNeighbour, setFavourite } from './actions'
 import { ZoomView } from './ZoomView'
+import { MadeFrom } from './MadeFrom'
 import { setInpaint } from '../../store/inpaint'
 
 export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.Element | null {
@@ -20,6 +21,7 @@ export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.El
   const url = useLibraryStore((s) => s.detailUrl)
   const confirm = useLibraryStore((s) => s.confirmDelete)
   const notice = useLibraryStore((s) => s.notice)
+  const inputs = useLibraryStore((s) => s.detailInputs)
   const pickedA = useCompareStore((s) => s.a?.url ?? null)
   const pickedB = useCompareStore((s) => s.b?.url ?? null)
   useEscapeKey(!!openId, closeEntry)
@@ -77,6 +79,7 @@ export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.El
               )}
             </dl>
           )}
+          <MadeFrom inputs={inputs} />
           {detail?.infotext && (
             <details>
               <summary>A1111 infotext</summary>
@@ -87,7 +90,7 @@ export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.El
           <div className="actions">
             {entry && (
               <>
-                <button type="button" onClick={() => loadIntoGenerate(entry)}>
+                <button type="button" title={inputs.init ? 'The settings, the init image and the mask go back into Generate' : undefined} onClick={() => void loadIntoGenerate(entry)}>
                   Use these settings
                 </button>
                 {/* A1111's "Send to img2img": the image becomes Generate's init image (the settings stay). */}

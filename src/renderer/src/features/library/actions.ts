@@ -5,12 +5,14 @@
  * The open entry's full image is an object URL owned here: it is revoked when the entry closes, unless
  * the compare view still shows it, in which case it is revoked when compare lets go of it.
  */
-import type { LibraryItem } from '../../../../shared/api'
+import type { LibraryInputRole, LibraryItem } from '../../../../shared/api'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID } from '../../../../shared/catalogue'
 import type { StudioClient } from '../../api'
 import { compareSelectors, pick, useCompareStore } from '../../store/compare'
 import { loadParamsIntoDraft } from '../../store/generate'
-import { itemAt, LIBRARY_PAGE, libraryQuery, pagesFor, useLibraryStore, withPage, type LibraryFilters } from '../../store/library'
+import { setInpaint } from '../../store/inpaint'
+import { chooseInitBytes } from '../generate/init-actions'
+import { itemAt, LIBRARY_PAGE, type DetailInput, libraryQuery, pagesFor, useLibraryStore, withPage, type LibraryFilters } from '../../store/library'
 import { fieldError } from '../../store/presets'
 import { showView } from '../../store/ui'
 import { dropThumb } from './thumbs'
@@ -236,8 +238,23 @@ export async function flushDeletes(client: StudioClient): Promise<void> {
 
 //#region one entry
 
+/** Revokes the open entry's input URLs (they are shown nowhere else). */
+function releaseInputs(): void {
+  const { init, mask } = get().detailInputs
+  for (const i of [init, mask]) if (i) URL.revokeObjectURL(i.url)
+  set({ detailInputs: { init: null, mask: null } })
+}
+
+/** The init image or mask an entry was made from, when the library kept it (null when not, or gone). */
+async function loadInput(client: StudioClient, id: string, role: LibraryInputRole, kept: boolean): Promise<DetailInput | null> {
+  if (!kept) return null
+  const r = await client.call('studio:library:input', { id, role }).catch(() => null)
+  return r ? { bytes: r.data, mime: r.mime, url: URL.createObjectURL(new Blob([r.data as BlobPart], { type: r.mime })) } : null
+}
+
 export async function openEntry(client: StudioClient, id: string, index: number | null = null): Promise<void> {
   watchCompare()
+  releaseInputs()
   set((s) => ({ openId: id, openIndex: index, cursor: index ?? s.cursor, detail: null, detailUrl: null, confirmDelete: false, notice: null, error: null }))
   releaseUnused()
   try {
@@ -249,6 +266,12 @@ export async function openEntry(client: StudioClient, id: string, index: number 
       owned.add(detailUrl)
     }
     set({ detail, detailUrl })
+    const [init, mask] = await Promise.all([loadInput(client, id, 'init', detail.inputs?.init ?? false), loadInput(client, id, 'mask', detail.inputs?.mask ?? false)])
+    if (get().openId !== id) {
+      for (const i of [init, mask]) if (i) URL.revokeObjectURL(i.url)
+      return
+    }
+    set({ detailInputs: { init, mask } })
   } catch (e) {
     if (get().openId === id) set({ notice: message(e) })
   }
@@ -270,6 +293,7 @@ export async function openNeighbour(client: StudioClient, step: number): Promise
 }
 
 export function closeEntry(): void {
+  releaseInputs()
   set({ openId: null, openIndex: null, detail: null, detailUrl: null, confirmDelete: false, notice: null })
   releaseUnused()
 }
@@ -314,8 +338,22 @@ export function compareAs(side: 'a' | 'b'): void {
   set({ notice: `Picked as ${side.toUpperCase()} for Compare.` })
 }
 
-/** Loads the entry's parameters into the Generate form and shows it. */
-export function loadIntoGenerate(item: LibraryItem): void {
+/**
+ * Loads the entry's parameters into the Generate form and shows it. When the library kept the init
+ * image and mask it was made from, they come back too: the init image into img2img, the mask into the
+ * mask editor (with the inpainting options), so the next job repeats this one.
+ */
+export async function loadIntoGenerate(item: LibraryItem): Promise<void> {
+  const { init, mask } = get().detail?.entry.id === item.id ? get().detailInputs : { init: null, mask: null }
+  const i2i = item.params.img2img
+  if (init && i2i) {
+    if (i2i.inpaint) {
+      const { mask: _label, ...options } = i2i.inpaint
+      setInpaint({ on: true, settings: options, restoreMask: mask ? { bytes: mask.bytes, forInit: i2i.image } : null })
+    } else setInpaint({ on: false, restoreMask: null })
+    await chooseInitBytes(init.bytes, `Library: ${item.params.prompt.slice(0, 40)}`)
+  }
+  // After the init image: the form then sees that it is the one the settings name.
   loadParamsIntoDraft(item.params)
   closeEntry()
   showView('generate')
