@@ -133,8 +133,10 @@ describe.skipIf(!run)('inpainting with the mask editor (Chromium)', () => {
       await madeFrom.getByRole('img', { name: 'Init image' }).waitFor()
       await madeFrom.getByTestId('made-from-overlay').waitFor()
       // The overlay is the init image tinted red inside the stroke only.
-      const tint = await madeFrom.getByTestId('made-from-overlay').evaluate((c: HTMLCanvasElement) => {
-        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data
+      const tint = await madeFrom.getByTestId('made-from-overlay').evaluate((el) => {
+        // A <canvas>; typed by hand (the e2e files compile without the DOM library).
+        const c = el as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
         const at = (x: number, y: number) => [...d.subarray((y * c.width + x) * 4, (y * c.width + x) * 4 + 3)]
         return { size: [c.width, c.height], inStroke: at(32, 32), outside: at(5, 5) }
       })
