@@ -8,6 +8,7 @@ import { cleanScratch, fixture, scratchDir } from '../../models/test-fixtures'
 import { readTextChunks } from '../../png/chunks'
 import { encodePngRgb } from '../../png/encode'
 import { main } from '../studio'
+import { Library } from '../../library/library'
 
 afterAll(cleanScratch)
 process.env.SIGMA_STUDIO_LIBRARY = scratchDir()
@@ -52,6 +53,21 @@ describe('studio generate: inpainting', () => {
     expect(changed).toBeGreaterThan(300)
     const text = Object.fromEntries(readTextChunks(readFileSync(out)).map((t) => [t.keyword, t.text])).parameters
     expect(text).toContain('Denoising strength: 0.75, Mask blur: 2, Masked content: fill, Inpaint area: Whole picture')
+  })
+
+  it('keeps the init image and mask in the library with the result, byte for byte', async () => {
+    const libDir = scratchDir()
+    const r = await studio('generate', '--model', fixture('sd1-tiny'), '--prompt', 'kept', '--steps', '2', '--init', initPath, '--mask', maskPath, '--library', libDir)
+    expect(r.code).toBe(0)
+    const lib = Library.open(libDir)
+    try {
+      const e = lib.list({}).items[0]
+      const kept = lib.inputs(e.id)
+      expect(readFileSync(kept.init!.file).equals(readFileSync(initPath))).toBe(true)
+      expect(readFileSync(kept.mask!.file).equals(readFileSync(maskPath))).toBe(true)
+    } finally {
+      lib.close()
+    }
   })
 
   it('outpaints: the picture grows by the given sides and the original stays where it was', async () => {
