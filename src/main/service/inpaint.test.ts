@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RequestError, type ErrorEvent, type ResultEvent } from '../../shared/api'
+import { RequestError, type ErrorEvent, type PreviewEvent, type ResultEvent } from '../../shared/api'
 import { VALIDATORS } from '../../shared/api-validators'
 import { DEFAULT_INPAINT } from '../../shared/inpaint'
 import { blurMask } from '../models/inpaint/mask'
@@ -108,6 +108,41 @@ describe('inpainting through the service (real worker, sd1-tiny)', () => {
       expect(Buffer.from(kept.mask!).equals(Buffer.from(mask))).toBe(true)
     })
   }
+
+  it('live previews are composited as the final image is: the init image outside the blurred mask', async () => {
+    const raw = payload({ mask: 'm' })
+    raw.preview = { mode: 'latent2rgb', every: 1 }
+    const frames: PreviewEvent[] = []
+    const off = service.on('studio:preview', (f) => frames.push(f))
+    const r = await run(raw)
+    off()
+    expect(r.errors).toEqual([])
+    expect(frames.length).toBeGreaterThan(1)
+    const blurred = blurMask({ width: W, height: H, data: maskPx }, DEFAULT_INPAINT.maskBlur)
+    const k = 8 // sd1-tiny's latent is 1/8 of the side; latent2rgb previews are at latent size
+    for (const f of frames) {
+      expect([f.width, f.height]).toEqual([W / k, H / k])
+      const { data } = await sharp(f.data).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+      let kept = 0
+      for (let by = 0; by < H / k; by++) {
+        for (let bx = 0; bx < W / k; bx++) {
+          let touched = false
+          const sum = [0, 0, 0]
+          for (let y = by * k; y < (by + 1) * k; y++) {
+            for (let x = bx * k; x < (bx + 1) * k; x++) {
+              if (blurred.data[y * W + x] !== 0) touched = true
+              for (let c = 0; c < 3; c++) sum[c] += initRgb[(y * W + x) * 3 + c]
+            }
+          }
+          if (touched) continue
+          kept++
+          // A block the mask does not reach shows the init image there (its mean), not a decoded estimate.
+          for (let c = 0; c < 3; c++) expect(data[(by * (W / k) + bx) * 3 + c]).toBe(Math.round(sum[c] / (k * k)))
+        }
+      }
+      expect(kept).toBeGreaterThan(20)
+    }
+  })
 
   it('outpaints to the grown size and keeps the original region away from the seam', async () => {
     const r = await run(payload({ outpaint: { left: 0, right: 32, top: 0, bottom: 0 }, maskBlur: 2 }, null, [96, 64]))

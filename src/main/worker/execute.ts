@@ -132,7 +132,7 @@ export class JobExecutor {
         }
         const t = now()
         if (!previewer.async) {
-          emit(previewer.frameSync(r.denoised, r.layout), now() - t)
+          emit(previewer.frameSync(r.denoised, r.layout, r.composite), now() - t)
           return
         }
         // The tiny decoder is an async model call: its frames are chained in step order, on a copy of
@@ -140,7 +140,7 @@ export class JobExecutor {
         const copy = Float64Array.from(r.denoised)
         previewChain = previewChain.then(async () => {
           const t1 = now()
-          emit(await previewer.frameAsync(copy, r.layout), now() - t1)
+          emit(await previewer.frameAsync(copy, r.layout, r.composite), now() - t1)
         })
       }
 

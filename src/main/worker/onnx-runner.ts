@@ -29,6 +29,7 @@ import { ModelSession, parseDevice } from '../models/onnx/runtime'
 import { generate, type Img2ImgInput, type PipelineRequest } from '../models/pipeline'
 import { readImageRgb } from '../models/png'
 import { prepareInpaint } from '../models/inpaint/prepare'
+import { PreviewCompositor } from '../models/inpaint/preview-composite'
 import { calibrateScoreOptimal, solveReference } from '../models/quality'
 import type { RgbImage } from '../models/vae'
 import type { Tensor } from '../engine/types'
@@ -41,6 +42,7 @@ import type {
   CellRequest,
   JobRunner,
   LatentLayout,
+  PreviewRgb,
   LatentRgbFactors,
   LoadedModel,
   ModelCallHooks,
@@ -289,9 +291,13 @@ class OnnxLoadedModel implements LoadedModel {
     const layout = this.layout(req.params)
     const request = toPipelineRequest(req.params, await initFor(req, this.model.folder.vaeScale))
     const scoreOptimal = req.params.schedule === 'score_optimal'
+    // Inpainting previews show what the final image will be: the init image outside the blurred mask.
+    const plan = request.init?.inpaint
+    const compositor = plan ? new PreviewCompositor(plan) : null
+    const composite = compositor ? (rgb: PreviewRgb) => compositor.composite(rgb) : undefined
     const result = await generate(model, request, {
       signal: req.signal,
-      onStep: (s) => req.onStep({ i: s.i, steps: s.steps, sigma: s.sigma, denoised: s.denoised as Tensor, layout }),
+      onStep: (s) => req.onStep({ i: s.i, steps: s.steps, sigma: s.sigma, denoised: s.denoised as Tensor, layout, ...(composite ? { composite } : {}) }),
       scheduleContext: scoreOptimal && req.scoreOptimal ? { profile: req.scoreOptimal.profile } : undefined
     })
     const img = result.images[0]

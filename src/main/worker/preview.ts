@@ -10,7 +10,10 @@ import type { PreviewSettings } from '../../shared/api'
 import { FAMILIES } from '../../shared/model-family'
 import type { Tensor } from '../engine/types'
 import { encodePngRgb } from '../png/encode'
-import type { LatentLayout, LatentRgbFactors, ModelInfo, TinyDecoder } from './runner'
+import type { LatentLayout, LatentRgbFactors, ModelInfo, PreviewRgb, TinyDecoder } from './runner'
+
+/** A preview's pixels as they are shown: through the job's composite when it has one (inpainting). */
+type Composite = ((preview: PreviewRgb) => PreviewRgb) | undefined
 
 /** SD1.x/2.x latents (rows = channels 0–3, columns = R, G, B); the fake runner previews with it. */
 export const SD1_LATENT_RGB: LatentRgbFactors = FAMILIES.sd1.previewFactors
@@ -87,17 +90,21 @@ export class Previewer {
   }
 
   /** A frame from the tiny decoder (async: it is a model call). Only when `async` is true. */
-  async frameAsync(denoised: Tensor, layout: LatentLayout): Promise<PreviewFrame | null> {
-    if (!this.tiny) return this.frameSync(denoised, layout)
+  async frameAsync(denoised: Tensor, layout: LatentLayout, composite?: Composite): Promise<PreviewFrame | null> {
+    if (!this.tiny) return this.frameSync(denoised, layout, composite)
     const one = denoised.subarray(0, layout.channels * layout.height * layout.width)
     const img = await this.tiny.decode(one, layout)
-    return { source: 'taesd', png: encodePngRgb(img.rgb, img.width, img.height, 1), width: img.width, height: img.height }
+    return frame('taesd', { width: img.width, height: img.height, data: img.rgb }, composite)
   }
 
   /** A frame from the linear latent→RGB map, made right away. */
-  frameSync(denoised: Tensor, layout: LatentLayout): PreviewFrame | null {
+  frameSync(denoised: Tensor, layout: LatentLayout, composite?: Composite): PreviewFrame | null {
     if (!this.table) return null
-    const rgb = latentToRgb(denoised, layout, this.table)
-    return { source: 'latent2rgb', png: encodePngRgb(rgb, layout.width, layout.height, 1), width: layout.width, height: layout.height }
+    return frame('latent2rgb', { width: layout.width, height: layout.height, data: latentToRgb(denoised, layout, this.table) }, composite)
   }
+}
+
+function frame(source: PreviewFrame['source'], rgb: PreviewRgb, composite: Composite): PreviewFrame {
+  const shown = composite ? composite(rgb) : rgb
+  return { source, png: encodePngRgb(shown.data, shown.width, shown.height, 1), width: shown.width, height: shown.height }
 }

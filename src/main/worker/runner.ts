@@ -50,6 +50,18 @@ export interface StepReport {
   /** The sampler's x0-estimate (all batch rows); the preview source. Do not modify. */
   denoised: Tensor
   layout: LatentLayout
+  /**
+   * Inpainting: turns a preview of the job's area (RGB) into the picture the final image will be (the
+   * init image outside the blurred mask; see models/inpaint/preview-composite.ts).
+   */
+  composite?: (preview: PreviewRgb) => PreviewRgb
+}
+
+/** 8-bit RGB pixels of a preview. */
+export interface PreviewRgb {
+  width: number
+  height: number
+  data: Uint8Array
 }
 
 /** What a runner must call around model work so that the worker can cancel and time it. */
