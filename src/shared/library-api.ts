@@ -75,6 +75,8 @@ export interface PresetDoc {
   format: 'sigma-studio-preset'
   schemaVersion: number
   name: string
+  /** The version of the parameters' shape (src/shared/params-version.ts). */
+  paramsVersion: number
   params: PresetParamsDoc
   createdAt: string
   notes?: string

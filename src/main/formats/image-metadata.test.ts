@@ -27,3 +27,26 @@ describe('image metadata chunks', () => {
     expect(md.metaProblem).toMatch(/newer Sigma Studio/)
   })
 })
+
+describe('sigma-studio chunks written before parameters were versioned', () => {
+  it('read migrated, with a note; ours are written with the version', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const { readSettings, readSettingsChunks } = await import('./read')
+    const { PARAMS_VERSION } = await import('../../shared/params-version')
+    const old = readFileSync(join(__dirname, 'fixtures', 'sigma-chunk-params-v1.json'), 'utf8')
+    const base = await sharp(Buffer.alloc(8 * 8 * 3, 90), { raw: { width: 8, height: 8, channels: 3 } }).png().toBuffer()
+    const png = withTextChunks(base, [encodeTextChunk('sigma-studio', old, { forceItxt: true })])
+    const md = readImageMetadata(png)
+    expect(md.metaProblem).toBeUndefined()
+    expect(md.meta!.params).toMatchObject({ sampler: 'uni_pc_bh2', samplerOptions: {}, steps: 9 })
+    const r = readSettings(png)
+    expect(r.format).toBe('sigma-png')
+    expect(r.warnings).toEqual([expect.stringMatching(/uni_pc_bh2/)])
+    // Written back, it records the version, and reads with no note.
+    const again = embedImageMetadata(base, md.meta!)
+    const chunk = JSON.parse(readSettingsChunks(again).get('sigma-studio')!)
+    expect(chunk.paramsVersion).toBe(PARAMS_VERSION)
+    expect(readSettings(again).warnings).toEqual([])
+  })
+})

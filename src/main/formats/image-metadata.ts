@@ -6,9 +6,12 @@
  *   tools show and reuse the settings;
  * - `sigma-studio`: iTXt (UTF-8) JSON with the exact parameters, `ImageMetadata` below. This is what
  *   the library re-indexes from and what makes `library rebuild` possible from the PNGs alone.
+ *   Beside `params` it records `paramsVersion` (src/shared/params-version.ts; absent = 1), so parameters
+ *   written by an older version are migrated, with notes, before they are validated.
  */
 import { type ExtraNetworks, validExtraNetworks } from '../../shared/lora-tags'
 import { validateGenerationParams, type GenerationParams } from '../../shared/params'
+import { migrateParams, PARAMS_VERSION, storedParamsVersion } from '../../shared/params-version'
 import { formatInfotext } from './infotext'
 import { encodeTextChunk, parseChunks, decodeTextChunk, textChunkKeyword, withTextChunks, PngError } from '../png/chunks'
 
@@ -88,8 +91,11 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 /** Ordered upgrades of the JSON chunk: entry n turns version n into n+1 (none yet). */
 const META_MIGRATIONS: ReadonlyArray<{ from: number; up: (m: Obj) => Obj }> = []
 
-/** Validates (and upgrades) a parsed `sigma-studio` chunk. */
-export function validateImageMetadata(raw: unknown, what = 'the image'): ImageMetadata {
+/**
+ * Validates (and upgrades) a parsed `sigma-studio` chunk. What the upgrade of older parameters changed
+ * goes into `migrationNotes`, one sentence each.
+ */
+export function validateImageMetadata(raw: unknown, what = 'the image', migrationNotes?: string[]): ImageMetadata {
   if (!isObj(raw) || raw.format !== IMAGE_META_FORMAT) throw new ImageMetadataError(`${what}: its sigma-studio chunk is not "${IMAGE_META_FORMAT}" JSON`)
   let v = raw.schemaVersion
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ImageMetadataError(`${what}: its sigma-studio chunk has no valid schemaVersion`)
@@ -100,7 +106,9 @@ export function validateImageMetadata(raw: unknown, what = 'the image'): ImageMe
   if (typeof m.createdAt !== 'string' || Number.isNaN(Date.parse(m.createdAt))) throw new ImageMetadataError(`${what}: its sigma-studio chunk has no valid createdAt`)
   let params: GenerationParams
   try {
-    params = validateGenerationParams(m.params)
+    const migrated = migrateParams(m.params, storedParamsVersion(m.paramsVersion))
+    params = validateGenerationParams(migrated.params)
+    migrationNotes?.push(...migrated.notes)
   } catch (e) {
     throw new ImageMetadataError(`${what}: its stored parameters are invalid (${e instanceof Error ? e.message : String(e)})`)
   }
@@ -131,7 +139,7 @@ export function validateImageMetadata(raw: unknown, what = 'the image'): ImageMe
 /** Returns the PNG with our two chunks (replacing any earlier ones of the same keywords). */
 export function embedImageMetadata(png: Uint8Array, meta: ImageMetadata): Buffer {
   const infotext = formatInfotext(meta.params, { model: { name: meta.modelName, hash: meta.modelHash }, appVersion: meta.appVersion, networks: meta.networks })
-  return withTextChunks(png, [encodeTextChunk(PARAMETERS_KEYWORD, infotext), encodeTextChunk(SIGMA_KEYWORD, JSON.stringify(meta), { forceItxt: true })])
+  return withTextChunks(png, [encodeTextChunk(PARAMETERS_KEYWORD, infotext), encodeTextChunk(SIGMA_KEYWORD, JSON.stringify({ ...meta, paramsVersion: PARAMS_VERSION }), { forceItxt: true })])
 }
 
 export interface ReadMetadata {

@@ -69,8 +69,9 @@ export function readPngSettings(png: Uint8Array, opts: ReadOptions = {}): ReadRe
   const ours = chunks.get(SIGMA_KEYWORD)
   if (ours !== undefined) {
     try {
-      const meta = validateImageMetadata(JSON.parse(ours), src ?? 'the image')
-      return { format: 'sigma-png', params: meta.params, model: { name: meta.modelName, hash: meta.modelHash }, warnings: [] }
+      const notes: string[] = []
+      const meta = validateImageMetadata(JSON.parse(ours), src ?? 'the image', notes)
+      return { format: 'sigma-png', params: meta.params, model: { name: meta.modelName, hash: meta.modelHash }, warnings: notes }
     } catch (e) {
       problems.push(`its sigma-studio chunk could not be used (${(e as Error).message})`)
     }

@@ -8,6 +8,7 @@ import type { ExtraNetworks } from '../../shared/lora-tags'
 import type { GenerationParams } from '../../shared/params'
 import { IMAGE_META_FORMAT, IMAGE_META_SCHEMA_VERSION, type GroupRef, type ImageInputs, type ImageMetadata } from '../formats/image-metadata'
 import { LibraryError } from './errors'
+import { rowParams } from './image-row'
 import type { LibraryEntry, Row } from './types'
 
 export const APP_VERSION = '0.1.0'
@@ -92,7 +93,7 @@ export function toEntry(r: Row, abs: (rel: string) => string): LibraryEntry {
     thumb: r.thumb ? abs(r.thumb) : null,
     model: r.model,
     modelHash: r.model_hash,
-    params: JSON.parse(r.params_json),
+    params: rowParams(r.params_json),
     favourite: r.favourite === 1,
     tags: r.tags ? (JSON.parse(r.tags) as string[]).sort() : [],
     group: r.group_id ? { id: r.group_id, cellIndex: r.cell_index, cell: r.cell_json ? JSON.parse(r.cell_json) : null } : null,

@@ -10,6 +10,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3'
 import type { ImageMetadata } from '../formats/image-metadata'
+import { imageRowValues, insertImageSql } from './image-row'
 import { inputRowWriter } from './inputs'
 
 export interface RowInput {
@@ -23,12 +24,11 @@ export interface RowInput {
   tags: string[]
 }
 
-const INSERT_SQL = `INSERT INTO images (id, file, file_size, created_at, model, model_hash, sampler, schedule, steps, cfg, seed, width, height,
-     prompt, negative_prompt, params_json, app_version, favourite, group_id, cell_index, cell_json, thumb, sha256)
-   VALUES (@id, @file, @size, @created, @model, @hash, @sampler, @schedule, @steps, @cfg, @seed, @width, @height,
-     @prompt, @neg, @params, @app, @fav, @group, @cellIndex, @cell, @thumb, @sha256)
-   ON CONFLICT(id) DO UPDATE SET file = excluded.file, file_size = excluded.file_size, missing_since = NULL,
+const INSERT_SQL = insertImageSql(
+  'INSERT',
+  `ON CONFLICT(id) DO UPDATE SET file = excluded.file, file_size = excluded.file_size, missing_since = NULL,
      favourite = MAX(favourite, excluded.favourite), thumb = COALESCE(excluded.thumb, thumb), sha256 = COALESCE(excluded.sha256, sha256)`
+)
 
 /** Prepared statements for inserting rows on one connection. */
 export function rowWriter(db: BetterSqlite3.Database): (r: RowInput) => void {
@@ -40,35 +40,10 @@ export function rowWriter(db: BetterSqlite3.Database): (r: RowInput) => void {
   const unjournal = db.prepare("DELETE FROM journal WHERE file = ? AND op = 'save'")
   const writeInputs = inputRowWriter(db)
   return ({ meta, file, size, sha256, thumb, favourite, tags }) => {
-    const p = meta.params
     // A group rebuilt from a cell's own metadata (reconcile after a lost group row).
     if (meta.group && !hasGroup.get(meta.group.id)) insGroup.run(meta.group.id, meta.group.kind, meta.group.title ?? null, JSON.stringify(meta.group.axes), Date.parse(meta.createdAt))
     // ON CONFLICT: another process's reconcile may have indexed the file between our rename and this insert.
-    ins.run({
-      id: meta.id,
-      file,
-      size,
-      created: Date.parse(meta.createdAt),
-      model: meta.modelName,
-      hash: meta.modelHash,
-      sampler: p.sampler,
-      schedule: p.schedule,
-      steps: p.steps,
-      cfg: p.cfg,
-      seed: p.seed,
-      width: p.width,
-      height: p.height,
-      prompt: p.prompt,
-      neg: p.negativePrompt,
-      params: JSON.stringify(p),
-      app: meta.appVersion,
-      fav: favourite ? 1 : 0,
-      group: meta.group?.id ?? null,
-      cellIndex: meta.group?.cell.index ?? null,
-      cell: meta.group ? JSON.stringify(meta.group.cell.values) : null,
-      thumb,
-      sha256
-    })
+    ins.run(imageRowValues(meta, { file, size, sha256, thumb, favourite }))
     if (tags.length || meta.inputs) {
       const seq = seqOf.get(meta.id) as number
       for (const t of tags) insTag.run(seq, t)

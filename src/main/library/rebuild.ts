@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { validateGenerationParams } from '../../shared/params'
 import { infotextToParams } from '../formats/infotext'
 import { PngError } from '../png/chunks'
+import { imageRowValues, insertImageSql } from './image-row'
 import { readImageMetadata, IMAGE_META_FORMAT, IMAGE_META_SCHEMA_VERSION, type ImageMetadata } from '../formats/image-metadata'
 import { fsyncDir, scanTree, THUMB_EXT, type ScannedFile } from './files'
 import { inputRowWriter } from './inputs'
@@ -77,28 +78,17 @@ export async function rebuildLibraryIndex(dir: string): Promise<RebuildReport> {
       db.pragma('journal_mode = DELETE')
       db.pragma('foreign_keys = ON')
       migrate(db, fresh)
-      const ins = db.prepare(
-        `INSERT OR IGNORE INTO images (id, file, file_size, created_at, model, model_hash, sampler, schedule, steps, cfg, seed, width, height,
-           prompt, negative_prompt, params_json, app_version, favourite, group_id, cell_index, cell_json, thumb, sha256)
-         VALUES (@id, @file, @size, @created, @model, @hash, @sampler, @schedule, @steps, @cfg, @seed, @width, @height,
-           @prompt, @neg, @params, @app, @fav, @group, @cellIndex, @cell, @thumb, @sha256)`
-      )
+      const ins = db.prepare(insertImageSql('INSERT OR IGNORE'))
       const insGroup = db.prepare('INSERT OR IGNORE INTO groups(id, kind, title, axes_json, created_at) VALUES (?, ?, ?, ?, ?)')
       const insTag = db.prepare('INSERT OR IGNORE INTO image_tags(image_seq, tag) SELECT seq, ? FROM images WHERE id = ?')
       const writeInputs = inputRowWriter(db)
       const scan = scanTree(layout.images, 'images')
       const tx = db.transaction((items: Array<{ meta: ImageMetadata; rel: string; size: number; sha256: string }>) => {
         for (const { meta, rel, size, sha256 } of items) {
-          const p = meta.params
           if (meta.group) insGroup.run(meta.group.id, meta.group.kind, meta.group.title ?? null, JSON.stringify(meta.group.axes), Date.parse(meta.createdAt))
           const u = user.get(meta.id)
           const thumbRel = `thumbs/${meta.id}${THUMB_EXT}`
-          const r = ins.run({
-            id: meta.id, file: rel, size, created: Date.parse(meta.createdAt), model: meta.modelName, hash: meta.modelHash, sampler: p.sampler, schedule: p.schedule,
-            steps: p.steps, cfg: p.cfg, seed: p.seed, width: p.width, height: p.height, prompt: p.prompt, neg: p.negativePrompt, params: JSON.stringify(p),
-            app: meta.appVersion, fav: u?.favourite ? 1 : 0, group: meta.group?.id ?? null, cellIndex: meta.group?.cell.index ?? null,
-            cell: meta.group ? JSON.stringify(meta.group.cell.values) : null, thumb: existsSync(join(dir, ...thumbRel.split('/'))) ? thumbRel : null, sha256
-          })
+          const r = ins.run(imageRowValues(meta, { file: rel, size, sha256, favourite: !!u?.favourite, thumb: existsSync(join(dir, ...thumbRel.split('/'))) ? thumbRel : null }))
           if (r.changes === 0) {
             report.skipped.push({ file: join(dir, ...rel.split('/')), reason: `duplicate of image ${meta.id}` })
             continue

@@ -7,6 +7,7 @@ import type { ExtraNetworks } from '../../shared/lora-tags'
 import type { GenerationParams } from '../../shared/params'
 import type { GroupAxis, GroupKind } from '../formats/image-metadata'
 import type { RawPixels } from './files'
+import type { ParamColumnValues } from './image-row'
 import type { InputBytes } from './inputs'
 
 export interface OpenOptions {
@@ -151,8 +152,11 @@ export interface VerifyReport {
 }
 
 
-/** A row of the images table with its tags (JSON list) as the queries select it. */
-export interface Row {
+/**
+ * A row of the images table with its tags (JSON list) as the queries select it; the parameter columns
+ * (prompt, sampler, steps, …) and their types come from GenerationParams (image-row.ts).
+ */
+export interface Row extends ParamColumnValues {
   seq: number
   id: string
   file: string
@@ -160,15 +164,6 @@ export interface Row {
   created_at: number
   model: string
   model_hash: string | null
-  sampler: string
-  schedule: string
-  steps: number
-  cfg: number
-  seed: string
-  width: number
-  height: number
-  prompt: string
-  negative_prompt: string
   params_json: string
   app_version: string
   favourite: number

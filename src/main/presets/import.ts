@@ -106,14 +106,17 @@ export function readPresets(input: ImportInput, opts: ReadOptions = {}): ImportC
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     const doc = parseJsonText(trimmed, source)
     if (typeof doc === 'object' && doc !== null && (doc as Record<string, unknown>).format === PRESET_BUNDLE_FORMAT) {
-      return validateBundle(doc, source).presets.map((preset) => ({ preset, origin: 'bundle-json' as const, warnings: [] }))
+      const notes: string[] = []
+      return validateBundle(doc, source, notes).presets.map((preset, i) => ({ preset, origin: 'bundle-json' as const, warnings: notes.filter((n) => n.startsWith(`presets[${i}]: `)).map((n) => n.slice(n.indexOf(': ') + 2)) }))
     }
     if (typeof doc === 'object' && doc !== null && (doc as Record<string, unknown>).format === undefined) {
       // Not ours: another tool's JSON (read again keeping seeds above 2^53 exact).
       const r = asPresetError(() => readForeignJson(parseJsonKeepingBigInts(trimmed), { source, family: opts.family }))
       if (r) return [fromRead(r, opts, source)]
     }
-    return [{ preset: validatePreset(doc, source), origin: 'preset-json', warnings: [] }]
+    const notes: string[] = []
+    const preset = validatePreset(doc, source, '', notes)
+    return [{ preset, origin: 'preset-json', warnings: notes }]
   }
   return [fromRead(asPresetError(() => readTextSettings(text, { source, family: opts.family })), opts, source)]
 }

@@ -16,9 +16,12 @@
  *
  * Versioning: `PRESET_MIGRATIONS[n]` turns a version-n document into version n+1; files are migrated
  * up on read, and a version above PRESET_SCHEMA_VERSION is refused with a message to update the app.
+ * `paramsVersion` (absent = 1) is the version of the parameters' own shape: they are migrated by
+ * src/shared/params-version.ts, which says what it changed (an import shows it as a warning).
  */
 import { InpaintSettingsError, validateImg2ImgPresetSettings, type Img2ImgPresetSettings } from '../../shared/inpaint'
 import { DEFAULT_PARAMS, ParamsError, validateGenerationParams, type GenerationParams } from '../../shared/params'
+import { migrateParams, PARAMS_VERSION, storedParamsVersion } from '../../shared/params-version'
 import { PresetError } from './errors'
 
 export const PRESET_FORMAT = 'sigma-studio-preset'
@@ -35,6 +38,8 @@ export interface Preset {
   format: typeof PRESET_FORMAT
   schemaVersion: typeof PRESET_SCHEMA_VERSION
   name: string
+  /** The version of the GenerationParams shape `params` is in (src/shared/params-version.ts; absent = 1). */
+  paramsVersion: number
   params: PresetParams
   /** ISO 8601. */
   createdAt: string
@@ -122,22 +127,31 @@ function checkVersion(doc: Obj, source?: string): Obj {
  * Validates one preset document (already parsed JSON) and returns it in the current schema.
  * `fieldPrefix` prefixes field paths (e.g. "presets[2]") for presets inside a bundle.
  */
-export function validatePreset(raw: unknown, source?: string, fieldPrefix = ''): Preset {
+export function validatePreset(raw: unknown, source?: string, fieldPrefix = '', migrationNotes?: string[]): Preset {
   const f = (name: string): string => (fieldPrefix ? `${fieldPrefix}.${name}` : name)
   if (!isObj(raw)) throw new PresetError('invalid', 'must be a JSON object', fieldPrefix || '(preset)', source)
   if (raw.format !== PRESET_FORMAT) {
     throw new PresetError('invalid', raw.format === undefined ? `is missing; a Sigma Studio preset has "format": "${PRESET_FORMAT}"` : `is ${JSON.stringify(raw.format)}, expected "${PRESET_FORMAT}"`, f('format'), source)
   }
   const doc = checkVersion(raw, source)
-  const known = new Set(['format', 'schemaVersion', 'name', 'params', 'createdAt', 'notes', 'img2img'])
+  const known = new Set(['format', 'schemaVersion', 'paramsVersion', 'name', 'params', 'createdAt', 'notes', 'img2img'])
   for (const k of Object.keys(doc)) if (!known.has(k)) throw new PresetError('invalid', `is not a preset field; known: ${[...known].join(', ')}`, f(k), source)
   if (doc.name === undefined) throw new PresetError('invalid', 'is missing; every preset has a name', f('name'), source)
   const name = validatePresetName(doc.name, f('name'), source)
   if (doc.params === undefined) throw new PresetError('invalid', 'is missing; a preset holds its settings in "params"', f('params'), source)
-  const params = validatePresetParams(doc.params, f('params'), source)
+  // Parameters written by an older version are brought up to date first (with a note), then validated.
+  let migrated: { params: unknown; notes: string[] }
+  try {
+    migrated = migrateParams(doc.params, storedParamsVersion(doc.paramsVersion))
+  } catch (e) {
+    if (e instanceof ParamsError) throw new PresetError(/newer/.test(e.message) ? 'newer-schema' : 'invalid', e.message.slice(e.field.length + 2), f('paramsVersion'), source)
+    throw e
+  }
+  const params = validatePresetParams(migrated.params, f('params'), source)
+  migrationNotes?.push(...migrated.notes.map((n) => `${fieldPrefix ? `${fieldPrefix}: ` : ''}${n}`))
   if (doc.createdAt === undefined) throw new PresetError('invalid', 'is missing; give the creation time as an ISO date such as "2026-01-31T12:00:00Z"', f('createdAt'), source)
   if (typeof doc.createdAt !== 'string' || Number.isNaN(Date.parse(doc.createdAt))) throw new PresetError('invalid', `must be an ISO date such as "2026-01-31T12:00:00Z", got ${JSON.stringify(doc.createdAt)}`, f('createdAt'), source)
-  const out: Preset = { format: PRESET_FORMAT, schemaVersion: PRESET_SCHEMA_VERSION, name, params, createdAt: new Date(doc.createdAt).toISOString() }
+  const out: Preset = { format: PRESET_FORMAT, schemaVersion: PRESET_SCHEMA_VERSION, name, paramsVersion: PARAMS_VERSION, params, createdAt: new Date(doc.createdAt).toISOString() }
   if (doc.notes !== undefined) {
     if (typeof doc.notes !== 'string') throw new PresetError('invalid', `must be text, got ${JSON.stringify(doc.notes)}`, f('notes'), source)
     if (doc.notes.length > MAX_PRESET_NOTES) throw new PresetError('invalid', `is ${doc.notes.length} characters long; the limit is ${MAX_PRESET_NOTES}`, f('notes'), source)
@@ -155,11 +169,11 @@ export function validatePreset(raw: unknown, source?: string, fieldPrefix = ''):
 }
 
 /** Validates a bundle of presets; every preset's errors name its index ("presets[3].params.steps"). */
-export function validateBundle(raw: unknown, source?: string): PresetBundle {
+export function validateBundle(raw: unknown, source?: string, migrationNotes?: string[]): PresetBundle {
   if (!isObj(raw) || raw.format !== PRESET_BUNDLE_FORMAT) throw new PresetError('invalid', `expected "${PRESET_BUNDLE_FORMAT}"`, 'format', source)
   checkVersion(raw, source)
   if (!Array.isArray(raw.presets)) throw new PresetError('invalid', 'must be a list of presets', 'presets', source)
-  const presets = raw.presets.map((p, i) => validatePreset(p, source, `presets[${i}]`))
+  const presets = raw.presets.map((p, i) => validatePreset(p, source, `presets[${i}]`, migrationNotes))
   return { format: PRESET_BUNDLE_FORMAT, schemaVersion: PRESET_SCHEMA_VERSION, exportedAt: typeof raw.exportedAt === 'string' ? raw.exportedAt : new Date().toISOString(), presets }
 }
 
@@ -175,7 +189,7 @@ export function parseJsonText(text: string, source?: string): unknown {
 }
 
 export function makePreset(name: string, params: unknown, notes?: string, createdAt = new Date(), img2img?: Img2ImgPresetSettings): Preset {
-  const p: Preset = { format: PRESET_FORMAT, schemaVersion: PRESET_SCHEMA_VERSION, name: validatePresetName(name), params: validatePresetParams(params), createdAt: createdAt.toISOString() }
+  const p: Preset = { format: PRESET_FORMAT, schemaVersion: PRESET_SCHEMA_VERSION, name: validatePresetName(name), paramsVersion: PARAMS_VERSION, params: validatePresetParams(params), createdAt: createdAt.toISOString() }
   if (notes !== undefined) p.notes = notes
   if (img2img !== undefined) p.img2img = img2img
   return validatePreset(p)

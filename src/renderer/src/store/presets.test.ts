@@ -9,7 +9,7 @@ describe('presets slice helpers', () => {
   })
 
   it('summarises what a preset sets', () => {
-    const p = { format: 'sigma-studio-preset' as const, schemaVersion: 1, name: 'x', createdAt: '', params: { sampler: 'euler', schedule: 'karras', steps: 20, cfg: 7, width: 512, height: 512 } }
+    const p = { format: 'sigma-studio-preset' as const, schemaVersion: 1, paramsVersion: 2, name: 'x', createdAt: '', params: { sampler: 'euler', schedule: 'karras', steps: 20, cfg: 7, width: 512, height: 512 } }
     expect(presetSummary(p)).toBe('Euler · Karras · 20 steps · CFG 7 · 512×512')
     expect(presetSummary({ ...p, params: {} })).toBe('no settings')
   })
