@@ -1,14 +1,15 @@
 /** `studio generate --init IMG --mask MASK.png …`: the CLI's inpainting and outpainting, end to end. */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { blurMask } from '../../models/inpaint/mask'
 import { cleanScratch, fixture, scratchDir } from '../../models/test-fixtures'
 import { readTextChunks } from '../../png/chunks'
 import { encodePngRgb } from '../../png/encode'
 import { main } from '../studio'
 import { Library } from '../../library/library'
+import { run as runLibrary } from './library'
 
 afterAll(cleanScratch)
 process.env.SIGMA_STUDIO_LIBRARY = scratchDir()
@@ -65,6 +66,16 @@ describe('studio generate: inpainting', () => {
       const kept = lib.inputs(e.id)
       expect(readFileSync(kept.init!.file).equals(readFileSync(initPath))).toBe(true)
       expect(readFileSync(kept.mask!.file).equals(readFileSync(maskPath))).toBe(true)
+      // A lost mask: verify says which and fails; the image itself stays.
+      rmSync(kept.mask!.file)
+      const lines: string[] = []
+      const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')))
+      try {
+        expect(await runLibrary(['verify', '--library', libDir])).toBe(1)
+      } finally {
+        spy.mockRestore()
+      }
+      expect(lines.join('\n')).toContain(`init image or mask of ${e.id} is missing: ${kept.mask!.file}`)
     } finally {
       lib.close()
     }

@@ -155,6 +155,8 @@ export async function run(args: string[]): Promise<number> {
           for (const d of r.damaged) console.log(`damaged: ${d.file}: ${d.reason}`)
           for (const t of r.tempFiles) console.log(`temporary file left by a crash: ${t}`)
           for (const d of r.pendingDeletions) console.log(`interrupted deletion: ${d}`)
+          // Nothing can make a lost input again: the image is fine, only "use these settings" loses it.
+          for (const p of r.inputProblems ?? []) console.log(`init image or mask of ${p.id} ${p.reason}: ${p.file} (the image is fine; put the original file back under that name to restore it)`)
           if (r.integrity !== 'ok') console.log(`index integrity: ${r.integrity}`)
           if (r.missingThumbnails) console.log(`note: ${r.missingThumbnails} thumbnails missing (remade by reconcile)`)
           console.log(r.ok ? 'ok: index and files agree' : 'INCONSISTENT: run `studio library reconcile` to repair, or `studio library rebuild` to re-index from the images')
@@ -166,7 +168,7 @@ export async function run(args: string[]): Promise<number> {
         const r = await lib.reconcile()
         if (json) console.log(JSON.stringify(r, null, 2))
         else {
-          console.log(`indexed ${r.indexed.length}, flagged missing ${r.flaggedMissing.length}, restored ${r.restored.length}, quarantined ${r.quarantined.length}, temp files removed ${r.tempRemoved.length}, deletions finished ${r.deletionsCompleted.length}, thumbnails made ${r.thumbnailsMade}`)
+          console.log(`indexed ${r.indexed.length}, flagged missing ${r.flaggedMissing.length}, restored ${r.restored.length}, quarantined ${r.quarantined.length}, temp files removed ${r.tempRemoved.length}, deletions finished ${r.deletionsCompleted.length}, thumbnails made ${r.thumbnailsMade}${r.orphanInputsRemoved ? `, unused init images/masks removed ${r.orphanInputsRemoved}` : ''}`)
           for (const q of r.quarantined) console.log(`quarantined: ${q.file}: ${q.reason}`)
           for (const l of r.leftAlone ?? []) console.log(`left alone (not made by the library): ${l.file}: ${l.reason}`)
         }

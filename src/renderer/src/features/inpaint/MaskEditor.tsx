@@ -33,15 +33,18 @@ async function encodeMask(m: MaskBuffer): Promise<Uint8Array> {
   return new Uint8Array(await blob.arrayBuffer())
 }
 
-/** A mask PNG as a buffer (its red channel; white = repaint), or null when it is not the init image's size. */
+/**
+ * A mask image as a buffer at the init image's size (its red channel; white = repaint); one of another
+ * size is stretched to it, as the service resizes it. Null when the bytes cannot be decoded.
+ */
 async function decodeMask(bytes: Uint8Array, width: number, height: number): Promise<MaskBuffer | null> {
-  const bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: 'image/png' }))
-  if (bitmap.width !== width || bitmap.height !== height) return null
+  const bitmap = await createImageBitmap(new Blob([bytes as BlobPart])).catch(() => null)
+  if (!bitmap) return null
   const c = document.createElement('canvas')
   c.width = width
   c.height = height
   const ctx = c.getContext('2d', { willReadFrequently: true })!
-  ctx.drawImage(bitmap, 0, 0)
+  ctx.drawImage(bitmap, 0, 0, width, height)
   const px = ctx.getImageData(0, 0, width, height).data
   const m = emptyMask(width, height)
   for (let p = 0; p < m.data.length; p++) m.data[p] = px[p * 4]
