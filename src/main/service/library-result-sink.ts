@@ -71,7 +71,8 @@ export class LibraryResultSink implements ResultSink {
       params: image.params,
       modelHash: await this.hash(image.params.model),
       modelName: basename(image.params.model),
-      ...(image.inputs ? { inputs: image.inputs } : {})
+      ...(image.inputs ? { inputs: image.inputs } : {}),
+      ...(image.networks ? { networks: image.networks } : {})
     })
   }
 

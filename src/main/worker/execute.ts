@@ -19,6 +19,7 @@ import {
   type CellRequest,
   type JobRunner,
   type LoadedModel,
+  type NetworkDirs,
   type StepReport
 } from './runner'
 
@@ -107,8 +108,11 @@ export class JobExecutor {
           throw new LoraTagError(tags.join(' ') || '(none)', 'the cells of one job must use the same LoRA tags; run each LoRA set as its own job')
         }
       }
-      const model = await this.loadModel(job.cells[0].model, jt, tags)
+      const dirs = job.networkDirs
+      const embeddings = this.runner.embeddingsUsed?.(job.cells.flatMap((c) => [c.prompt, c.negativePrompt]), dirs) ?? []
+      const model = await this.loadModel(job.cells[0].model, jt, tags, embeddings, dirs)
       this.post({ type: 'started', jobId: job.jobId, model: model.info.name })
+      const networks = model.info.networks
       const previewer = new Previewer(model.info, job.preview)
       const cellTimes = job.cells.map(zeroCell)
       // Each cell is charged its own calls and its rows' share of batched runs (see call-ledger.ts);
@@ -160,7 +164,8 @@ export class JobExecutor {
             params: job.cells[cell],
             timings: timing,
             ...(img.metrics ? { metrics: img.metrics } : {}),
-            ...(img.scoreOptimal ? { scoreOptimal: img.scoreOptimal } : {})
+            ...(img.scoreOptimal ? { scoreOptimal: img.scoreOptimal } : {}),
+            ...(networks && (networks.loras?.length || networks.embeddings?.length) ? { networks } : {})
           },
           [png.buffer as ArrayBuffer]
         )
@@ -245,14 +250,14 @@ export class JobExecutor {
     this.post({ type: 'error', jobId, cell: null, code, message: describe(e, code), ...(field ? { field } : {}) })
   }
 
-  private async loadModel(name: string, jt: JobTimings, loraTags: readonly string[] = []): Promise<LoadedModel> {
-    const key = [name, this.runner.folderStamp?.(name) ?? '', ...loraTags].join('\u0000')
+  private async loadModel(name: string, jt: JobTimings, loraTags: readonly string[] = [], embeddings: readonly string[] = [], dirs: NetworkDirs = {}): Promise<LoadedModel> {
+    const key = [name, this.runner.folderStamp?.(name) ?? '', ...loraTags, '\u0001', ...embeddings, '\u0001', dirs.loras ?? '', dirs.embeddings ?? ''].join('\u0000')
     if (this.model && this.modelKey === key) return this.model
     const t = now()
     // One model stays warm; a different one replaces it (sessions are large).
     await this.model?.dispose()
     this.model = null
-    this.model = await this.runner.load(name, loraTags.length ? loraTags : undefined)
+    this.model = await this.runner.load(name, loraTags.length ? loraTags : undefined, embeddings.length ? embeddings : undefined, dirs)
     this.modelKey = key
     jt.loadMs = now() - t
     return this.model
@@ -262,7 +267,7 @@ export class JobExecutor {
 /** The models layer's GenerationInputError: the request does not fit the model (size, sampler, …). */
 function isInputError(e: unknown): boolean {
   // A LoRA tag that cannot be read or a LoRA file that cannot be used is the request's fault too.
-  return e instanceof Error && (e.name === 'GenerationInputError' || e.name === 'LoraTagError' || e.name === 'LoraError')
+  return e instanceof Error && (e.name === 'GenerationInputError' || e.name === 'LoraTagError' || e.name === 'LoraError' || e.name === 'EmbeddingError')
 }
 
 function describe(e: unknown, code: ErrorCode): string {

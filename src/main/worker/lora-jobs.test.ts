@@ -53,6 +53,25 @@ describe('LoRA tags in worker jobs', () => {
     expect(mixed.find((m) => m.type === 'error')).toMatchObject({ message: expect.stringMatching(/same LoRA tags/) })
   })
 
+  it('embeddings named in a prompt or negative prompt come from the job\'s folder; results name the files used', async () => {
+    const seen: FromWorker[] = []
+    const exec = new JobExecutor(createOnnxRunner(FIXTURES_DIR, 'cpu'), new Int32Array(new SharedArrayBuffer(CONTROL_BYTES)), (m) => seen.push(m))
+    const dirs = { loras: join(FIXTURES_DIR, '..', 'lora'), embeddings: join(FIXTURES_DIR, '..', 'lora') }
+    const result = (ms: FromWorker[]) => {
+      const r = ms.find((m) => m.type === 'result')
+      expect(r, JSON.stringify(ms.find((m) => m.type === 'error'))).toBeDefined()
+      return r as Extract<FromWorker, { type: 'result' }>
+    }
+    const base = result(await runJob(exec, seen, { ...job(1, 'sd1-lora-tiny', ['a r']), networkDirs: dirs }))
+    expect(base.networks).toBeUndefined()
+    const withEmb = result(await runJob(exec, seen, { ...job(2, 'sd1-lora-tiny', ['a tinyemb <lora:style-kohya:0.5>']), networkDirs: dirs }))
+    expect(Buffer.from(withEmb.png).equals(Buffer.from(base.png))).toBe(false)
+    expect(withEmb.networks?.embeddings).toEqual([{ name: 'tinyemb', hash: expect.stringMatching(/^[0-9a-f]{10}$/) }])
+    expect(withEmb.networks?.loras).toEqual([{ name: 'style-kohya', hash: expect.stringMatching(/^[0-9a-f]{12}$/) }])
+    const again = result(await runJob(exec, seen, { ...job(3, 'sd1-lora-tiny', ['a r']), networkDirs: dirs }))
+    expect(Buffer.from(again.png).equals(Buffer.from(base.png))).toBe(true)
+  })
+
   it('the stand-in model refuses LoRA tags', async () => {
     const seen: FromWorker[] = []
     const exec = new JobExecutor(createFakeRunner(), new Int32Array(new SharedArrayBuffer(CONTROL_BYTES)), (m) => seen.push(m))

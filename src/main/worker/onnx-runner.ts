@@ -17,6 +17,10 @@
  */
 import { parseLoraTags } from '../../shared/lora-tags'
 import { resolveLoras } from '../models/lora/resolve'
+import { loadEmbeddingFile } from '../models/embeddings/embedding-file'
+import { namesUsed } from '../models/embeddings/embedding-tokenizer'
+import { listEmbeddings } from '../models/embeddings/folder'
+import { embeddingsDirFor, lorasDirFor } from '../models/network-folders'
 import { GRID_BATCH_ROWS } from '../models/preflight'
 import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
@@ -339,16 +343,29 @@ export function createOnnxRunner(modelsDir: string, device?: string): JobRunner 
   const dev = device === undefined ? undefined : parseDevice(device)
   return {
     folderStamp: (name) => folderStamp(isAbsolute(name) ? name : join(modelsDir, name)),
-    async load(name, loraTags) {
+    embeddingsUsed(texts, dirs) {
+      const dir = dirs?.embeddings ?? embeddingsDirFor(modelsDir)
+      return namesUsed(listEmbeddings(dir).map((e) => e.name), texts)
+    },
+    async load(name, loraTags, embeddingNames, dirs) {
       const dir = isAbsolute(name) ? name : join(modelsDir, name)
       if (!existsSync(join(dir, 'model_index.json')) && !existsSync(join(dir, 'unet'))) {
         throw new ModelNotFoundError(`model "${name}" was not found in ${modelsDir}; put the model folder there (diffusers ONNX layout) or choose another model`)
       }
       let model: OnnxModel
+      let networks: ModelInfo['networks']
       try {
         // LoRA tags find their files in $SIGMA_STUDIO_LORAS, else the `loras` folder of the models folder.
-        const loras = loraTags?.length ? resolveLoras(parseLoraTags(loraTags.join(' ')), { dir: process.env.SIGMA_STUDIO_LORAS ?? join(modelsDir, 'loras') }).applications : []
-        model = await loadModel(dir, { cache: defaultSessionCache, loras, ...(dev ? { device: dev } : {}) })
+        const resolved = loraTags?.length ? resolveLoras(parseLoraTags(loraTags.join(' ')), { dir: dirs?.loras ?? lorasDirFor(modelsDir) }) : undefined
+        const loras = resolved?.applications ?? []
+        // Embeddings by the names embeddingsUsed found (the folder listing is cached by its mtime).
+        const wanted = new Set(embeddingNames ?? [])
+        const embeddings = wanted.size ? listEmbeddings(dirs?.embeddings ?? embeddingsDirFor(modelsDir)).filter((e) => wanted.has(e.name)).map((e) => loadEmbeddingFile(e.path)) : []
+        model = await loadModel(dir, { cache: defaultSessionCache, loras, embeddings, ...(dev ? { device: dev } : {}) })
+        networks = {
+          ...(resolved?.used.length ? { loras: resolved.used.map(({ name, hash }) => ({ name, hash })) } : {}),
+          ...(embeddings.length ? { embeddings: embeddings.map(({ name, hash }) => ({ name, hash })) } : {})
+        }
       } catch (e) {
         if (e instanceof ModelFolderError && e.code === 'missing-folder') throw new ModelNotFoundError(e.message)
         throw e
@@ -361,7 +378,8 @@ export function createOnnxRunner(modelsDir: string, device?: string): JobRunner 
         latentChannels: model.unet.latentChannels,
         previewFactors: readFactors(dir),
         tinyDecoder: await openTinyDecoder(dir),
-        batchable
+        batchable,
+        ...(networks && (networks.loras || networks.embeddings) ? { networks } : {})
       }
       return new OnnxLoadedModel(info, model)
     },

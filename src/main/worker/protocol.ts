@@ -8,6 +8,7 @@
  * shared Int32Array (CANCEL_SLOT), which the worker checks with Atomics before every model call; the
  * `cancel` message is what wakes a worker that is between calls.
  */
+import type { ExtraNetworks } from '../../shared/lora-tags'
 import type { CellMetrics, CellTimings, ErrorCode, PreviewSettings } from '../../shared/api'
 import type { CalibrateRequest, ScoreOptimalUse } from '../../shared/calibration'
 import type { GenerationParams } from '../../shared/params'
@@ -61,6 +62,8 @@ export interface WorkerJob {
    * (a ScoreOptimalProfile as JSON; the worker validates it), or null/absent for the built-in fallback.
    */
   scoreOptimal?: { profile: unknown; use: Extract<ScoreOptimalUse, { profile: 'calibrated' }> } | null
+  /** The LoRA and embeddings folders chosen in Settings, validated by the service. */
+  networkDirs?: { loras?: string; embeddings?: string }
 }
 
 /** A score-optimal calibration job (see src/shared/calibration.ts). */
@@ -144,4 +147,6 @@ export interface CellResult {
   metrics?: CellMetrics
   /** score_optimal cells: the calibrated profile or the fallback made the schedule. */
   scoreOptimal?: ScoreOptimalUse
+  /** LoRA and embedding files the cell's model load used (infotext "Lora hashes" / "TI hashes"). */
+  networks?: ExtraNetworks
 }

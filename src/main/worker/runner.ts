@@ -5,6 +5,7 @@
  * thin adapter (onnx-runner.ts); fake-runner.ts implements it with an analytic Gaussian-mixture model
  * so that the service can be tested in a real worker thread in milliseconds.
  */
+import type { ExtraNetworks } from '../../shared/lora-tags'
 import type { LatentRgbFactors, ModelFamily } from '../../shared/model-family'
 import type { CellMetrics } from '../../shared/api'
 import type { CalibrateRequest, ScoreOptimalUse } from '../../shared/calibration'
@@ -40,6 +41,8 @@ export interface ModelInfo {
   tinyDecoder: TinyDecoder | null
   /** The model's batch axis is dynamic, so rows of different cells can share one call. */
   batchable: boolean
+  /** LoRA and embedding files merged into this load (name and A1111 short hash), for infotext and the library. */
+  networks?: ExtraNetworks
 }
 
 export interface StepReport {
@@ -155,13 +158,24 @@ export interface LoadedModel {
   dispose(): Promise<void>
 }
 
+/** The LoRA and embeddings folders chosen in Settings (absent: the runner's defaults). */
+export interface NetworkDirs {
+  loras?: string
+  embeddings?: string
+}
+
 export interface JobRunner {
   /** Loads model `name` (a folder name under the models directory, or an absolute path). */
   /**
    * `loraTags` (the `<lora:…>` tags of the job's prompt, as written) ask for LoRA-merged sessions; runners
    * that cannot merge refuse them rather than ignore them.
    */
-  load(name: string, loraTags?: readonly string[]): Promise<LoadedModel>
+  load(name: string, loraTags?: readonly string[], embeddings?: readonly string[], dirs?: NetworkDirs): Promise<LoadedModel>
+  /**
+   * The textual-inversion embeddings (by name, in the runner's embeddings folder) that `texts` (the job's
+   * prompts and negative prompts) use; they are passed to `load`. Optional: runners without it use none.
+   */
+  embeddingsUsed?(texts: readonly string[], dirs?: NetworkDirs): string[]
   /**
    * What identifies the folder behind `name` now (optional): the warm model is reused only while it is
    * the same, so a model removed or renamed in the model manager and another imported under its name is

@@ -6,6 +6,7 @@
  * gives the same tokens around it. Emphasis (`(name:1.2)`) applies to the vectors like to any token,
  * since the chunker hands each weighted run to `encode`.
  */
+import { stripLoraTags } from '../../../shared/lora-tags'
 import type { ChunkTokenizer } from '../prompt/prompt-chunks'
 import type { RowLayout } from './onnx-splice'
 
@@ -32,7 +33,8 @@ export function namesUsed(names: readonly string[], texts: readonly string[]): s
   if (!re) return []
   const lower = new Map(names.map((n) => [n.toLowerCase(), n]))
   const found = new Set<string>()
-  for (const t of texts) for (const m of t.matchAll(re)) found.add(lower.get(m[1].toLowerCase())!)
+  // Names inside <lora:…> tags are LoRA names, not embeddings (the tokenizer never sees the tags).
+  for (const t of texts) for (const m of stripLoraTags(t).matchAll(re)) found.add(lower.get(m[1].toLowerCase())!)
   return names.filter((n) => found.has(n))
 }
 
