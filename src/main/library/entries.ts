@@ -70,18 +70,22 @@ export function normaliseTags(tags: unknown): string[] {
   return [...out]
 }
 
-/** FTS5 query from what a person typed: every word must match (prefix with a trailing *). */
-export function ftsQuery(text: string): string {
+/**
+ * FTS5 query from what a person typed: every word must match (prefix with a trailing *). `expand` may
+ * replace a prefix word by an equivalent query (queries.ts: the few whole words it stands for).
+ */
+export function ftsQuery(text: string, expand?: (prefix: string) => string | null): string {
   const words = text.split(/\s+/).filter(Boolean)
   const terms = words
     .map((w) => {
       const prefix = w.endsWith('*')
       const bare = (prefix ? w.slice(0, -1) : w).replace(/"/g, '""')
       if (!bare) return ''
-      return `"${bare}"${prefix ? '*' : ''}`
+      return (prefix && expand?.(bare)) || `"${bare}"${prefix ? '*' : ''}`
     })
     .filter(Boolean)
-  return terms.join(' ')
+  // Explicit AND: FTS5 allows the implicit one only between phrases, not beside a (… OR …) group.
+  return terms.join(' AND ')
 }
 
 /** The entry for a row; `abs` turns the row's library-relative paths into absolute ones. */

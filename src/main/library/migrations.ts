@@ -16,8 +16,13 @@
  * v4: `image_inputs` references the init image and mask each result was made from (files in inputs/,
  *     named by their SHA-256; see inputs.ts): the reference only, never the bytes. Rows of older
  *     libraries simply have none.
+ * v5: random access for every combination of filters (combos.ts: order buckets per combination of
+ *     model, sampler, schedule, favourite, missing); the full-text index gets prefix indexes of 1–4
+ *     characters (`prefix='1 2 3 4'`) and a vocabulary table (`images_fts_vocab`) that longer prefixes
+ *     are expanded through (queries.ts).
  */
 import { FACETS_SQL, bucketTriggersSql } from './order'
+import { comboRowsSql, comboTriggersSql } from './combos'
 import type BetterSqlite3 from 'better-sqlite3'
 
 export interface Migration {
@@ -176,6 +181,24 @@ export const MIGRATIONS: readonly Migration[] = [
           PRIMARY KEY (image_seq, role)
         ) WITHOUT ROWID;
         CREATE INDEX image_inputs_name ON image_inputs(name);
+      `)
+    }
+  },
+  {
+    to: 5,
+    description: 'order buckets per combination of filters, prefix indexes and vocabulary for search',
+    up: (db) => {
+      db.exec(comboTriggersSql())
+      db.exec(`INSERT INTO order_buckets(facet, b, n) SELECT f, b, count(*) FROM (${comboRowsSql()}) GROUP BY f, b`)
+      // The v3 triggers name images_fts and keep working once it exists again (same columns).
+      db.exec(`
+        DROP TABLE images_fts;
+        CREATE VIRTUAL TABLE images_fts USING fts5(
+          prompt, negative_prompt, facets, content='images', content_rowid='seq',
+          tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4'
+        );
+        INSERT INTO images_fts(images_fts) VALUES ('rebuild');
+        CREATE VIRTUAL TABLE images_fts_vocab USING fts5vocab(images_fts, 'row');
       `)
     }
   }
