@@ -21,7 +21,8 @@ async function main(): Promise<void> {
     process.exit(2)
   }
   const result = await benches[name]()
-  console.log(JSON.stringify(result, null, 2))
+  // A bench that prints as it goes (library: a line per size) returns nothing more to print.
+  if (result !== undefined) console.log(JSON.stringify(result, null, 2))
 }
 
 main().catch((e) => {

@@ -6,17 +6,20 @@
  * and end, each filter and combinations, searches (common word, rare word, prefix, with filters, deep),
  * counts, models, open (get), favourite, delete, and the start (open + journal pass) of the built
  * library. Each query runs RUNS times warm; `ms` is the median, `maxMs` the slowest run.
- * `worstQueryMs` is the worst median. Prints JSON keyed by size.
+ * `worstQueryMs` is the worst median. Prints one line of JSON as each size finishes (keyed by the
+ * size: a run stopped part way still leaves the sizes it finished), after a first line saying what
+ * was measured.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Library } from '../src/main/library/library'
 import { syntheticEntries } from '../src/main/library/test-support/synthetic'
 
 const RUNS = 5
 const PAGE = 60
-const BATCH = 50_000
+/** Rows per indexOnly call (one transaction each); bounds the bench's memory at 1M. */
+const BATCH = 100_000
 
 function time(f: () => unknown): { ms: number; maxMs: number } {
   const t: number[] = []
@@ -32,6 +35,7 @@ function time(f: () => unknown): { ms: number; maxMs: number } {
 async function benchSize(n: number): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), `library-bench-${n}-`))
   try {
+    const loadBefore = +loadavg()[0].toFixed(2)
     let lib = Library.open(dir)
     const t0 = performance.now()
     for (let i = 0; i < n; i += BATCH) lib.indexOnly(syntheticEntries(i, Math.min(BATCH, n - i)))
@@ -68,6 +72,9 @@ async function benchSize(n: number): Promise<Record<string, unknown>> {
     page('sampler + schedule deep', () => lib.list({ sampler: 'dpmpp_2m', schedule: 'karras', offset: 200, limit: PAGE }))
     page('model + favourite end', () => lib.list({ model: 'sd15', favourite: true, offset: Math.max(0, Math.floor(favs * 0.8) - PAGE), limit: PAGE }))
     page('model + sampler + schedule + favourite', () => lib.list({ model: 'sd15', sampler: 'euler', schedule: 'karras', favourite: true, limit: PAGE }))
+    page('model + favourite middle', () => lib.list({ model: 'turbo', favourite: true, offset: Math.floor(favs * 0.025), limit: PAGE }))
+    page('sampler + schedule + favourite end', () => lib.list({ sampler: 'euler', schedule: 'karras', favourite: true, offset: Math.max(0, lib.list({ sampler: 'euler', schedule: 'karras', favourite: true, limit: 1 }).total - PAGE), limit: PAGE }))
+    page('model + not favourite end', () => lib.list({ model: 'sd15', favourite: false, offset: Math.floor(total * 0.78) - PAGE, limit: PAGE }))
     page('model sd15 + date range', () => lib.list({ model: 'sd15', from: '2024-02-01', to: '2024-02-29T23:59:59Z', limit: PAGE }))
     page('search common word', () => lib.search('portrait', { limit: PAGE }))
     page('search common word middle', () => lib.search('portrait', { offset: Math.floor(total / 4), limit: PAGE }))
@@ -75,6 +82,9 @@ async function benchSize(n: number): Promise<Record<string, unknown>> {
     page('search rare word', () => lib.search('rare1', { limit: PAGE }))
     page('search prefix land*', () => lib.search('land*', { limit: PAGE }))
     page('search prefix w1*', () => lib.search('w1*', { limit: PAGE }))
+    page('search prefix l*', () => lib.search('l*', { limit: PAGE }))
+    page('search prefix portr* (one very common word)', () => lib.search('portr*', { limit: PAGE }))
+    page('search prefix landm* middle', () => lib.search('landm*', { offset: Math.floor(total / 20), limit: PAGE }))
     page('search common + favourite', () => lib.search('portrait', { favourite: true, limit: PAGE }))
     page('search common + sampler + schedule', () => lib.search('portrait', { sampler: 'euler', schedule: 'karras', limit: PAGE }))
     page('search common + date range', () => lib.search('portrait', { from: '2024-02-01', to: '2024-02-29T23:59:59Z', limit: PAGE }))
@@ -98,24 +108,27 @@ async function benchSize(n: number): Promise<Record<string, unknown>> {
       startMs: +startMs.toFixed(1),
       queries: q,
       worstQueryMs: worst.ms,
-      worstQuery: worst.name
+      worstQuery: worst.name,
+      // The machine is shared: its 1-minute load average before building and after the queries.
+      loadAverage: [loadBefore, +loadavg()[0].toFixed(2)],
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024)
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-export async function benchLibrary(): Promise<unknown> {
+export async function benchLibrary(): Promise<undefined> {
   const sizes = (process.env.LIBRARY_BENCH_SIZES ?? '10000,100000,1000000').split(',').map((s) => Number(s.trim()))
   for (const s of sizes) if (!Number.isInteger(s) || s < 100) throw new Error(`LIBRARY_BENCH_SIZES: ${s} is not a whole number of at least 100`)
-  const out: Record<string, unknown> = {
-    measured: 'index-only libraries built through Library.indexOnly (no PNG files); median of 5 warm runs per query',
-    runs: RUNS,
-    pageSize: PAGE
-  }
-  for (const n of sizes) {
-    out[String(n)] = await benchSize(n)
-    console.error(`library bench: ${n} done`)
-  }
-  return out
+  console.log(
+    JSON.stringify({
+      measured: 'index-only libraries built through Library.indexOnly (no PNG files); median of 5 warm runs per query',
+      runs: RUNS,
+      pageSize: PAGE,
+      sizes
+    })
+  )
+  for (const n of sizes) console.log(JSON.stringify({ [n]: await benchSize(n) }))
+  return undefined
 }

@@ -75,10 +75,10 @@ export function comboTriggersSql(): string {
     END;`
 }
 
-/** Every (facet, bucket) pair of the combinations of the rows already there, for the migration. */
-export function comboRowsSql(): string {
+/** Every (facet, bucket) pair of the combinations of the rows matching `where` (alias i): the migration, bulk fills. */
+export function comboRowsSql(where = 'true'): string {
   return combosOf('i')
-    .map((c) => `SELECT ${c.key} AS f, i.seq >> ${BUCKET_SHIFT} AS b FROM images i WHERE ${c.cond}`)
+    .map((c) => `SELECT ${c.key} AS f, i.seq >> ${BUCKET_SHIFT} AS b FROM images i WHERE ${where} AND ${c.cond}`)
     .join(' UNION ALL ')
 }
 

@@ -12,6 +12,8 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { ImageMetadata } from '../formats/image-metadata'
 import { imageRowValues, insertImageSql } from './image-row'
 import { inputRowWriter } from './inputs'
+import { comboRowsSql } from './combos'
+import { singleRowsSql } from './order'
 
 export interface RowInput {
   meta: ImageMetadata
@@ -52,6 +54,33 @@ export function rowWriter(db: BetterSqlite3.Database): (r: RowInput) => void {
     }
     unjournal.run(file)
   }
+}
+
+/** The insert triggers a bulk insert replaces by one statement each (full-text index, order buckets). */
+const BULK_TRIGGERS = ['images_fts_ai', 'images_order_ai', 'images_combo_ai']
+
+/**
+ * Inserts many rows in one transaction, about ten times faster than one by one: FTS5 flushes its
+ * pending terms at every statement's savepoint, so a trigger per row writes a tiny segment per row
+ * (and merges them); the bucket triggers upsert ten counters per row. Here the insert triggers are
+ * set aside inside the transaction, the rows go in, then the full-text index and the buckets are
+ * filled for the new seqs by one statement each, and the triggers are put back from their own stored
+ * text. Other connections never see the triggers missing (the transaction holds the write lock).
+ */
+export function bulkInsert(db: BetterSqlite3.Database, rows: RowInput[]): void {
+  const write = rowWriter(db)
+  db.transaction(() => {
+    const before = db.prepare('SELECT coalesce(max(seq), 0) FROM images').pluck().get() as number
+    const seqFloor = Math.max(before, (db.prepare("SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'images'").pluck().get() as number) ?? 0)
+    const saved = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (${BULK_TRIGGERS.map(() => '?').join(', ')})`).all(...BULK_TRIGGERS) as Array<{ name: string; sql: string }>
+    for (const t of saved) db.exec(`DROP TRIGGER ${t.name}`)
+    for (const r of rows) write(r)
+    const fresh = `i.seq > ${Number(seqFloor)}`
+    db.exec(`INSERT INTO images_fts(rowid, prompt, negative_prompt, facets) SELECT i.seq, i.prompt, i.negative_prompt, i.facets FROM images i WHERE ${fresh}`)
+    db.exec(`INSERT INTO order_buckets(facet, b, n) SELECT f, b, count(*) FROM (${singleRowsSql(fresh)} UNION ALL ${comboRowsSql(fresh)}) WHERE true GROUP BY f, b
+      ON CONFLICT(facet, b) DO UPDATE SET n = n + excluded.n`)
+    for (const t of saved) db.exec(t.sql)
+  }).immediate()
 }
 
 /** Records a save or deletion about to touch `file` (see the file comment). */

@@ -40,7 +40,7 @@ import { isDiskFull, LibraryError } from './errors'
 import { exportSelection, type ExportResult } from './export'
 import { imageMetadataFor, imageRel, newEntryId, normaliseTags, SELECT_ROW, toEntry } from './entries'
 import { encodePng, fsyncDir, makeThumbnail, THUMB_EXT, writeDurable } from './files'
-import { journal, rowWriter, type RowInput } from './index-rows'
+import { bulkInsert, journal, rowWriter, type RowInput } from './index-rows'
 import { inputMime, inputsOfRow, inputRel, prepareInputs, removeUnreferenced } from './inputs'
 import { openIndex, setClean } from './open-index'
 import { libraryLayout } from './paths'
@@ -321,7 +321,12 @@ export class Library implements LibraryContext {
       return { meta, file: imageRel(meta.id, createdAt), size: 0, sha256: null, thumb: null, favourite: !!input.favourite, tags: normaliseTags(input.tags ?? []) }
     })
     rows.sort((a, b) => Date.parse(a.meta.createdAt) - Date.parse(b.meta.createdAt))
-    this.insertRows(rows)
+    try {
+      bulkInsert(this.db(), rows)
+    } catch (e) {
+      if (isDiskFull(e)) throw new LibraryError('disk-full', `disk full: ${rows.length} index rows could not be written to ${this.dir} (no space left on its disk); free some space`)
+      throw new LibraryError('io', `${rows.length} index rows could not be written (${(e as Error).message})`)
+    }
     return rows.map((r) => r.meta.id)
   }
 

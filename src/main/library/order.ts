@@ -70,6 +70,14 @@ export function locate(db: BetterSqlite3.Database, facet: string, offset: number
   return found ? { ...found, total: acc } : { total: acc, below: null, skip: 0 }
 }
 
+/** Every (facet, bucket) pair of the single filters of the rows matching `cond` (alias i), for bulk fills. */
+export function singleRowsSql(cond: string): string {
+  return [`'' AS f`, `'m:' || i.model`, `'s:' || i.sampler`, `'c:' || i.schedule`]
+    .map((f) => `SELECT ${f}, i.seq >> ${BUCKET_SHIFT} AS b FROM images i WHERE ${cond}`)
+    .concat([`SELECT 'f', i.seq >> ${BUCKET_SHIFT} FROM images i WHERE ${cond} AND i.favourite = 1`, `SELECT 'x', i.seq >> ${BUCKET_SHIFT} FROM images i WHERE ${cond} AND i.missing_since IS NOT NULL`])
+    .join(' UNION ALL ')
+}
+
 /** Rows of a facet at or above `seq` (for estimating how far through the library a seq is). */
 export function rowsFrom(db: BetterSqlite3.Database, facet: string, seq: number): { above: number; total: number } {
   const r = db.prepare('SELECT coalesce(sum(CASE WHEN b >= ? THEN n END), 0) AS above, coalesce(sum(n), 0) AS total FROM order_buckets WHERE facet = ?').get(Math.floor(seq / 2 ** BUCKET_SHIFT), facet) as { above: number; total: number }
