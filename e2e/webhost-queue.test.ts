@@ -35,7 +35,7 @@ describe('web host queue and cancel in Chromium', () => {
       page.on('pageerror', (e) => errors.push(e.message))
       const prompts = new Map<string, string>()
       const cancelled: string[] = []
-      service.on('studio:queue', (q) => [q.running, ...q.waiting].forEach((j) => j && prompts.set(j.jobId, j.prompt)))
+      service.on('studio:queue', (d) => service.details((d.added ?? []).map((j) => j.jobId)).forEach((j) => prompts.set(j.jobId, j.prompt)))
       service.on('studio:job', (j) => j.state === 'cancelled' && cancelled.push(j.jobId))
       await page.goto(host.url)
       const panel = page.getByRole('region', { name: 'Generate' })
@@ -61,7 +61,7 @@ describe('web host queue and cancel in Chromium', () => {
       // Cancel the running job a few steps in; "third" takes over.
       await expect.poll(async () => Number(await page.getByLabel('Preview of the image being generated').getAttribute('data-received'))).toBeGreaterThan(2)
       await panel.getByRole('button', { name: 'Cancel' }).click()
-      await expect.poll(() => service.queue().running?.prompt ?? null).toBe('third')
+      await expect.poll(() => prompts.get(service.queue().running?.jobId ?? '') ?? null).toBe('third')
       await expect.poll(() => queue.count()).toBe(0)
       // Removing a waiting job reports it cancelled too; the running one was "first".
       expect(cancelled.map((id) => prompts.get(id))).toEqual(['second', 'first'])

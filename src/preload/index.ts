@@ -28,6 +28,7 @@ const api: PreloadApi = {
     'studio:queue:get': (p) => ipcRenderer.invoke('studio:queue:get', p),
     'studio:queue:reorder': (p) => ipcRenderer.invoke('studio:queue:reorder', p),
     'studio:queue:remove': (p) => ipcRenderer.invoke('studio:queue:remove', p),
+    'studio:queue:details': (p) => ipcRenderer.invoke('studio:queue:details', p),
     'studio:models:list': (p) => ipcRenderer.invoke('studio:models:list', p),
     'studio:result:image': (p) => ipcRenderer.invoke('studio:result:image', p),
     'studio:sweep:export': (p) => ipcRenderer.invoke('studio:sweep:export', p),

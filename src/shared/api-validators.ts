@@ -4,6 +4,7 @@
  * through these before a handler sees it.
  */
 import { LIMITS } from './params'
+import { MAX_DETAILS_PER_CALL } from './queue'
 import { validateCalibrateRequest } from './calibration'
 import { validateInitImage, validateMaskImage } from './init-image'
 import { libraryValidators } from './library-api'
@@ -51,6 +52,7 @@ export const VALIDATORS: { [K in InvokeName]: (raw: unknown) => InvokePayload<K>
   'studio:queue:get': (raw) => (obj(raw, '(request)', []), {}),
   'studio:queue:reorder': (raw) => ({ jobIds: list(obj(raw, '(request)', ['jobIds']).jobIds, 'jobIds', 10_000, id) }),
   'studio:queue:remove': (raw) => ({ jobId: id(obj(raw, '(request)', ['jobId']).jobId, 'jobId') }),
+  'studio:queue:details': (raw) => ({ jobIds: list(obj(raw, '(request)', ['jobIds']).jobIds, 'jobIds', MAX_DETAILS_PER_CALL, id) }),
   'studio:models:list': (raw) => (obj(raw, '(request)', []), {}),
   'studio:result:image': (raw) => ({ resultId: id(obj(raw, '(request)', ['resultId']).resultId, 'resultId') }),
   'studio:sweep:export': (raw) => fieldChecked(() => validateSweepExportRequest(raw)),

@@ -63,29 +63,9 @@ export const DEFAULT_PREVIEW: Readonly<PreviewSettings> = Object.freeze({ mode: 
 
 //#region results and state
 
-export type JobState = 'waiting' | 'running' | 'completed' | 'cancelled' | 'failed'
-
-/** What the queue shows about one job. */
-export interface JobSummary {
-  jobId: string
-  state: JobState
-  /** The start of the base params' prompt (at most 200 characters, "…" when cut), for the queue list. */
-  prompt: string
-  model: string
-  cells: number
-  /** ms since the epoch when the job was queued. */
-  queuedAt: number
-  /** What the job does; absent = 'generate' (older clients). */
-  kind?: 'generate' | 'calibrate'
-  /** For generate jobs: the base settings, so jobs with one prompt can be told apart ("Euler · 20 steps · seed 42"). */
-  settings?: string
-}
-
-export interface QueueState {
-  running: JobSummary | null
-  /** Waiting jobs in the order they will run. */
-  waiting: JobSummary[]
-}
+// The queue's entries, snapshot and deltas (src/shared/queue.ts).
+export type { JobState, QueueDelta, QueueEntry, QueueJobDetails, QueueState } from './queue'
+import type { JobState, QueueDelta, QueueJobDetails, QueueState } from './queue'
 
 /** Model folders the service found. */
 /** A model's own defaults (src/shared/model-family.ts VARIANTS, at the model's training size): part of GenerationParams. */
@@ -273,7 +253,8 @@ export interface JobEvent {
 
 /** Every event the renderer can receive, by name. */
 export interface Events {
-  'studio:queue': QueueState
+  /** A change of the queue; start from 'studio:queue:get' (src/shared/queue.ts). */
+  'studio:queue': QueueDelta
   'studio:job': JobEvent
   'studio:progress': ProgressEvent
   'studio:preview': PreviewEvent
@@ -314,6 +295,8 @@ export interface Invoke extends LibraryInvoke, ModelsInvoke {
   /** Puts the listed waiting jobs first, in this order; unlisted waiting jobs keep their order after them. */
   'studio:queue:reorder': (p: { jobIds: string[] }) => QueueState
   'studio:queue:remove': (p: { jobId: string }) => { removed: boolean }
+  /** The start of each listed job's prompt, for a queue list (the queue's events carry no prompts); unknown ids are left out. */
+  'studio:queue:details': (p: { jobIds: string[] }) => { jobs: QueueJobDetails[] }
   'studio:models:list': (p: Record<string, never>) => { models: ModelEntry[]; modelsDir: string; availableMemory: number }
   'studio:result:image': (p: { resultId: string }) => { mime: 'image/png'; data: Uint8Array }
   /** Composes a sweep's results into one labelled PNG, saved in the library's exports folder and returned. */

@@ -4,7 +4,8 @@
  * before any validator walks them.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import type { GenerateRequest, QueueState } from '../../shared/api'
+import type { GenerateRequest, QueueDelta, QueueEntry, QueueState } from '../../shared/api'
+import { applyQueueDelta } from '../../shared/queue'
 import { validateGenerationParams } from '../../shared/params'
 import { sourceWorkerFactory } from '../worker/spawn'
 import { dispatch } from './dispatch'
@@ -51,20 +52,57 @@ describe('queue limits', () => {
     expect(() => s.generate(request('fits again', img))).not.toThrow()
   })
 
-  it('queue events carry the start of a prompt, not all of it', () => {
+  it('queue events carry no prompts; a list asks for the start of each', () => {
     const s = make()
-    const states: QueueState[] = []
-    s.on('studio:queue', (q) => states.push(q))
+    const deltas: QueueDelta[] = []
+    s.on('studio:queue', (d) => deltas.push(d))
     const long = 'a red fox '.repeat(2000)
     s.generate(request(long))
-    s.generate(request(long))
-    const last = states.at(-1)!
-    for (const j of [last.running!, ...last.waiting]) {
-      expect(j.prompt.length).toBeLessThanOrEqual(QUEUE_PROMPT_CHARS)
-      expect(j.prompt.endsWith('…')).toBe(true)
-      expect(long.startsWith(j.prompt.slice(0, -1))).toBe(true)
-    }
-    expect(JSON.stringify(last).length).toBeLessThan(2000)
+    const { jobId } = s.generate(request(long))
+    for (const d of deltas) expect(JSON.stringify(d)).not.toContain('red fox')
+    const [details] = s.details([jobId, 'jnope'])
+    expect(details).toMatchObject({ jobId, promptChars: long.length })
+    expect(details.prompt.length).toBeLessThanOrEqual(QUEUE_PROMPT_CHARS)
+    expect(details.prompt.endsWith('…')).toBe(true)
+    expect(long.startsWith(details.prompt.slice(0, -1))).toBe(true)
+    expect(s.details(['jnope'])).toEqual([])
+  })
+})
+
+describe('queue deltas', () => {
+  it('rebuild the queue exactly when applied in order, numbered one by one', async () => {
+    const s = make()
+    let followed: QueueState = s.queue()
+    const seqs: number[] = []
+    // After every change the followed queue must equal the service's own (kept as text: the service
+    // catches what its listeners throw).
+    const mismatches: string[] = []
+    s.on('studio:queue', (d) => {
+      seqs.push(d.seq)
+      followed = applyQueueDelta(followed, d)!
+      if (JSON.stringify(followed) !== JSON.stringify(s.queue())) mismatches.push(`after ${JSON.stringify(d)}: ${JSON.stringify(followed)} vs ${JSON.stringify(s.queue())}`)
+    })
+    const ids = Array.from({ length: 6 }, (_, i) => s.generate(request(`job ${i}`)).jobId) // 0 runs, 1-5 wait
+    s.reorder([ids[4], ids[2]])
+    expect(followed.waiting.map((j) => j.jobId)).toEqual([ids[4], ids[2], ids[1], ids[3], ids[5]])
+    s.remove(ids[1])
+    s.cancel(ids[0]) // the running one: it ends, the next one starts
+    await expect.poll(() => followed.running?.jobId, { timeout: 20_000 }).toBe(ids[4])
+    expect(followed.running?.state).toBe('running')
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1))
+    await s.close()
+    expect(followed).toEqual(s.queue())
+    expect(followed.waiting).toEqual([])
+    expect(mismatches).toEqual([])
+  })
+
+  it('a client that missed a delta is told to take a new snapshot; old deltas change nothing', () => {
+    const entry = (jobId: string): QueueEntry => ({ jobId, state: 'waiting', model: 'm', cells: 1, queuedAt: 0 })
+    const q: QueueState = { seq: 4, running: null, waiting: [entry('a')] }
+    expect(applyQueueDelta(q, { seq: 6, added: [entry('b')] })).toBeNull()
+    expect(applyQueueDelta(q, { seq: 4, added: [entry('b')] })).toBe(q)
+    expect(applyQueueDelta(q, { seq: 5, added: [entry('b')], order: ['b'] })).toEqual({ seq: 5, running: null, waiting: [entry('b'), entry('a')] })
+    expect(applyQueueDelta(q, { seq: 5, updated: [{ ...entry('a'), state: 'running' }] })).toEqual({ seq: 5, running: { ...entry('a'), state: 'running' }, waiting: [] })
   })
 })
 

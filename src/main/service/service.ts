@@ -8,8 +8,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { SAMPLER_BY_ID } from '../../shared/catalogue'
 import type { Worker } from 'node:worker_threads'
-import { EVENT_NAMES, RequestError, type ErrorEvent, type EventName, type Events, type GenerateRequest, type InvokeHandlers, type JobState, type JobSummary, type ModelEntry, type QueueState } from '../../shared/api'
+import { EVENT_NAMES, RequestError, type ErrorEvent, type EventName, type Events, type GenerateRequest, type InvokeHandlers, type JobState, type ModelEntry, type QueueDelta, type QueueEntry, type QueueJobDetails, type QueueState } from '../../shared/api'
 import { expandGrid } from '../../shared/sweep-grid'
+import { promptPreview, QUEUE_PROMPT_CHARS } from '../../shared/queue'
 import type { CalibrateRequest, ProfileInfo } from '../../shared/calibration'
 import { DEFAULT_PARAMS, type GenerationParams } from '../../shared/params'
 import {
@@ -64,21 +65,13 @@ class DiskFullError extends Error {}
 export const MAX_WAITING_JOBS = 200
 /** Most init-image bytes waiting jobs may hold together (eight of the largest accepted images). */
 export const MAX_QUEUED_INIT_BYTES = 256 * 2 ** 20
-/**
- * How much of a prompt the queue list carries: every queue change goes to every window and socket, and
- * full prompts (up to 20,000 characters, for every waiting job, on every change) made hundreds of jobs
- * cost gigabytes of messages. The list shows one line; the job itself keeps its whole prompt.
- */
-export const QUEUE_PROMPT_CHARS = 200
-
-/** The start of a prompt for the queue list (whole code points; "…" when cut). */
-export function promptPreview(prompt: string): string {
-  if (prompt.length <= QUEUE_PROMPT_CHARS) return prompt
-  return `${[...prompt.slice(0, QUEUE_PROMPT_CHARS + 1)].slice(0, QUEUE_PROMPT_CHARS - 1).join('')}…`
-}
+// How much of a prompt a queue list gets (re-exported for the tests and the CLI).
+export { promptPreview, QUEUE_PROMPT_CHARS }
 
 interface Job {
-  summary: JobSummary
+  summary: QueueEntry
+  /** The base params' whole prompt (queue events carry none; 'studio:queue:details' gives its start). */
+  prompt: string
   serial: number
   cells: GenerationParams[]
   request: GenerateRequest
@@ -120,6 +113,8 @@ export class GenerationService {
   private dispatcher: CellDispatcher | null
   /** The model the worker has loaded (its weights are in memory already), as far as the service knows. */
   private warmModel: string | null = null
+  /** The number of the last queue delta sent (snapshots carry it, so clients can tell what they missed). */
+  private queueSeq = 0
 
   constructor(private readonly opts: ServiceOptions) {
     this.sink = opts.sink ?? new MemoryResultSink()
@@ -191,6 +186,7 @@ export class GenerationService {
     'studio:queue:get': async () => this.queue(),
     'studio:queue:reorder': async (p) => this.reorder(p.jobIds),
     'studio:queue:remove': async (p) => ({ removed: this.remove(p.jobId) }),
+    'studio:queue:details': async (p) => ({ jobs: this.details(p.jobIds) }),
     'studio:models:list': async () => ({ models: this.listModels(), modelsDir: this.opts.modelsDir, availableMemory: availableMemory().bytes }),
     'studio:result:image': async (p) => {
       const data = await this.sink.read(p.resultId)
@@ -221,7 +217,8 @@ export class GenerationService {
     if (this.opts.runner === 'onnx') preflightJob(this.opts.modelsDir, cells, { weightsLoaded: this.warmModel === params.model, memory: this.dispatcher === null })
     const jobId = `j${randomBytes(9).toString('base64url')}`
     const job: Job = {
-      summary: { jobId, state: 'waiting', prompt: promptPreview(params.prompt), model: params.model, cells: cells.length, queuedAt: Date.now(), settings: settingsLine(params) },
+      summary: { jobId, state: 'waiting', model: params.model, cells: cells.length, queuedAt: Date.now(), settings: settingsLine(params) },
+      prompt: params.prompt,
       serial: ++this.serial,
       cells,
       request: { ...request, params },
@@ -243,7 +240,8 @@ export class GenerationService {
     // Not an image job: the queue only shows its model and prompt, the worker gets the request itself.
     const params: GenerationParams = { ...DEFAULT_PARAMS, model: req.model, prompt: req.prompt }
     const job: Job = {
-      summary: { jobId, state: 'waiting', prompt: promptPreview(req.prompt), model: req.model, cells: 1, queuedAt: Date.now(), kind: 'calibrate' },
+      summary: { jobId, state: 'waiting', model: req.model, cells: 1, queuedAt: Date.now(), kind: 'calibrate' },
+      prompt: req.prompt,
       serial: ++this.serial,
       cells: [params],
       request: { params, preview: { mode: 'off', every: 1 }, grid: null },
@@ -273,7 +271,7 @@ export class GenerationService {
     }
     this.waiting.push(job)
     this.emit('studio:job', { jobId, state: 'waiting' })
-    this.emitQueue()
+    this.emitQueue({ added: [{ ...job.summary }] })
     this.pump()
     return { jobId }
   }
@@ -308,7 +306,16 @@ export class GenerationService {
   }
 
   queue(): QueueState {
-    return { running: this.running ? { ...this.running.summary } : null, waiting: this.waiting.map((j) => ({ ...j.summary })) }
+    return { seq: this.queueSeq, running: this.running ? { ...this.running.summary } : null, waiting: this.waiting.map((j) => ({ ...j.summary })) }
+  }
+
+  /** The start of each listed job's prompt (running or waiting); unknown ids are left out. */
+  details(jobIds: string[]): QueueJobDetails[] {
+    const jobs = new Map([...(this.running ? [this.running] : []), ...this.waiting].map((j) => [j.summary.jobId, j]))
+    return jobIds.flatMap((id) => {
+      const j = jobs.get(id)
+      return j ? [{ jobId: id, prompt: promptPreview(j.prompt), promptChars: j.prompt.length }] : []
+    })
   }
 
   reorder(jobIds: string[]): QueueState {
@@ -320,7 +327,7 @@ export class GenerationService {
     }
     const rest = this.waiting.filter((j) => !first.includes(j))
     this.waiting.splice(0, this.waiting.length, ...first, ...rest)
-    this.emitQueue()
+    this.emitQueue({ order: this.waiting.map((j) => j.summary.jobId) })
     return this.queue()
   }
 
@@ -330,7 +337,7 @@ export class GenerationService {
     const [job] = this.waiting.splice(i, 1)
     job.summary.state = 'cancelled'
     this.emit('studio:job', { jobId, state: 'cancelled' })
-    this.emitQueue()
+    this.emitQueue({ removed: [jobId] })
     return true
   }
 
@@ -351,10 +358,12 @@ export class GenerationService {
 
   private async shutDown(graceMs: number): Promise<void> {
     this.closed = true
-    for (const job of this.waiting.splice(0)) {
+    const dropped = this.waiting.splice(0)
+    for (const job of dropped) {
       job.summary.state = 'cancelled'
       this.emit('studio:job', { jobId: job.summary.jobId, state: 'cancelled' })
     }
+    if (dropped.length > 0) this.emitQueue({ removed: dropped.map((j) => j.summary.jobId) })
     const job = this.running
     if (job && job.cancelRequestedAt === null) {
       job.cancelRequestedAt = performance.now()
@@ -414,7 +423,7 @@ export class GenerationService {
     job.summary.state = 'running'
     job.startedAt = performance.now()
     this.emit('studio:job', { jobId: job.summary.jobId, state: 'running' })
-    this.emitQueue()
+    this.emitQueue({ updated: [{ ...job.summary }] })
     if (job.request.grid && job.cells.length > 1) this.sink.beginGrid?.(job.summary.jobId, job.request.grid)
     const remote = job.calibration ? null : this.dispatcher
     const slot = remote ? null : this.ensureWorker()
@@ -624,7 +633,7 @@ export class GenerationService {
       ...(timings ? { wallMs: timings.wallMs, modelMs: timings.modelMs, modelCalls: timings.modelCalls } : {})
     })
     for (const cb of this.finishedListeners) cb({ jobId: job.summary.jobId, state, timings, cancelLatencyMs })
-    this.emitQueue()
+    this.emitQueue({ removed: [job.summary.jobId] })
     this.pump()
   }
 
@@ -663,8 +672,9 @@ export class GenerationService {
     })
   }
 
-  private emitQueue(): void {
-    this.emit('studio:queue', this.queue())
+  /** Sends one numbered change of the queue: only the jobs it touched, never prompts (src/shared/queue.ts). */
+  private emitQueue(change: Omit<QueueDelta, 'seq'>): void {
+    this.emit('studio:queue', { seq: ++this.queueSeq, ...change })
   }
 
   //#endregion

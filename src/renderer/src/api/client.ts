@@ -14,8 +14,8 @@ export interface StudioClient {
   on<E extends EventName>(name: E, cb: (payload: Events[E]) => void): () => void
   /**
    * Connection changes (WebSocket only: IPC cannot drop while the window lives). Called at once with
-   * the current state. After a reconnect the client re-sends the queue as a 'studio:queue' event, so
-   * views that follow the queue are current again without knowing a reconnect happened.
+   * the current state. Events sent while the page was away are lost: after a reconnect, what a view
+   * follows is fetched again (the queue: api/queue-follower.ts does it).
    */
   onConnection?(cb: (state: ConnectionState) => void): () => void
 }

@@ -27,7 +27,8 @@ const RETRY_MS = [250, 500, 1000, 2000, 4000]
  * The client. When the host stops, every pending call fails at once, listeners of onConnection hear
  * 'disconnected' (so the page stops showing a queue it can no longer see), and the client keeps trying
  * to reconnect with the same token; when the host is back (the same launch: a restarted host has a new
- * token and prints a new address), the queue is fetched again and sent to 'studio:queue' listeners.
+ * token and prints a new address), onConnection listeners hear 'connected' and fetch what they follow
+ * again (the queue: api/queue-follower.ts).
  */
 export function wsClient(token: string): StudioClient {
   type Pending = { ok: (v: unknown) => void; fail: (e: Error) => void; name: string }
@@ -37,7 +38,6 @@ export function wsClient(token: string): StudioClient {
   let nextId = 1
   // Optimistic until the first attempt fails, so the page does not flash a warning while it connects.
   let state: ConnectionState = 'connected'
-  let everConnected = false
   let attempt = 0
   let ws: WebSocket
   let open: Promise<void>
@@ -66,11 +66,7 @@ export function wsClient(token: string): StudioClient {
     open.catch(() => undefined)
     socket.addEventListener('open', () => {
       attempt = 0
-      const again = everConnected
-      everConnected = true
       setState('connected')
-      // Whatever changed while we were away: the queue is fetched again and handed to its listeners.
-      if (again) void call('studio:queue:get', {}).then((q) => emit('studio:queue', q), () => undefined)
     })
     socket.addEventListener('message', (e) => {
       const msg = decodeWire(String(e.data)) as WireFromHost

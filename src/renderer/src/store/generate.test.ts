@@ -49,13 +49,13 @@ describe('the generate draft as GenerationParams', () => {
 })
 
 describe('the status line', () => {
-  const job = (jobId: string) => ({ jobId, state: 'waiting' as const, prompt: '', model: 'm', cells: 1, queuedAt: 0 })
+  const job = (jobId: string) => ({ jobId, state: 'waiting' as const, model: 'm', cells: 1, queuedAt: 0 })
 
   it('says how many jobs run before a waiting job, counting the running one', () => {
-    const s = { ...initialGenerateState, jobId: 'c', status: 'waiting' as const, queue: { running: { ...job('a'), state: 'running' as const }, waiting: [job('b'), job('c')] } }
+    const s = { ...initialGenerateState, jobId: 'c', status: 'waiting' as const, queue: { seq: 3, running: { ...job('a'), state: 'running' as const }, waiting: [job('b'), job('c')] } }
     expect(generateSelectors.ahead(s)).toBe(2)
     expect(generateSelectors.progressLine(s)).toBe('Waiting (2 ahead)')
-    expect(generateSelectors.progressLine({ ...s, queue: { running: null, waiting: [job('c')] } })).toBe('Waiting (next)')
+    expect(generateSelectors.progressLine({ ...s, queue: { seq: 4, running: null, waiting: [job('c')] } })).toBe('Waiting (next)')
     // Not waiting: no count, whatever the queue says.
     expect(generateSelectors.ahead({ ...s, status: 'running' })).toBeNull()
   })

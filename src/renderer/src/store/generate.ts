@@ -5,7 +5,7 @@
  */
 import { draftInpaint } from './inpaint'
 import { defineSlice } from './root'
-import type { JobSummary, PreviewEvent, ProgressEvent, QueueState } from '../../../shared/api'
+import type { PreviewEvent, ProgressEvent, QueueEntry, QueueJobDetails, QueueState } from '../../../shared/api'
 import { DEFAULT_PARAMS, type GenerationParams } from '../../../shared/params'
 
 /**
@@ -77,8 +77,10 @@ export interface GenerateState {
   /** Every image the shown job finished so far (a batch has several), newest last. */
   results: ResultThumb[]
   error: string | null
-  /** The service's queue as last reported. */
+  /** The service's queue as last reported (null while unknown: not fetched yet, or disconnected). */
   queue: QueueState | null
+  /** The start of each listed job's prompt, fetched for the queue list (the queue itself carries none). */
+  queueDetails: Readonly<Record<string, QueueJobDetails>>
   /** The seed the last job this view sent actually used (what "reuse last seed" puts back). */
   lastSeed: string | null
   /** The init image; img2img is on exactly when it is set. */
@@ -125,10 +127,11 @@ export const initialGenerateState: GenerateState = {
   resultUrl: null,
   results: [],
   error: null,
-  queue: null
+  queue: null,
+  queueDetails: {}
 }
 
-const NO_JOBS: readonly JobSummary[] = Object.freeze([])
+const NO_JOBS: readonly QueueEntry[] = Object.freeze([])
 
 declare module './root' {
   interface Slices {
@@ -141,7 +144,7 @@ export const useGenerateStore = defineSlice('generate', initialGenerateState)
 export const generateSelectors = {
   busy: (s: GenerateState): boolean => s.status === 'starting' || s.status === 'waiting' || s.status === 'running',
   // A constant empty list: a fresh [] per call would make zustand re-render forever.
-  waiting: (s: GenerateState): readonly JobSummary[] => s.queue?.waiting ?? NO_JOBS,
+  waiting: (s: GenerateState): readonly QueueEntry[] => s.queue?.waiting ?? NO_JOBS,
   /** Jobs that run before the shown one while it waits (the running job counts), or null when it is not waiting. */
   ahead: (s: GenerateState): number | null => {
     if (s.status !== 'waiting' || !s.jobId || !s.queue) return null

@@ -4,13 +4,20 @@
  */
 import type { StudioClient } from '../../api'
 import { generateSelectors, useGenerateStore } from '../../store/generate'
-import { removeWaiting, runNext } from './actions'
+import { useEffect } from 'react'
+import { fetchQueueDetails, removeWaiting, runNext } from './actions'
 import { jobLine } from './queue-line'
 
 export function QueueList({ client }: { client: StudioClient }): React.JSX.Element | null {
   const waiting = useGenerateStore(generateSelectors.waiting)
   const running = useGenerateStore((s) => s.queue?.running ?? null)
   const shownId = useGenerateStore((s) => s.jobId)
+  const details = useGenerateStore((s) => s.queueDetails)
+  // The queue's entries carry no prompts: fetch the lines shown (each job once).
+  const ids = [...(running ? [running.jobId] : []), ...waiting.map((j) => j.jobId)].join(' ')
+  useEffect(() => {
+    if (ids !== '') fetchQueueDetails(client, ids.split(' ')).catch(() => undefined)
+  }, [client, ids])
   // The shown job has its own progress bar; only another one needs saying.
   const other = running && running.jobId !== shownId ? running : null
   if (waiting.length === 0 && !other) return null
@@ -18,7 +25,7 @@ export function QueueList({ client }: { client: StudioClient }): React.JSX.Eleme
     <section className="queue" aria-label="Queue">
       {other && (
         <p className="running-other" data-job={other.jobId}>
-          Running now: <span className="prompt">{jobLine(other)}</span>
+          Running now: <span className="prompt">{jobLine(other, details[other.jobId]?.prompt)}</span>
           {other.settings && <span className="settings"> · {other.settings}</span>}
         </p>
       )}
@@ -26,7 +33,7 @@ export function QueueList({ client }: { client: StudioClient }): React.JSX.Eleme
       <ol>
         {waiting.map((j, i) => (
           <li key={j.jobId} data-job={j.jobId}>
-            <span className="prompt">{jobLine(j)}</span>
+            <span className="prompt">{jobLine(j, details[j.jobId]?.prompt)}</span>
             {/* Tells apart jobs with one prompt (say, the same prompt at two seeds). */}
             {j.settings && <span className="settings">{j.settings}</span>}
             <button type="button" disabled={i === 0} onClick={() => void runNext(client, j.jobId)}>

@@ -9,6 +9,8 @@
 import type { GridSpec, ModelEntry, QueueState } from '../../../../shared/api'
 import { validateGenerationParams } from '../../../../shared/params'
 import type { StudioClient } from '../../api'
+import { followQueue, type QueueFollower } from '../../api/queue-follower'
+import { MAX_DETAILS_PER_CALL } from '../../../../shared/queue'
 import { resolveModel } from '../../components/ModelSelect'
 import { addToSeed, batchSeeds, randomSeed } from '../../components/seed'
 import { draftParams, initialGenerateState, setDraft, useGenerateStore, type Draft, type GenerateState, type ResultThumb } from '../../store/generate'
@@ -33,7 +35,7 @@ function adopt(jobId: string): void {
 }
 
 /** Brings the shown job's status in line with the queue: waiting while queued, running once it starts. */
-function followQueue(q: QueueState): void {
+function followShownJob(q: QueueState): void {
   const s = get()
   const running = q.running?.jobId
   if (running && mine.has(running) && (s.jobId !== running || s.status !== 'running')) {
@@ -59,21 +61,42 @@ export function withResult(
   return { results, resultUrl: thumb.url, release }
 }
 
+/** The queue follower of the connected client (a reorder's answer is offered to it). */
+let follower: QueueFollower | null = null
+
+/** The fetched prompt lines of the jobs still in the queue (the others are dropped). */
+function keepDetails(details: GenerateState['queueDetails'], q: QueueState): GenerateState['queueDetails'] {
+  const ids = new Set([...(q.running ? [q.running.jobId] : []), ...q.waiting.map((j) => j.jobId)])
+  const kept = Object.entries(details).filter(([id]) => ids.has(id))
+  return kept.length === Object.keys(details).length ? details : Object.fromEntries(kept)
+}
+
+/** Fetches the prompt lines the queue list shows and does not have yet. */
+export async function fetchQueueDetails(client: StudioClient, jobIds: readonly string[]): Promise<void> {
+  const missing = jobIds.filter((id) => !(id in get().queueDetails)).slice(0, MAX_DETAILS_PER_CALL)
+  if (missing.length === 0) return
+  const { jobs } = await client.call('studio:queue:details', { jobIds: missing })
+  if (jobs.length > 0) set((s) => ({ queueDetails: { ...s.queueDetails, ...Object.fromEntries(jobs.map((j) => [j.jobId, j])) } }))
+}
+
 /** Subscribes the store to the client's events; returns the unsubscribe. */
 export function connectGenerateEvents(client: StudioClient): () => void {
   const shown = (jobId: string): boolean => get().jobId === jobId
+  // The queue: a snapshot, then deltas; null while the page cannot reach the studio.
+  follower = followQueue(client, (q) => {
+    const s = get()
+    if (q === null) return set({ queue: null })
+    // Back after a disconnection (the queue was forgotten): a shown job that is neither running nor
+    // waiting any more ended while the page could not hear it.
+    const active = s.status === 'running' || s.status === 'waiting'
+    if (s.queue === null && active && s.jobId && q.running?.jobId !== s.jobId && !q.waiting.some((j) => j.jobId === s.jobId)) {
+      set({ status: 'completed', error: 'This job ended while the page was disconnected; its images are in the library.' })
+    }
+    set({ queue: q, queueDetails: keepDetails(s.queueDetails, q) })
+    followShownJob(q)
+  })
   const offs = [
-    client.on('studio:queue', (q) => {
-      // Back after a disconnection (the queue was forgotten): a shown job that is neither running nor
-      // waiting any more ended while the page could not hear it.
-      const s = get()
-      const active = s.status === 'running' || s.status === 'waiting'
-      if (s.queue === null && active && s.jobId && q.running?.jobId !== s.jobId && !q.waiting.some((j) => j.jobId === s.jobId)) {
-        set({ status: 'completed', error: 'This job ended while the page was disconnected; its images are in the library.' })
-      }
-      set({ queue: q })
-      followQueue(q)
-    }),
+    () => follower?.stop(),
     client.on('studio:progress', (p) => shown(p.jobId) && set({ progress: p })),
     client.on('studio:preview', (p) => shown(p.jobId) && set((s) => ({ preview: p, previewFrames: s.previewFrames + 1 }))),
     client.on('studio:job', (j) => {
@@ -104,11 +127,10 @@ export function connectGenerateEvents(client: StudioClient): () => void {
   const offConnection = client.onConnection?.((c) => {
     const s = get()
     const active = s.status === 'running' || s.status === 'waiting' || s.status === 'starting'
-    if (c === 'disconnected') set({ queue: null, ...(active ? { error: LOST } : {}) })
+    if (c === 'disconnected') set(active ? { error: LOST } : {})
     else if (s.error === LOST) set({ error: null })
   })
   if (offConnection) offs.push(offConnection)
-  void client.call('studio:queue:get', {}).then((queue) => set({ queue }), () => undefined)
   return () => offs.forEach((off) => off())
 }
 
@@ -192,7 +214,9 @@ export async function cancelGeneration(client: StudioClient): Promise<void> {
 
 /** Moves a waiting job to the front of the queue. */
 export async function runNext(client: StudioClient, jobId: string): Promise<void> {
-  set({ queue: await client.call('studio:queue:reorder', { jobIds: [jobId] }) })
+  const q = await client.call('studio:queue:reorder', { jobIds: [jobId] })
+  if (follower) follower.offer(q)
+  else set({ queue: q })
 }
 
 export async function removeWaiting(client: StudioClient, jobId: string): Promise<void> {
