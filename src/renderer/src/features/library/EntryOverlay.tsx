@@ -86,7 +86,15 @@ export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.El
               <pre aria-label="Infotext">{detail.infotext}</pre>
             </details>
           )}
-          {detail && <p className="file" title={detail.file}>{detail.file}</p>}
+          {detail && (
+            <p className="file" title={detail.file}>
+              {/* "Show in folder": the path, and a button to copy it (the same in the desktop app and the browser). */}
+              <span aria-label="File on disk">{detail.file}</span>{' '}
+              <button type="button" className="copy-path" onClick={() => void navigator.clipboard?.writeText(detail.file).catch(() => {})}>
+                Copy path
+              </button>
+            </p>
+          )}
           <div className="actions">
             {entry && (
               <>
