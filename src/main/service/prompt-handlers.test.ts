@@ -6,6 +6,7 @@ import { RequestError } from '../../shared/api'
 import { VALIDATORS } from '../../shared/api-validators'
 import { referenceDir } from '../conformance/reference-files'
 import { cleanScratch, scratchDir } from '../models/test-fixtures'
+import { encodeSafetensors, f32Bytes } from '../models/safetensors/write'
 import { PromptTokenCounter, promptHandlers } from './prompt-handlers'
 
 /** A models directory holding one folder with the real CLIP vocabulary (no ONNX files are needed to count). */
@@ -34,6 +35,17 @@ describe("'studio:prompt:tokens'", () => {
     expect(await count(words(80, 'cat'))).toEqual({ chunks: [75, 5], total: 80, limit: 150 })
     // BREAK closes a chunk early, which then counts as a whole 75.
     expect(await count('cat BREAK dog')).toEqual({ chunks: [1, 1], total: 76, limit: 150 })
+  })
+
+  it('counts an embedding named in the prompt as its vectors', async () => {
+    const dir = scratchDir('emb-')
+    writeFileSync(join(dir, 'cat.safetensors'), encodeSafetensors({ emb_params: { dtype: 'F32', shape: [5, 768], data: f32Bytes(new Float32Array(5 * 768)) } }))
+    const plain = promptHandlers(new PromptTokenCounter({ modelsDir, defaultModel: 'clip-model', embeddingsDir: scratchDir('none-') }))
+    const h = promptHandlers(new PromptTokenCounter({ modelsDir, defaultModel: 'clip-model', embeddingsDir: dir }))
+    expect((await plain['studio:prompt:tokens']({ model: '', text: 'a cat photo' })).total).toBe(3)
+    expect((await h['studio:prompt:tokens']({ model: '', text: 'a cat photo' })).total).toBe(7)
+    expect((await h['studio:prompt:tokens']({ model: '', text: 'a embedding:cat photo' })).total).toBe(7)
+    expect((await h['studio:prompt:tokens']({ model: '', text: 'a cats photo' })).total).toBe(3)
   })
 
   it("uses the default model for '' and loads each tokenizer once", async () => {

@@ -14,6 +14,9 @@ import { RequestError, type InvokeHandlers, type PromptTokens } from '../../shar
 import { ClipTokenizer } from '../models/prompt/clip-tokenizer'
 import { stripLoraTags } from '../../shared/lora-tags'
 import { countPromptTokens } from '../models/prompt/prompt-chunks'
+import { embeddingTokenizer } from '../models/embeddings/apply'
+import { resolveEmbeddings } from '../models/embeddings/folder'
+import { embeddingsDirFor } from '../models/network-folders'
 
 export interface PromptHandlerOptions {
   modelsDir: string
@@ -21,6 +24,8 @@ export interface PromptHandlerOptions {
   defaultModel?: string
   /** Tokenizers kept at once (each full CLIP vocabulary holds ~50k entries). Default 4. */
   cacheSize?: number
+  /** The embeddings folder (default: $SIGMA_STUDIO_EMBEDDINGS, else embeddings/ in the models folder). */
+  embeddingsDir?: string
 }
 
 interface Cached {
@@ -42,7 +47,11 @@ export class PromptTokenCounter {
   }
 
   count(model: string, text: string): PromptTokens {
-    const c = countPromptTokens(stripLoraTags(text), this.tokenizerFor(this.modelDir(model)))
+    const tokenizer = this.tokenizerFor(this.modelDir(model))
+    // Embeddings the prompt names count as their vectors, as A1111 counts them (no session is opened:
+    // only each file's vector count is read, and files are cached by size and mtime).
+    const embeddings = resolveEmbeddings(this.opts.embeddingsDir ?? embeddingsDirFor(this.opts.modelsDir), [text], true).files
+    const c = countPromptTokens(stripLoraTags(text), embeddings.length ? embeddingTokenizer(tokenizer, embeddings) : tokenizer)
     return { chunks: c.perChunk, total: c.used, limit: c.limit }
   }
 
