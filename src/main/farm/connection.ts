@@ -4,7 +4,8 @@
  * `rediss://…` for TLS (ioredis parses all of them). BullMQ needs `maxRetriesPerRequest: null` on the
  * connections its workers block on, so that a Redis restart makes commands wait, not fail.
  */
-import { Redis } from 'ioredis'
+import { readFileSync } from 'node:fs'
+import { Redis, type RedisOptions } from 'ioredis'
 
 /** Every key the farm writes starts with this (BullMQ's queues included), so a shared Redis stays tidy. */
 export const FARM_PREFIX = 'sigma'
@@ -67,14 +68,36 @@ export interface ConnectOptions {
  * expected event for a farm); `maxRetriesPerRequest: null` makes commands wait for the reconnect.
  */
 export function connectFarm(url: string, opts: ConnectOptions = {}): Redis {
-  checkFarmUrl(url)
+  const u = checkFarmUrl(url)
   const r = new Redis(url, {
     maxRetriesPerRequest: null,
     connectionName: opts.name,
     retryStrategy: (times) => Math.min(100 * times, 2000),
-    lazyConnect: false
+    lazyConnect: false,
+    ...(u.protocol === 'rediss:' ? { tls: farmTls() } : {})
   })
   // Without a listener ioredis prints every failed reconnect as an unhandled error event.
   r.on('error', () => {})
   return r
+}
+
+/** Names the PEM file of the certificate authority that signed the farm's Redis certificate. */
+export const FARM_CA_ENV = 'SIGMA_FARM_CA'
+
+/**
+ * TLS options for a rediss:// farm: the system's certificate authorities, or the one named by
+ * $SIGMA_FARM_CA (a PEM file; a farm's own Redis usually has a self-made CA). The server's certificate is
+ * always verified: a farm URL carries a password and the cells carry prompts.
+ */
+export function farmTls(env: NodeJS.ProcessEnv = process.env): RedisOptions['tls'] {
+  const file = env[FARM_CA_ENV]
+  if (!file) return {}
+  let ca: Buffer
+  try {
+    ca = readFileSync(file)
+  } catch (e) {
+    throw new FarmUrlError(`$${FARM_CA_ENV} names ${file}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set it to the PEM file of the CA that signed the Redis server's certificate`)
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new FarmUrlError(`$${FARM_CA_ENV} names ${file}, which holds no PEM certificate ("-----BEGIN CERTIFICATE-----"); point it at the CA's .crt/.pem file`)
+  return { ca }
 }
