@@ -68,7 +68,8 @@ const api: PreloadApi = {
     'studio:result': listen('studio:result'),
     'studio:error': listen('studio:error'),
     'studio:calibration': listen('studio:calibration'),
-    'studio:models:import': listen('studio:models:import')
+    'studio:models:import': listen('studio:models:import'),
+    'studio:library:reconcile': listen('studio:library:reconcile')
   }
 }
 

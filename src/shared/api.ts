@@ -16,7 +16,7 @@ import type { ModelMemoryInfo } from './memory-estimate'
 import type { ModelFamily, ModelVariant } from './model-family'
 import type { GenerationParams } from './params'
 import type { CalibrateRequest, CalibrationEvent, ProfileInfo, ScoreOptimalUse } from './calibration'
-import type { LibraryInvoke } from './library-api'
+import type { LibraryInvoke, LibraryReconcileEvent } from './library-api'
 import type { ModelImportEvent, ModelsInvoke } from './models-api'
 import type { GridSpec } from './sweep-grid'
 import type { SweepExportRequest, SweepExportResult } from './sweep-export'
@@ -262,6 +262,7 @@ export interface Events {
   'studio:error': ErrorEvent
   'studio:calibration': CalibrationEvent
   'studio:models:import': ModelImportEvent
+  'studio:library:reconcile': LibraryReconcileEvent
 }
 export type EventName = keyof Events
 export const EVENT_NAMES = Object.freeze([
@@ -272,7 +273,8 @@ export const EVENT_NAMES = Object.freeze([
   'studio:result',
   'studio:error',
   'studio:calibration',
-  'studio:models:import'
+  'studio:models:import',
+  'studio:library:reconcile'
 ] as const satisfies readonly EventName[])
 // A name added to Events but not to EVENT_NAMES fails here.
 type _AllEventsListed = Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : never

@@ -45,6 +45,15 @@ export interface LibraryItem {
   missing: boolean
 }
 
+/** The library's background reconcile pass: while it runs (phase, done of total), then once `running: false`. */
+export interface LibraryReconcileEvent {
+  running: boolean
+  /** 'journal' | 'temporary files' | 'images' | 'rows' | 'thumbnails', or null when not known / over. */
+  phase: string | null
+  done: number
+  total: number
+}
+
 export interface LibraryPage {
   items: LibraryItem[]
   /** Entries matching; an estimate when totalExact is false (a search for a very common word). */

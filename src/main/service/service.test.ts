@@ -24,7 +24,7 @@ function request(over: Record<string, unknown> = {}, extra: Partial<GenerateRequ
 type Seen = { [E in EventName]: Events[E][] }
 
 function record(service: GenerationService): Seen {
-  const seen: Seen = { 'studio:queue': [], 'studio:job': [], 'studio:progress': [], 'studio:preview': [], 'studio:result': [], 'studio:error': [], 'studio:calibration': [], 'studio:models:import': [] }
+  const seen: Seen = { 'studio:queue': [], 'studio:job': [], 'studio:progress': [], 'studio:preview': [], 'studio:result': [], 'studio:error': [], 'studio:calibration': [], 'studio:models:import': [], 'studio:library:reconcile': [] }
   service.onAny((name, payload) => (seen[name] as unknown[]).push(payload))
   return seen
 }

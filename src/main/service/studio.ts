@@ -8,7 +8,7 @@
  * are merged here; `satisfies InvokeHandlers` makes a call missing from the merge a compile error.
  */
 import { join } from 'node:path'
-import type { EventName, Events, InvokeHandlers, ModelImportEvent } from '../../shared/api'
+import type { EventName, Events, InvokeHandlers, LibraryReconcileEvent, ModelImportEvent } from '../../shared/api'
 import { Library, type ReconcileReport } from '../library/library'
 import { sweepHandlers } from '../sweep/handlers'
 import { libraryHandlers } from './library-handlers'
@@ -18,6 +18,7 @@ import { settingsHandlers, type SettingsContext } from './settings-handlers'
 import { PromptTokenCounter, promptHandlers } from './prompt-handlers'
 import { GenerationService, type ServiceOptions } from './service'
 import { ModelManager, type ModelManagerOptions } from './model-manager'
+import { watchReconcile } from './reconcile-progress'
 
 /** What a transport needs: the calls, the events, and result bytes (the web host's image route). */
 export interface StudioApi {
@@ -43,6 +44,9 @@ export interface StudioOptions extends Omit<ServiceOptions, 'sink'> {
 
 export class Studio implements StudioApi {
   readonly handlers: InvokeHandlers
+  /** The library's background reconcile pass, forwarded like the import progress. */
+  private readonly reconcileListeners = new Set<(e: LibraryReconcileEvent) => void>()
+  private readonly stopReconcileWatch: () => void
 
   private constructor(
     readonly service: GenerationService,
@@ -67,6 +71,10 @@ export class Studio implements StudioApi {
         exportsDir: () => (libraries.library ? join(libraries.library.dir, 'exports') : null)
       })
     } satisfies InvokeHandlers
+    this.stopReconcileWatch = watchReconcile(
+      () => libraries.library,
+      (e) => this.reconcileListeners.forEach((l) => l(e))
+    )
   }
 
   static async start(opts: StudioOptions): Promise<Studio> {
@@ -117,9 +125,18 @@ export class Studio implements StudioApi {
       }
     }
     this.importListeners.add(l)
+    const r = (e: LibraryReconcileEvent): void => {
+      try {
+        cb('studio:library:reconcile', e)
+      } catch (err) {
+        console.error('studio: a studio:library:reconcile listener failed:', err)
+      }
+    }
+    this.reconcileListeners.add(r)
     return () => {
       off()
       this.importListeners.delete(l)
+      this.reconcileListeners.delete(r)
     }
   }
 
@@ -130,6 +147,7 @@ export class Studio implements StudioApi {
   /** Stops the worker (after the running job's saves) and closes the library. */
   async close(): Promise<void> {
     this.modelManager.cancelAll()
+    this.stopReconcileWatch()
     await this.service.close()
     this.libraries.close()
   }

@@ -30,6 +30,7 @@ import {
 import { EntryOverlay } from './EntryOverlay'
 import { LibraryTile, TilePlaceholder } from './LibraryTile'
 import { VirtualGrid } from './VirtualGrid'
+import { ReconcileLine } from './ReconcileLine'
 import './library.css'
 
 const METRICS = { tileWidth: 168, tileHeight: 200, gap: 10 }
@@ -129,6 +130,7 @@ export function LibraryPanel({ client }: { client: StudioClient }): React.JSX.El
           Favourites only
         </label>
       </form>
+      <ReconcileLine client={client} />
       <p className={`library-count${failed ? ' error' : ''}`} role="status" aria-live="polite">
         {countLine}
       </p>
