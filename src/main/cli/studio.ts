@@ -43,6 +43,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'node', summary: 'run a render node of a farm: take cells from Redis (BullMQ) and render them', load: async () => (await import('./commands/node')).nodeCommand },
   { name: 'sweep', summary: 'an X/Y sweep over any two parameters as one grid job (locally or on a farm --farm URL)', load: async () => (await import('./commands/sweep')).sweepCommand },
   { name: 'gallery', summary: 'samplers x schedules as one grid job (locally or on a farm --farm URL)', load: async () => (await import('./commands/sweep')).galleryCommand },
+  { name: 'upscale', summary: 'upscale an image with lanczos, nearest or an ONNX upscaler model (upscale IMG --upscaler NAME --scale N --out FILE)', load: async () => (await import('./commands/upscale')).upscaleCommand },
   { name: 'evaluate', summary: 'compare samplers x schedules against a reference solution (evaluate schedules)', load: async () => (await import('./commands/evaluate')).evaluateCommand }
 ]
 

@@ -22,6 +22,8 @@ export interface AppSettings {
   libraryDir?: string
   /** The models folder chosen in the app (absolute): where imports go and the model picker looks. */
   modelsDir?: string
+  /** The upscalers folder chosen in the app (absolute): ONNX upscaler models beside the bundled models/*upscaler*. */
+  upscalersDir?: string
 }
 
 const current = (): PlatformInfo => ({ platform: process.platform, env: process.env, home: homedir() })
@@ -56,6 +58,7 @@ export function readSettings(file: string): { settings: AppSettings; raw: Obj; p
   const settings: AppSettings = {}
   if (typeof raw.libraryDir === 'string' && raw.libraryDir.trim() !== '') settings.libraryDir = raw.libraryDir
   if (typeof raw.modelsDir === 'string' && raw.modelsDir.trim() !== '') settings.modelsDir = raw.modelsDir
+  if (typeof raw.upscalersDir === 'string' && raw.upscalersDir.trim() !== '') settings.upscalersDir = raw.upscalersDir
   return { settings, raw, problem: null }
 }
 
