@@ -7,6 +7,7 @@
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID } from './catalogue'
 import { LIMITS, type GenerationParams } from './params'
 import { generationParams, id, obj, RequestError } from './validate'
+import type { ExtraNetworks } from './lora-tags'
 import type { Img2ImgPresetSettings } from './inpaint'
 
 
@@ -71,6 +72,8 @@ export interface LibraryDetail {
   infotext: string | null
   /** Which of the init image and mask it was made from the library keeps (fetch them with studio:library:input). */
   inputs: { init: boolean; mask: boolean }
+  /** LoRA and embedding files it was made with (name, A1111 short hash), from the PNG's metadata. */
+  networks?: ExtraNetworks
 }
 
 /** An input an image was made from: its img2img init image or its inpainting mask. */

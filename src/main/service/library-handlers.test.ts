@@ -115,6 +115,19 @@ describe('library calls', () => {
     expect(d.file).toBe(e.file)
     expect(d.infotext).toMatch(/^a lighthouse at dusk\n/)
     expect(d.infotext).toMatch(/Steps: 12, .*CFG scale: 6.5/)
+    expect((d as { networks?: unknown }).networks).toBeUndefined()
+    // An image made with a LoRA and an embedding lists them by name and hash.
+    clock += 60_000
+    const n = await lib.save({
+      pixels: px(3),
+      params: { prompt: 'a <lora:ink:0.7> tinyemb', model: 'sd15' },
+      modelHash: '0123456789',
+      createdAt: new Date(clock),
+      networks: { loras: [{ name: 'ink', hash: 'abcdef012345' }], embeddings: [{ name: 'tinyemb', hash: '0123abcdef' }] }
+    })
+    const nd = await ok<{ networks?: unknown; infotext: string }>('studio:library:get', { id: n.id })
+    expect(nd.networks).toEqual({ loras: [{ name: 'ink', hash: 'abcdef012345' }], embeddings: [{ name: 'tinyemb', hash: '0123abcdef' }] })
+    expect(nd.infotext).toMatch(/Lora hashes: "ink: abcdef012345", TI hashes: "tinyemb: 0123abcdef"/)
     const t = await ok<{ mime: string; data: Uint8Array }>('studio:library:thumb', { id: e.id })
     expect(t.mime).toBe('image/webp')
     expect(Buffer.from(t.data.subarray(8, 12)).toString()).toBe('WEBP')

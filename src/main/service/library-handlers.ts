@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { RequestError, type InvokeHandlers, type LibraryItem, type LibraryQuery } from '../../shared/api'
+import { RequestError, type InvokeHandlers, type LibraryDetail, type LibraryItem, type LibraryQuery } from '../../shared/api'
 import { LibraryError } from '../library/errors'
 import { makeThumbnail } from '../library/files'
 import type { LibraryEntry, ListQuery } from '../library/library'
@@ -85,13 +85,16 @@ export function libraryHandlers(holder: LibraryHolder): LibraryCalls {
     'studio:library:get': async ({ id }) => {
       const e = entry(id)
       let infotext: string | null = null
+      let networks: LibraryDetail['networks']
       try {
-        infotext = readImageMetadata(readFileSync(e.file), e.file).infotext ?? null
+        const read = readImageMetadata(readFileSync(e.file), e.file)
+        infotext = read.infotext ?? null
+        networks = read.meta?.networks
       } catch {
         infotext = null // a missing or damaged file: the row still has the exact parameters
       }
       const kept = holder.require().inputs(id)
-      return { entry: toLibraryItem(e), file: e.file, infotext, inputs: { init: !!kept.init, mask: !!kept.mask } }
+      return { entry: toLibraryItem(e), file: e.file, infotext, inputs: { init: !!kept.init, mask: !!kept.mask }, ...(networks ? { networks } : {}) }
     },
     'studio:library:input': async ({ id, role }) => {
       const f = holder.require().inputs(entry(id).id)[role]

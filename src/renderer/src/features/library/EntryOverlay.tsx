@@ -12,6 +12,7 @@ import { useEffect } from 'react'
 import { closeEntry, compareAs, deleteEntry, entryLabel, loadIntoGenerate, openNeighbour, setFavourite } from './actions'
 import { ZoomView } from './ZoomView'
 import { MadeFrom } from './MadeFrom'
+import { NetworksUsed } from './NetworksUsed'
 import { setInpaint } from '../../store/inpaint'
 
 export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.Element | null {
@@ -80,6 +81,7 @@ export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.El
             </dl>
           )}
           <MadeFrom inputs={inputs} />
+          <NetworksUsed networks={detail?.networks} />
           {detail?.infotext && (
             <details>
               <summary>A1111 infotext</summary>
