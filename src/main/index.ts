@@ -139,6 +139,8 @@ app.whenReady().then(async () => {
     dispatcher: farmUrl ? new FarmDispatcher({ url: farmUrl, modelsDir: dir, log: (l) => console.error(l) }) : null,
     libraryDir: library.dir,
     settings: { file: settingsFile, source: library.source, override: library.override },
+    // "Show in folder" from the Library view (the path comes from the library's own index, never the page).
+    revealFile: (file) => shell.showItemInFolder(file),
     workerFactory: (init) => createGenerationWorker({ workerData: init }),
     runner: 'onnx',
     modelsDir: dir,

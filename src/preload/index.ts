@@ -37,6 +37,7 @@ const api: PreloadApi = {
     'studio:library:get': (p) => ipcRenderer.invoke('studio:library:get', p),
     'studio:library:thumb': (p) => ipcRenderer.invoke('studio:library:thumb', p),
     'studio:library:image': (p) => ipcRenderer.invoke('studio:library:image', p),
+    'studio:library:reveal': (p) => ipcRenderer.invoke('studio:library:reveal', p),
     'studio:library:favourite': (p) => ipcRenderer.invoke('studio:library:favourite', p),
     'studio:library:delete': (p) => ipcRenderer.invoke('studio:library:delete', p),
     'studio:library:export': (p) => ipcRenderer.invoke('studio:library:export', p),

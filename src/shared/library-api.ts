@@ -297,6 +297,7 @@ export function libraryValidators() {
   'studio:library:get': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
   'studio:library:thumb': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
   'studio:library:image': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
+  'studio:library:reveal': (raw: unknown) => ({ id: id(obj(raw, '(request)', ['id']).id, 'id') }),
   'studio:library:favourite': (raw: unknown) => {
     const o = obj(raw, '(request)', ['id', 'favourite'])
     const favourite = optBool(o.favourite, 'favourite')
@@ -351,6 +352,8 @@ export interface LibraryInvoke {
   /** The entry's thumbnail (WebP; the PNG itself when no thumbnail could be made). */
   'studio:library:thumb': (p: { id: string }) => { mime: 'image/webp' | 'image/png'; data: Uint8Array }
   'studio:library:image': (p: { id: string }) => { mime: 'image/png'; data: Uint8Array }
+  /** "Show in folder": the desktop app opens the file manager at the PNG (shown: true); the web host cannot, and says the path. */
+  'studio:library:reveal': (p: { id: string }) => { shown: boolean; file: string }
   'studio:library:favourite': (p: { id: string; favourite: boolean }) => { id: string; favourite: boolean }
   /** Deletes the image file and its row together. */
   'studio:library:delete': (p: { id: string }) => { deleted: string }

@@ -47,6 +47,22 @@ async function ok<T>(name: string, payload: unknown): Promise<T> {
 }
 
 describe('library calls', () => {
+  it('shows an image in the folder through the host, or says its path when the host cannot', async () => {
+    const e = await save('reveal me')
+    expect(await ok('studio:library:reveal', { id: e.id })).toEqual({ shown: false, file: e.file })
+    const shown: string[] = []
+    const withHost = libraryHandlers(holder, (f) => shown.push(f)) as InvokeHandlers
+    const r = await dispatch(withHost, 'studio:library:reveal', { id: e.id })
+    expect(r).toEqual({ ok: true, value: { shown: true, file: e.file } })
+    expect(shown).toEqual([e.file])
+    rmSync(e.file)
+    const gone = await dispatch(withHost, 'studio:library:reveal', { id: e.id })
+    expect(gone.ok).toBe(false)
+    if (!gone.ok) expect(gone.error.message).toMatch(/missing from the library folder/)
+    expect(shown).toHaveLength(1)
+    expect((await call('studio:library:reveal', { id: 'nope', extra: 1 })).ok).toBe(false)
+  })
+
   it('lists newest first with paging, and searches prompts', async () => {
     const a = await save('a red fox in snow')
     const b = await save('a blue whale')

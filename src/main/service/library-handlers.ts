@@ -4,7 +4,7 @@
  * is the Library's (src/main/library); this module only maps it onto the contract and turns library
  * errors into errors that name the request field.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { RequestError, type InvokeHandlers, type LibraryDetail, type LibraryItem, type LibraryQuery } from '../../shared/api'
 import { LibraryError } from '../library/errors'
@@ -15,7 +15,7 @@ import type { LibraryHolder } from './library-holder'
 
 type LibraryCalls = Pick<
   InvokeHandlers,
-  'studio:library:list' | 'studio:library:models' | 'studio:library:get' | 'studio:library:thumb' | 'studio:library:image' | 'studio:library:favourite' | 'studio:library:delete' | 'studio:library:export' | 'studio:library:input'
+  'studio:library:list' | 'studio:library:models' | 'studio:library:get' | 'studio:library:thumb' | 'studio:library:image' | 'studio:library:reveal' | 'studio:library:favourite' | 'studio:library:delete' | 'studio:library:export' | 'studio:library:input'
 >
 
 export const DEFAULT_LIBRARY_PAGE = 60
@@ -58,7 +58,11 @@ function asRequestError(e: unknown, field: string): never {
 /** A plain Uint8Array view (a Buffer's own toJSON would get in the way of the web host's wire format). */
 const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
 
-export function libraryHandlers(holder: LibraryHolder): LibraryCalls {
+/**
+ * `revealFile` shows a file in the system's file manager (the desktop app: shell.showItemInFolder);
+ * absent in the web host, whose browser may be on another machine: the call then only says the path.
+ */
+export function libraryHandlers(holder: LibraryHolder, revealFile?: (file: string) => void): LibraryCalls {
   const entry = (id: string): LibraryEntry => {
     const e = holder.require().get(id)
     if (!e) throw new RequestError('id', `there is no image "${id}" in the library; it may have been deleted`)
@@ -123,6 +127,13 @@ export function libraryHandlers(holder: LibraryHolder): LibraryCalls {
       }
     },
     'studio:library:image': async ({ id }) => ({ mime: 'image/png' as const, data: bytes(readPng(entry(id))) }),
+    'studio:library:reveal': async ({ id }) => {
+      const e = entry(id)
+      if (!existsSync(e.file)) throw new RequestError('id', `the image file of "${id}" is missing from the library folder (${e.file}); only its settings are left`)
+      if (!revealFile) return { shown: false, file: e.file }
+      revealFile(e.file)
+      return { shown: true, file: e.file }
+    },
     'studio:library:favourite': async ({ id, favourite }) => {
       try {
         holder.require().setFavourite(id, favourite)

@@ -39,6 +39,8 @@ export interface StudioOptions extends Omit<ServiceOptions, 'sink'> {
    * The model manager's host-specific parts: the desktop app's file dialog (and importing only what it
    * picked), the app's own models folder, what chose the models folder, the importer's templates (tests).
    */
+  /** Shows a file in the system's file manager (the desktop app); absent = the web host, which only says the path. */
+  revealFile?: (file: string) => void
   modelManager?: Pick<ModelManagerOptions, 'pick' | 'onlyPicked' | 'builtInDir' | 'override' | 'templatesDir'>
 }
 
@@ -57,12 +59,13 @@ export class Studio implements StudioApi {
     settings: SettingsContext,
     readonly modelManager: ModelManager,
     /** The model manager's import progress, forwarded to every transport with the service's events. */
-    private readonly importListeners: Set<(e: ModelImportEvent) => void>
+    private readonly importListeners: Set<(e: ModelImportEvent) => void>,
+    revealFile?: (file: string) => void
   ) {
     this.handlers = {
       ...service.handlers,
       ...modelManager.handlers,
-      ...libraryHandlers(libraries),
+      ...libraryHandlers(libraries, revealFile),
       ...presetHandlers(libraries),
       ...settingsHandlers(libraries, settings),
       ...promptHandlers(new PromptTokenCounter(service.models)),
@@ -78,7 +81,7 @@ export class Studio implements StudioApi {
   }
 
   static async start(opts: StudioOptions): Promise<Studio> {
-    const { libraryDir, settings: settingsOpt, modelManager: mm, ...serviceOpts } = opts
+    const { libraryDir, settings: settingsOpt, modelManager: mm, revealFile, ...serviceOpts } = opts
     let library: Library | null = null
     let report: ReconcileReport | null = null
     if (libraryDir !== null) {
@@ -107,7 +110,7 @@ export class Studio implements StudioApi {
       },
       emit: (e) => importListeners.forEach((l) => l(e))
     })
-    return new Studio(service, libraries, report, settings, manager, importListeners)
+    return new Studio(service, libraries, report, settings, manager, importListeners, revealFile)
   }
 
   /** The library in use now (null when the library is off). */

@@ -92,6 +92,19 @@ export function EntryOverlay({ client }: { client: StudioClient }): React.JSX.El
             <p className="file" title={detail.file}>
               {/* "Show in folder": the path, and a button to copy it (the same in the desktop app and the browser). */}
               <span aria-label="File on disk">{detail.file}</span>{' '}
+              <button
+                type="button"
+                className="copy-path"
+                title="The desktop app opens the file manager at the image; in the browser the path is copied"
+                onClick={() =>
+                  void client.call('studio:library:reveal', { id: detail.entry.id }).then(
+                    (r) => (r.shown ? undefined : navigator.clipboard?.writeText(r.file).catch(() => {})),
+                    () => {}
+                  )
+                }
+              >
+                Show in folder
+              </button>
               <button type="button" className="copy-path" onClick={() => void navigator.clipboard?.writeText(detail.file).catch(() => {})}>
                 Copy path
               </button>
