@@ -180,9 +180,13 @@ describe('library in Chromium', () => {
       expect(await settings.getByRole('alert').textContent()).toMatch(/a-file is a file, not a folder; choose a folder path where nothing else is in the way/)
       expect(fx.studio.library!.dir).toBe(before)
 
+      // A new folder becomes a library only when the user confirms it.
       const next = join(elsewhere, 'library')
       await folder.fill(next)
       await settings.getByRole('button', { name: 'Apply' }).click()
+      await expect.poll(() => settings.getByRole('form', { name: 'Library folder' }).getByRole('status').textContent()).toMatch(/does not exist yet, not a library; confirm to create a new, empty library there/)
+      expect(existsSync(next)).toBe(false)
+      await settings.getByRole('button', { name: 'Create a library here' }).click()
       await expect.poll(() => settings.getByTestId('library-dir').textContent()).toBe(next)
       expect(await settings.getByTestId('library-source').textContent()).toBe('From the folder chosen here.')
       expect(fx.studio.library!.dir).toBe(next)

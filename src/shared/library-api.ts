@@ -282,11 +282,15 @@ export function validatePresetExport(raw: unknown): { name: string | null; forma
   return { name, format: format as PresetExportFormat, ...(model ? { model } : {}) }
 }
 
-export function validateSettingsSet(raw: unknown): { libraryDir: string } {
-  const o = obj(raw, '(request)', ['libraryDir'])
+/** The error field of a settings:set that needs the user's yes to make a new library. */
+export const CONFIRM_NEW_LIBRARY_FIELD = 'libraryDir.create'
+
+export function validateSettingsSet(raw: unknown): { libraryDir: string; create?: boolean } {
+  const o = obj(raw, '(request)', ['libraryDir', 'create'])
   const dir = reqString(o.libraryDir, 'libraryDir', MAX_PATH_CHARS, 'the full path of a folder')
   if (dir.includes('\u0000')) throw new RequestError('libraryDir', 'contains a NUL character; type a real folder path')
-  return { libraryDir: dir.trim() }
+  if (o.create !== undefined && typeof o.create !== 'boolean') throw new RequestError('create', 'must be true or false')
+  return { libraryDir: dir.trim(), ...(o.create ? { create: true } : {}) }
 }
 
 /** The validators of these calls (merged into VALIDATORS in api.ts). */
@@ -376,6 +380,11 @@ export interface LibraryInvoke {
   'studio:presets:read': (p: SettingsReadRequest) => SettingsReadResult
   'studio:settings:get': (p: Record<string, never>) => SettingsState
   /** Switches the library to another folder now (opening and checking it) and saves the choice. */
-  'studio:settings:set': (p: { libraryDir: string }) => SettingsState
+  /**
+   * Switches the library to an existing library folder, or (with `create`, which the user confirmed) makes
+   * a new one in an empty folder or a new folder whose parent exists; refused otherwise with the field
+   * CONFIRM_NEW_LIBRARY_FIELD, so the view can ask.
+   */
+  'studio:settings:set': (p: { libraryDir: string; create?: boolean }) => SettingsState
 }
 type LibraryCallName = keyof LibraryInvoke

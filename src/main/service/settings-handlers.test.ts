@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_PARAMS, validateGenerationParams } from '../../shared/params'
 import type { InvokeHandlers, SettingsState } from '../../shared/api'
+import { CONFIRM_NEW_LIBRARY_FIELD } from '../../shared/library-api'
 import { Library } from '../library/library'
 import { chooseLibraryDir, readSettings, writeSettings } from '../settings/app-settings'
 import { dispatch } from './dispatch'
@@ -68,7 +69,7 @@ describe('settings calls', () => {
       // A job is under way in library A when the switch happens.
       const first = await holder.save(await image('job-1', 'first in a'))
       const oldLib = holder.library!
-      const r = await dispatch(h, 'studio:settings:set', { libraryDir: b })
+      const r = await dispatch(h, 'studio:settings:set', { libraryDir: b, create: true })
       expect(r.ok).toBe(true)
       const after = (r as { ok: true; value: SettingsState }).value
       expect(after).toMatchObject({ libraryDir: b, librarySource: 'setting', savedLibraryDir: b })
@@ -86,6 +87,33 @@ describe('settings calls', () => {
       expect(holder.library!.dir).toBe(b)
       expect(holder.library!.get(third)!.params.prompt).toBe('third in b')
       expect(holder.library!.count()).toBe(1)
+    } finally {
+      holder.close()
+    }
+  })
+
+  it('makes a new library only where the user confirmed it: an empty folder or a new one inside an existing folder', async () => {
+    const a = join(root, 'lib-a')
+    const holder = new LibraryHolder(Library.open(a), root)
+    const h = settingsHandlers(holder, { file: null, source: 'option', override: null }) as InvokeHandlers
+    try {
+      const fresh = join(root, 'fresh-lib')
+      const asked = await dispatch(h, 'studio:settings:set', { libraryDir: fresh })
+      expect(!asked.ok && asked.error).toMatchObject({ field: CONFIRM_NEW_LIBRARY_FIELD, message: expect.stringMatching(/fresh-lib does not exist yet, not a library; confirm to create a new, empty library there/) })
+      expect(existsSync(fresh)).toBe(false)
+      const empty = join(root, 'empty-folder')
+      mkdirSync(empty)
+      const asked2 = await dispatch(h, 'studio:settings:set', { libraryDir: empty })
+      expect(!asked2.ok && asked2.error).toMatchObject({ field: CONFIRM_NEW_LIBRARY_FIELD, message: expect.stringMatching(/empty-folder is an empty folder, not a library/) })
+      // A typo deep in a path does not leave a trail of new folders, confirmed or not.
+      const deep = await dispatch(h, 'studio:settings:set', { libraryDir: join(root, 'no', 'such', 'lib'), create: true })
+      expect(!deep.ok && deep.error.message).toMatch(/no\/such does not exist; a new library folder is made only inside a folder that exists/)
+      expect(existsSync(join(root, 'no'))).toBe(false)
+      // Confirmed: made and used; an existing library needs no confirmation to come back to.
+      expect((await dispatch(h, 'studio:settings:set', { libraryDir: fresh, create: true })).ok).toBe(true)
+      expect(existsSync(join(fresh, 'library.sqlite'))).toBe(true)
+      expect((await dispatch(h, 'studio:settings:set', { libraryDir: a })).ok).toBe(true)
+      expect(holder.library!.dir).toBe(a)
     } finally {
       holder.close()
     }
@@ -109,7 +137,7 @@ describe('settings calls', () => {
         [{ libraryDir: 7 }, /must be text/]
       ]
       for (const [payload, msg] of cases) {
-        const r = await dispatch(h, 'studio:settings:set', payload)
+        const r = await dispatch(h, 'studio:settings:set', typeof payload === 'object' && payload && 'libraryDir' in payload && typeof payload.libraryDir === 'string' && payload.libraryDir.startsWith('/') ? { ...payload, create: true } : payload)
         expect(!r.ok && r.error).toMatchObject({ code: 'invalid-request', field: 'libraryDir', message: expect.stringMatching(msg) })
       }
       // Nothing changed.
@@ -136,10 +164,10 @@ describe('settings calls', () => {
     const holder = new LibraryHolder(Library.open(join(root, 'lib-a')), root)
     const h = settingsHandlers(holder, { file: null, source: 'option', override: null }) as InvokeHandlers
     try {
-      const r1 = await dispatch(h, 'studio:settings:set', { libraryDir: join(ro!.dir, 'lib') })
+      const r1 = await dispatch(h, 'studio:settings:set', { libraryDir: join(ro!.dir, 'lib'), create: true })
       expect(!r1.ok && r1.error.message).toMatch(/cannot create .*lib \(the disk is read-only\)/)
       // 1 MB free is less than a job needs.
-      const r2 = await dispatch(h, 'studio:settings:set', { libraryDir: join(full!.dir, 'lib') })
+      const r2 = await dispatch(h, 'studio:settings:set', { libraryDir: join(full!.dir, 'lib'), create: true })
       expect(!r2.ok && r2.error.message).toMatch(/the disk holding .*lib is full \(\d+ (KB|MB) free\); free some space or choose a folder on another disk/)
       expect(holder.library!.dir).toBe(join(root, 'lib-a'))
     } finally {

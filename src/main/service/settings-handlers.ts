@@ -5,14 +5,15 @@
  * choice in the settings file so the next start uses it — unless --library or $SIGMA_STUDIO_LIBRARY is
  * in force, which still win at start (the state says so).
  */
-import { rm, writeFile } from 'node:fs/promises'
+import { readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { isAbsolute, join, resolve } from 'node:path'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { CONFIRM_NEW_LIBRARY_FIELD } from '../../shared/library-api'
 import { RequestError, type InvokeHandlers, type LibrarySource, type SettingsState } from '../../shared/api'
 import { LibraryError } from '../library/errors'
 import { defaultLibraryDir } from '../library/paths'
 import { readSettings, SettingsError, writeSettings } from '../settings/app-settings'
-import { checkFreeSpace, ensureFolder, FolderError, folderProblem } from '../util/folders'
+import { checkFreeSpace, ensureFolder, FolderError, folderProblem, startProblem } from '../util/folders'
 import type { LibraryHolder } from './library-holder'
 
 type SettingsCalls = Pick<InvokeHandlers, 'studio:settings:get' | 'studio:settings:set'>
@@ -62,6 +63,44 @@ export async function checkWritableFolder(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Which folders may become the library from the Settings view. An existing library (its index is there)
+ * opens as it is. A new library is made only where the user said so (`create`, the view's "Create a
+ * library here"), and only in an empty folder or a new folder directly inside an existing one: a typo
+ * must not leave a trail of folders, and a folder of the user's own files is never taken over (the
+ * library refuses those itself, see LibraryHolder.switchTo). Special file systems, files in the way and
+ * read-only or full disks are refused by checkWritableFolder.
+ */
+export async function checkNewLibraryRule(dir: string, create: boolean): Promise<void> {
+  const special = startProblem(dir)
+  if (special) throw new RequestError('libraryDir', special)
+  const kind = await folderKind(dir)
+  if (kind === 'library') return
+  if (kind === 'missing') {
+    const parent = dirname(dir)
+    const above = await folderKind(parent)
+    if (above === 'file') return // checkWritableFolder names the file in the way
+    if (above === 'missing') {
+      throw new RequestError('libraryDir', `${parent} does not exist; a new library folder is made only inside a folder that exists — create ${parent} first or choose another place`)
+    }
+  }
+  // A file, or a folder of other files: the writability check and the library's own say what to do.
+  if (kind === 'other' || kind === 'file') return
+  if (!create) {
+    const what = kind === 'missing' ? 'does not exist yet' : 'is an empty folder'
+    throw new RequestError(CONFIRM_NEW_LIBRARY_FIELD, `${dir} ${what}, not a library; confirm to create a new, empty library there`)
+  }
+}
+
+async function folderKind(dir: string): Promise<'missing' | 'file' | 'library' | 'empty' | 'other'> {
+  const st = await stat(dir).catch(() => null)
+  if (!st) return 'missing'
+  if (!st.isDirectory()) return 'file'
+  if (await stat(join(dir, 'library.sqlite')).catch(() => null)) return 'library'
+  const names = await readdir(dir).catch(() => null)
+  return names !== null && names.length === 0 ? 'empty' : 'other'
+}
+
 export function settingsHandlers(holder: LibraryHolder, ctx: SettingsContext): SettingsCalls {
   let source = ctx.source
   const state = (): SettingsState => ({
@@ -74,12 +113,13 @@ export function settingsHandlers(holder: LibraryHolder, ctx: SettingsContext): S
   })
   return {
     'studio:settings:get': async () => state(),
-    'studio:settings:set': async ({ libraryDir }) => {
+    'studio:settings:set': async ({ libraryDir, create }) => {
       if (!holder.library) {
         throw new RequestError('libraryDir', 'the library is off in this run (started with --no-library); restart without it to use a library folder')
       }
       const dir = expandLibraryDir(libraryDir)
       if (dir !== holder.library.dir) {
+        await checkNewLibraryRule(dir, create === true)
         await checkWritableFolder(dir)
         try {
           await holder.switchTo(dir)

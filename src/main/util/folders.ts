@@ -80,7 +80,8 @@ export async function checkFreeSpace(dir: string): Promise<void> {
   if (free !== null && free < MIN_FREE_BYTES) throw new FolderError(`the disk holding ${dir} is full (${formatBytes(free)} free); free some space or choose a folder on another disk`)
 }
 
-function startProblem(dir: string): string | null {
+/** Why a folder can never be used (a kernel file system such as /proc), or null; checks only the path. */
+export function startProblem(dir: string): string | null {
   const tree = underSpecialTree(dir)
   if (tree) return `${dir} is inside ${tree}, which belongs to the system and cannot hold files; choose a folder on a disk, such as one in your home folder`
   return null

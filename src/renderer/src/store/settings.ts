@@ -12,9 +12,11 @@ export interface SettingsViewState {
   busy: boolean
   error: string | null
   notice: string | null
+  /** The folder the studio asked about: not a library yet, made only when the user confirms. */
+  confirmDir: string | null
 }
 
-export const initialSettingsViewState: SettingsViewState = { current: null, libraryDirInput: null, busy: false, error: null, notice: null }
+export const initialSettingsViewState: SettingsViewState = { current: null, libraryDirInput: null, busy: false, error: null, notice: null, confirmDir: null }
 
 declare module './root' {
   interface Slices {

@@ -8,6 +8,7 @@ import type { StudioClient } from '../../api'
 import { dropIdleThumbs } from '../library/thumbs'
 import { initialLibraryState, useLibraryStore } from '../../store/library'
 import { fieldError } from '../../store/presets'
+import { CONFIRM_NEW_LIBRARY_FIELD } from '../../../../shared/library-api'
 import { libraryDirError, overrideLine, sourceLine, useSettingsStore } from '../../store/settings'
 import { ModelsFolderSettings } from './ModelsFolderSettings'
 import './settings.css'
@@ -23,7 +24,7 @@ async function loadSettings(client: StudioClient): Promise<void> {
   }
 }
 
-async function applyLibraryDir(client: StudioClient): Promise<void> {
+async function applyLibraryDir(client: StudioClient, create = false): Promise<void> {
   const s = get()
   const dir = (s.libraryDirInput ?? s.current?.libraryDir ?? '').trim()
   const empty = libraryDirError(dir)
@@ -31,15 +32,18 @@ async function applyLibraryDir(client: StudioClient): Promise<void> {
     set({ error: empty, notice: null })
     return
   }
-  set({ busy: true, error: null, notice: null })
+  set({ busy: true, error: null, notice: null, confirmDir: null })
   try {
-    const next = await client.call('studio:settings:set', { libraryDir: dir })
+    const next = await client.call('studio:settings:set', { libraryDir: dir, ...(create ? { create: true } : {}) })
     set({ current: next, libraryDirInput: null, notice: `The library is now ${next.libraryDir}.` })
     // Another folder: what the library view had loaded belongs to the old one.
     dropIdleThumbs()
     useLibraryStore.setState({ ...initialLibraryState, filters: useLibraryStore.getState().filters })
   } catch (e) {
-    set({ error: libraryDirError(dir, fieldError(e, 'libraryDir').message) })
+    const f = fieldError(e, 'libraryDir')
+    // Not a library yet: the studio makes one only when the user says so.
+    if (f.field === CONFIRM_NEW_LIBRARY_FIELD) set({ confirmDir: dir, notice: f.message })
+    else set({ error: libraryDirError(dir, f.message) })
   } finally {
     set({ busy: false })
   }
@@ -51,6 +55,7 @@ export function SettingsPanel({ client }: { client: StudioClient }): React.JSX.E
   const busy = useSettingsStore((s) => s.busy)
   const error = useSettingsStore((s) => s.error)
   const notice = useSettingsStore((s) => s.notice)
+  const confirmDir = useSettingsStore((s) => s.confirmDir)
   const errId = useId()
   useEffect(() => {
     void loadSettings(client)
@@ -99,7 +104,7 @@ export function SettingsPanel({ client }: { client: StudioClient }): React.JSX.E
             placeholder="/home/me/Pictures/sigma-studio"
             aria-invalid={!!error}
             aria-describedby={error ? errId : undefined}
-            onChange={(e) => set({ libraryDirInput: e.target.value, error: null, notice: null })}
+            onChange={(e) => set({ libraryDirInput: e.target.value, error: null, notice: null, confirmDir: null })}
           />
         </label>
         {error && (
@@ -111,9 +116,15 @@ export function SettingsPanel({ client }: { client: StudioClient }): React.JSX.E
           <span className="hint">
             {current?.settingsFile ? `Saved in ${current.settingsFile}.` : current ? 'This run does not save settings; the change lasts until it stops.' : ''}
           </span>
-          <button type="submit" className="primary" disabled={busy || off || !current}>
-            {busy ? 'Opening…' : 'Apply'}
-          </button>
+          {confirmDir ? (
+            <button type="button" className="primary" disabled={busy} onClick={() => void applyLibraryDir(client, true)}>
+              Create a library here
+            </button>
+          ) : (
+            <button type="submit" className="primary" disabled={busy || off || !current}>
+              {busy ? 'Opening…' : 'Apply'}
+            </button>
+          )}
         </div>
         <p className="settings-status" role="status" aria-live="polite">
           {notice ?? ''}
