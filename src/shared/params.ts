@@ -6,6 +6,7 @@
  * `validateGenerationParams` turns untrusted input (IPC payloads, JSON files, pasted presets) into a
  * complete, typed value, filling defaults, and throws a {@link ParamsError} naming the bad field.
  */
+import { HiresSettingsError, validateHiresSettings, type HiresSettings } from './hires'
 import { InpaintSettingsError, validateInpaintSettings, type InpaintSettings } from './inpaint'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID, SAMPLER_IDS, SCHEDULE_IDS } from './catalogue'
 import { MIN_SIZE_STEP, sideProblem } from './model-family'
@@ -61,6 +62,8 @@ export interface GenerationParams {
   guidance: GuidanceSettings
   noise: NoiseModifiers
   img2img: Img2ImgSettings | null
+  /** Hires fix: a second, larger pass after text-to-image (src/shared/hires.ts); null = off. */
+  hires: HiresSettings | null
 }
 
 export const DEFAULT_PARAMS: Readonly<GenerationParams> = Object.freeze({
@@ -79,7 +82,8 @@ export const DEFAULT_PARAMS: Readonly<GenerationParams> = Object.freeze({
   batchSize: 1,
   guidance: { rescale: 0, interval: null, thresholdPercentile: null, clipSample: null },
   noise: { temperature: 1, noiseInjection: 0 },
-  img2img: null
+  img2img: null,
+  hires: null
 })
 
 /** What a model sets as its own defaults (few-step models differ; src/shared/model-family.ts). */
@@ -104,7 +108,8 @@ export function resolveGenerationDefaults(given: GivenParams, model: Partial<Mod
     scheduleParams: { ...(g.scheduleParams ?? {}) },
     guidance: { ...DEFAULT_PARAMS.guidance, ...defined(given.guidance) },
     noise: { ...DEFAULT_PARAMS.noise, ...defined(given.noise) },
-    img2img: g.img2img ?? null
+    img2img: g.img2img ?? null,
+    hires: g.hires ?? null
   }
 }
 
@@ -285,6 +290,23 @@ export function validateGenerationParams(raw: unknown): GenerationParams {
     if (img2img.image.length === 0) throw new ParamsError('img2img.image', 'must name an image')
   }
 
+  const h = get('hires')
+  let hires: HiresSettings | null = null
+  if (h !== null) {
+    try {
+      hires = validateHiresSettings(h, {
+        isSampler: (id) => SAMPLER_BY_ID.has(id),
+        isSchedule: (id) => SCHEDULE_BY_ID.has(id),
+        samplers: SAMPLER_IDS.join(', '),
+        schedules: SCHEDULE_IDS.join(', ')
+      })
+    } catch (e) {
+      if (e instanceof HiresSettingsError) throw new ParamsError(e.field, e.message.slice(e.field.length + 2))
+      throw e
+    }
+    if (img2img) throw new ParamsError('hires', 'the hires fix follows a text-to-image pass; turn it off for img2img and inpainting (or upscale the result)')
+  }
+
   const width = num(get('width'), 'width', 8, LIMITS.maxSide, true)
   const height = num(get('height'), 'height', 8, LIMITS.maxSide, true)
   // Every SD VAE needs multiples of 8 px at least; the model's own step (larger: × 2^UNet down-samplings)
@@ -310,7 +332,8 @@ export function validateGenerationParams(raw: unknown): GenerationParams {
     batchSize: num(get('batchSize'), 'batchSize', 1, LIMITS.maxBatch, true),
     guidance,
     noise,
-    img2img
+    img2img,
+    hires
   }
 }
 

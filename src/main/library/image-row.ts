@@ -33,7 +33,8 @@ export const PARAMS_ONLY_IN_JSON = {
   batchSize: 'each image of a batch is its own row',
   guidance: 'read with the whole parameters',
   noise: 'read with the whole parameters',
-  img2img: 'names the init image by hash; read with the whole parameters'
+  img2img: 'names the init image by hash; read with the whole parameters',
+  hires: 'the second pass\'s settings; the stored width and height are the first pass\'s, the file has the final size'
 } as const satisfies { readonly [K in keyof GenerationParams]?: string }
 
 // A GenerationParams field in neither list does not compile here (its key would be required).

@@ -14,6 +14,7 @@
 import { join } from 'node:path'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID, resolveSamplerName, resolveScheduleName } from '../../shared/catalogue'
 import { timeIdsFor } from '../../shared/model-family'
+import { hiresScheduleSteps, type HiresSettings } from '../../shared/hires'
 import type { InpaintSettings } from '../../shared/inpaint'
 import { batchSeeds, DEFAULT_PARAMS, LIMITS, ParamsError, parseSeed, resolveGenerationDefaults, type GenerationParams, type GuidanceSettings as SharedGuidance, type NoiseModifiers } from '../../shared/params'
 import type { OptionValue } from '../../shared/option-spec'
@@ -37,9 +38,19 @@ import { decodeLatents, encodeImage, type RgbImage } from './vae'
 
 export interface Img2ImgInput {
   /** The init image, already at the output width and height (for inpainting: the plan's `work`). */
-  image: RgbImage
+  image?: RgbImage
+  /**
+   * Instead of `image`: the init latent itself (UNet space, one row or one per batch image), e.g. the
+   * hires fix's upscaled first pass (models/hires.ts).
+   */
+  latent?: Tensor
   /** 0..1: how much of the schedule is run (A1111 "denoising strength"). */
   strength: number
+  /**
+   * Run exactly `steps` steps, the tail of a floor(steps / strength)-step schedule (A1111's img2img
+   * with its steps given, as the hires pass calls it), instead of floor(steps × strength) + 1.
+   */
+  fixSteps?: boolean
   /** Inpainting: the plan made by inpaint/plan.ts; only the masked region is sampled. */
   inpaint?: InpaintPlan
 }
@@ -59,7 +70,9 @@ export type PipelineRequest = Partial<Omit<GenerationParams, 'model' | 'img2img'
 }
 
 /** The request with every default filled in and every name resolved to its id. */
-export type ResolvedRequest = Omit<GenerationParams, 'model' | 'img2img'> & {
+export type ResolvedRequest = Omit<GenerationParams, 'model' | 'img2img' | 'hires'> & {
+  /** The hires fix (run by models/hires.ts around two calls of generate; generate itself ignores it). */
+  hires: HiresSettings | null
   /** img2img: how much of the schedule is run. */
   strength?: number
 }
@@ -86,7 +99,8 @@ export function generationParamsFor(r: ResolvedRequest, seed: string, model: str
     batchSize: 1,
     guidance: { ...r.guidance },
     noise: { ...r.noise },
-    img2img: initImage !== undefined && r.strength !== undefined ? { image: initImage, strength: r.strength, inpaint } : null
+    img2img: initImage !== undefined && r.strength !== undefined ? { image: initImage, strength: r.strength, inpaint } : null,
+    hires: r.hires ? { ...r.hires } : null
   }
 }
 
@@ -97,6 +111,8 @@ export interface GenerateOptions {
   signal?: AbortSignal
   /** What a schedule needs beyond the model: `score_optimal` takes the model's calibrated profile. */
   scheduleContext?: ScheduleContext
+  /** false: stop at the final latent (`images` is empty), e.g. before a latent upscale. Default true. */
+  decode?: boolean
 }
 
 export interface GeneratedImage extends RgbImage {
@@ -187,9 +203,13 @@ export function resolveRequest(model: LoadedModel, req: PipelineRequest): Resolv
       throw new ModelFolderError('missing-component', join(model.folder.dir, 'vae_encoder', 'model.onnx'), 'img2img needs the VAE encoder, which this folder lacks', 'copy vae_encoder/ from the original model export, or generate without an init image')
     }
     const img = req.init.image
-    if (img.width !== width || img.height !== height || img.data.length !== width * height * 3) {
+    const lat = req.init.latent
+    if ((img === undefined) === (lat === undefined)) throw new Error('pipeline: an img2img input carries either an image or a latent')
+    if (img && (img.width !== width || img.height !== height || img.data.length !== width * height * 3)) {
       throw new GenerationInputError('bad-init-image', 'init', `the init image is ${img.width}x${img.height}, the output ${width}x${height}`, 'resize the init image to the output size first')
     }
+    const row = model.unet.latentChannels * (height / model.folder.vaeScale) * (width / model.folder.vaeScale)
+    if (lat && lat.length !== row && lat.length !== row * batchSize) throw new Error(`pipeline: the init latent holds ${lat.length} values, not ${row} per image for ${width}x${height}`)
   }
   return {
     prompt: req.prompt,
@@ -206,6 +226,7 @@ export function resolveRequest(model: LoadedModel, req: PipelineRequest): Resolv
     batchSize,
     guidance: base.guidance,
     noise: base.noise,
+    hires: base.hires ?? null,
     strength
   }
 }
@@ -330,13 +351,24 @@ export async function generate(model: LoadedModel, request: PipelineRequest, opt
   let base: Float64Array | undefined
   const plan = request.init?.inpaint
   if (request.init) {
-    // A1111: run the last int(strength * steps) + 1 intervals of the full schedule.
-    const steps = sigmas.length - 1
-    const tEnc = Math.floor(Math.min(r.strength!, 0.999) * steps)
-    sigmas = sigmas.slice(steps - tEnc - 1)
-    const one = await encodeImage(model, request.init.image)
-    base = new Float64Array(B * rowLength)
-    for (let i = 0; i < B; i++) base.set(one, i * rowLength)
+    if (request.init.fixSteps) {
+      // A1111 (setup_img2img_steps with steps given): a schedule of floor(steps / strength) steps, of
+      // which the last `steps` run.
+      sigmas = computeSigmas(r.schedule, hiresScheduleSteps(r.steps, r.strength!), model.sigmas, r.scheduleParams, options.scheduleContext)
+      sigmas = sigmas.slice(Math.max(0, sigmas.length - 1 - r.steps))
+    } else {
+      // A1111: run the last int(strength * steps) + 1 intervals of the full schedule.
+      const steps = sigmas.length - 1
+      const tEnc = Math.floor(Math.min(r.strength!, 0.999) * steps)
+      sigmas = sigmas.slice(steps - tEnc - 1)
+    }
+    const given = request.init.latent
+    if (given && given.length === B * rowLength) base = Float64Array.from(given)
+    else {
+      const one = given ?? (await encodeImage(model, request.init.image!))
+      base = new Float64Array(B * rowLength)
+      for (let i = 0; i < B; i++) base.set(one, i * rowLength)
+    }
   }
 
   const seeds = batchSeeds(r.seed, B)
@@ -380,6 +412,9 @@ export async function generate(model: LoadedModel, request: PipelineRequest, opt
   const badAt = firstNonFinite(latent)
   if (badAt >= 0) {
     throw new ModelRunError('non-finite', `sampler ${r.sampler}`, Math.max(0, step - 1), `the final latent holds ${latent[badAt]}`, 'try another sampler or schedule, fewer steps, or a lower CFG scale')
+  }
+  if (options.decode === false) {
+    return { request: r, images: [], unetCalls, unetRows, stepsRun: sigmas.length - 1, sigmas, latents: latent, milliseconds: Date.now() - started }
   }
   let decoded = await decodeLatents(model, latent, B, h, w)
   // Inpainting: back into the canvas (only-masked pastes the crop), original pixels outside the mask.

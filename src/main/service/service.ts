@@ -11,6 +11,7 @@ import type { Worker } from 'node:worker_threads'
 import { EVENT_NAMES, RequestError, type ErrorEvent, type EventName, type Events, type GenerateRequest, type InvokeHandlers, type JobState, type ModelEntry, type QueueDelta, type QueueEntry, type QueueJobDetails, type QueueState } from '../../shared/api'
 import { expandGrid } from '../../shared/sweep-grid'
 import { promptPreview, QUEUE_PROMPT_CHARS } from '../../shared/queue'
+import { hiresSteps } from '../../shared/hires'
 import type { CalibrateRequest, ProfileInfo } from '../../shared/calibration'
 import { DEFAULT_PARAMS, type GenerationParams } from '../../shared/params'
 import {
@@ -223,7 +224,8 @@ export class GenerationService {
       cells,
       request: { ...request, params },
       startedAt: 0,
-      cellSteps: cells.map((c) => c.steps),
+      // A hires cell runs both passes' steps (the worker's step reports count them so too).
+      cellSteps: cells.map((c) => c.steps + (c.hires ? hiresSteps(c.steps, c.hires) : 0)),
       cellDone: cells.map(() => 0),
       cancelRequestedAt: null,
       saves: []

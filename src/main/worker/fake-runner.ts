@@ -4,7 +4,11 @@
  * prompt's hash; the unconditional branch is a broad mixture, so CFG visibly sharpens. Each model call can
  * be made to take `callMs` of busy CPU (as ONNX would), to fail, or to kill the worker, on a chosen call.
  */
+import { hiresSize, hiresSteps, latentUpscaleMode } from '../../shared/hires'
 import { LoraTagError } from '../../shared/lora-tags'
+import type { GenerationParams } from '../../shared/params'
+import { cropPlanes, interpolatePlanes } from '../engine/interpolate'
+import type { ScheduleContext } from '../engine/schedules/types'
 import type { FakeRunnerOptions } from './protocol'
 import { gmmDenoise, type GaussianMixture } from '../engine/gmm'
 import { modelSigmas, SD_MODEL_CONFIG } from '../engine/model-sigmas'
@@ -116,6 +120,7 @@ class FakeModel implements LoadedModel {
     const p = req.params
     const scoreOptimal = p.schedule === 'score_optimal'
     const ctx = scoreOptimal && req.scoreOptimal ? { profile: req.scoreOptimal.profile } : undefined
+    if (p.hires) return this.runHires(req, call, ctx)
     const latent = await sampleCell(p, layout, SIGMAS, cellConditional(model, p.batchSize), req.onStep, ctx)
     const img = await req.hooks.auxCall(async () => decodeFake(latent, layout))
     if (scoreOptimal) img.scoreOptimal = req.scoreOptimal?.use ?? { profile: 'fallback' }
@@ -127,6 +132,51 @@ class FakeModel implements LoadedModel {
       })
     }
     return img
+  }
+
+  /**
+   * The hires fix on the stand-in model: the first pass as a plain cell, the latent upscaled, the second
+   * pass as img2img from it, steps numbered through both. It has no VAE encoder, so every upscaler works
+   * in latent space here (image upscalers as bilinear); the ONNX runner runs them as they are.
+   */
+  private async runHires(req: CellRequest, call: (row: Row) => Promise<Tensor>, ctx: ScheduleContext | undefined): Promise<CellImage> {
+    const p = req.params
+    const h = p.hires!
+    const size = hiresSize(p.width, p.height, h, 8, 8)
+    if (!size.ok) throw Object.assign(new Error(`${size.field}: ${size.problem}`), { name: 'GenerationInputError', field: size.field })
+    const s = size.size
+    const second: GenerationParams = {
+      ...p,
+      prompt: h.prompt || p.prompt,
+      negativePrompt: h.negativePrompt || p.negativePrompt,
+      sampler: h.sampler ?? p.sampler,
+      samplerOptions: (h.sampler ?? p.sampler) === p.sampler ? p.samplerOptions : {},
+      schedule: h.schedule ?? p.schedule,
+      scheduleParams: (h.schedule ?? p.schedule) === p.schedule ? p.scheduleParams : {},
+      steps: hiresSteps(p.steps, h),
+      cfg: h.cfg ?? p.cfg,
+      width: s.width,
+      height: s.height,
+      hires: null
+    }
+    const rowModel = (params: GenerationParams, layout: LatentLayout): RowModel => {
+      const cond = promptMixture(params.prompt, layout)
+      const uncond = params.negativePrompt ? promptMixture(params.negativePrompt, layout) : uncondMixture(layout)
+      return (x, sigmas, branch) => call({ hooks: req.hooks, x, sigmas, mixture: branch === 'cond' ? cond : uncond })
+    }
+    const first = { ...p, hires: null }
+    const l1 = this.layout(req)
+    const l2: LatentLayout = { channels: 4, height: s.height / 8, width: s.width / 8 }
+    let steps1 = 0
+    const latent1 = await sampleCell(first, l1, SIGMAS, cellConditional(rowModel(first, l1), p.batchSize), (r) => {
+      steps1 = r.steps
+      req.onStep({ ...r, steps: r.steps + second.steps })
+    }, ctx)
+    const mode = latentUpscaleMode(h.upscaler) ?? { mode: 'bilinear' as const, antialias: false }
+    const up = interpolatePlanes(latent1, 4 * p.batchSize, l1.height, l1.width, s.upscaleHeight / 8, s.upscaleWidth / 8, mode)
+    const init = cropPlanes(up, 4 * p.batchSize, s.upscaleHeight / 8, s.upscaleWidth / 8, s.cropTop / 8, s.cropLeft / 8, l2.height, l2.width)
+    const latent2 = await sampleCell(second, l2, SIGMAS, cellConditional(rowModel(second, l2), p.batchSize), (r) => req.onStep({ ...r, i: steps1 + r.i, steps: steps1 + r.steps }), ctx, { latent: init, strength: h.denoise })
+    return req.hooks.auxCall(async () => decodeFake(latent2, l2))
   }
 
   /**

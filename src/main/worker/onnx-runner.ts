@@ -31,6 +31,7 @@ import { defaultSessionCache, loadModel, type LoadedModel as OnnxModel, type Mod
 import type { HostTensor, RunnableSession } from '../models/onnx/runtime'
 import { ModelSession, parseDevice } from '../models/onnx/runtime'
 import { generate, type Img2ImgInput, type PipelineRequest } from '../models/pipeline'
+import { generateHires } from '../models/hires'
 import { readImageRgb } from '../models/png'
 import { prepareInpaint } from '../models/inpaint/prepare'
 import { PreviewCompositor } from '../models/inpaint/preview-composite'
@@ -274,6 +275,7 @@ function toPipelineRequest(p: GenerationParams, init?: Img2ImgInput): PipelineRe
     batchSize: p.batchSize,
     guidance: p.guidance,
     noise: p.noise,
+    hires: p.hires,
     init
   }
 }
@@ -299,6 +301,19 @@ class OnnxLoadedModel implements LoadedModel {
     const plan = request.init?.inpaint
     const compositor = plan ? new PreviewCompositor(plan) : null
     const composite = compositor ? (rgb: PreviewRgb) => compositor.composite(rgb) : undefined
+    const scheduleContext = scoreOptimal && req.scoreOptimal ? { profile: req.scoreOptimal.profile } : undefined
+    if (req.params.hires) {
+      // Hires fix: two passes, the second at the hires size; steps and previews run through both.
+      const result = await generateHires(model, request, {
+        signal: req.signal,
+        onStep: (s) => req.onStep({ i: s.i, steps: s.steps, sigma: s.sigma, denoised: s.denoised as Tensor, layout: { channels: layout.channels, height: s.latentHeight, width: s.latentWidth } }),
+        scheduleContext
+      })
+      const img = result.images[0]
+      const out: CellImage = { rgb: img.data, width: img.width, height: img.height }
+      if (scoreOptimal) out.scoreOptimal = req.scoreOptimal?.use ?? { profile: 'fallback' }
+      return out
+    }
     const result = await generate(model, request, {
       signal: req.signal,
       onStep: (s) => req.onStep({ i: s.i, steps: s.steps, sigma: s.sigma, denoised: s.denoised as Tensor, layout, ...(composite ? { composite } : {}) }),

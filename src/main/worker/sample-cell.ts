@@ -3,6 +3,7 @@
  * (the fake runner, and the ONNX adapter's batched path): sigmas from the schedule, PyTorch-compatible
  * noise from the seed, guidance as a denoiser wrapper, the sampler loop, a step report per step.
  */
+import { hiresScheduleSteps } from '../../shared/hires'
 import type { GenerationParams } from '../../shared/params'
 import { composeGuidance } from '../engine/guidance/compose'
 import type { ConditionalDenoiser } from '../engine/guidance/conditional'
@@ -53,22 +54,30 @@ export function cellSigmas(params: GenerationParams, sigmaTable: ModelSigmas, ct
   return computeSigmas(params.schedule, params.steps, sigmaTable, params.scheduleParams, ctx)
 }
 
-/** Runs one cell to its final latent (all batch rows). */
+/**
+ * Runs one cell to its final latent (all batch rows). With `init` it is an img2img pass from that latent
+ * running exactly `steps` steps of a floor(steps / strength) schedule (the hires fix's second pass).
+ */
 export async function sampleCell(
   params: GenerationParams,
   layout: LatentLayout,
   sigmaTable: ModelSigmas,
   model: ConditionalDenoiser,
   onStep: (r: StepReport) => void,
-  ctx?: ScheduleContext
+  ctx?: ScheduleContext,
+  init?: { latent: Tensor; strength: number }
 ): Promise<Tensor> {
   const rowLength = layout.channels * layout.height * layout.width
   const n = rowLength * params.batchSize
-  const sigmas = cellSigmas(params, sigmaTable, ctx)
+  let sigmas = cellSigmas(params, sigmaTable, ctx)
+  if (init) {
+    sigmas = computeSigmas(params.schedule, hiresScheduleSteps(params.steps, init.strength), sigmaTable, params.scheduleParams, ctx)
+    sigmas = sigmas.slice(Math.max(0, sigmas.length - 1 - params.steps))
+  }
   const gen = new TorchGenerator(BigInt(params.seed))
   const tau = params.noise.temperature
   const noise = temperatureNoise(torchNoiseSource(gen, n), tau === 0 ? 1e-9 : tau)
-  const x = temperedStart(gen.randn(n), sigmas[0], tau === 0 ? 1e-9 : tau)
+  const x = temperedStart(gen.randn(n), sigmas[0], tau === 0 ? 1e-9 : tau, init?.latent)
   // A CFG++ sampler reads each evaluation's unconditional prediction from the guidance wrapper.
   const uncond = SAMPLER_BY_ID.get(params.sampler)?.cfgPP ? new UncondCapture() : undefined
   const denoiser = cellDenoiser(params, rowLength, model, noise, uncond)

@@ -6,6 +6,7 @@
 import { draftInpaint } from './inpaint'
 import { defineSlice } from './root'
 import type { PreviewEvent, ProgressEvent, QueueEntry, QueueJobDetails, QueueState } from '../../../shared/api'
+import { DEFAULT_HIRES, type HiresSettings } from '../../../shared/hires'
 import { DEFAULT_PARAMS, type GenerationParams } from '../../../shared/params'
 
 /**
@@ -21,7 +22,10 @@ export type SeedMode = 'random' | 'fixed' | 'increment'
  * is sent so a half-typed seed is not lost; guidance and noise are kept whole so a preset's or result's
  * settings survive a round trip.
  */
-export type Draft = Omit<GenerationParams, 'img2img'> & {
+export type Draft = Omit<GenerationParams, 'img2img' | 'hires'> & {
+  /** The Hires section's settings, kept while it is off (on exactly when `hiresOn`). */
+  hires: HiresSettings
+  hiresOn: boolean
   seedMode: SeedMode
   previewEvery: number
   previewsOn: boolean
@@ -113,7 +117,9 @@ export const initialGenerateState: GenerateState = {
     noise: { ...DEFAULT_PARAMS.noise },
     previewEvery: 1,
     previewsOn: true,
-    strength: DEFAULT_STRENGTH
+    strength: DEFAULT_STRENGTH,
+    hires: { ...DEFAULT_HIRES },
+    hiresOn: false
   },
   lastSeed: null,
   init: null,
@@ -205,7 +211,9 @@ export function draftParams(): GenerationParams {
     noise: { ...d.noise },
     // The image is named by its content hash (what the service stores); its bytes travel separately, in
     // the request's initImage, and a preset saved from this keeps neither (presets drop img2img).
-    img2img: init ? { image: init.label, strength: d.strength, inpaint: draftInpaint() } : null
+    img2img: init ? { image: init.label, strength: d.strength, inpaint: draftInpaint() } : null,
+    // Hires follows text-to-image only (the service refuses both at once); with an init image it is off.
+    hires: d.hiresOn && !init ? { ...d.hires } : null
   }
 }
 
@@ -256,7 +264,9 @@ export function loadParamsIntoDraft(p: GenerationParams): void {
         batchSize: p.batchSize,
         guidance: { ...DEFAULT_PARAMS.guidance, ...p.guidance },
         noise: { ...DEFAULT_PARAMS.noise, ...p.noise },
-        strength
+        strength,
+        hires: p.hires ? { ...DEFAULT_HIRES, ...p.hires } : s.draft.hires,
+        hiresOn: p.hires !== null && p.hires !== undefined
       }
     }
   })

@@ -5,6 +5,7 @@
  * form gets what an import would save, and the same warnings are shown; nothing is saved.
  * (The "Image to image" section takes a dropped image as the init image instead.)
  */
+import { DEFAULT_HIRES } from '../../../../shared/hires'
 import type { SettingsReadRequest, SettingsReadResult } from '../../../../shared/api'
 import { importBytes } from '../presets/actions'
 import type { StudioClient } from '../../api'
@@ -48,8 +49,14 @@ export function looksLikeInfotext(text: string): boolean {
 
 /** The form fields a read sets: the fields the source sets, and a fixed seed when it sets one. */
 export function draftPatch(params: SettingsReadResult['params']): Partial<Draft> {
-  const patch: Partial<Draft> = { ...params }
+  const { hires, ...rest } = params
+  const patch: Partial<Draft> = { ...rest }
   if (params.seed !== undefined) patch.seedMode = 'fixed'
+  // Hires settings open the Hires section; a source that says none turns it off.
+  if (hires !== undefined) {
+    patch.hiresOn = hires !== null
+    if (hires) patch.hires = { ...DEFAULT_HIRES, ...hires }
+  }
   return patch
 }
 
