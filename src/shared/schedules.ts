@@ -58,7 +58,7 @@ export const SCHEDULE_DESCRIPTORS: readonly ScheduleDescriptor[] = [
   s({ id: 'polyexponential', displayName: 'Polyexponential', description: 'Log-sigma spaced by a power rho of the step fraction (rho 1 = exponential).', input: 'range', a1111: 'Polyexponential', comfy: { node: { classType: 'PolyexponentialScheduler' } }, paramSpecs: [num('rho', 1, 'power of the ramp; larger = denser near sigma_min', { min: 0, minExclusive: true, max: 1000 }), ...RANGE] }),
   s({
     id: 'beta', displayName: 'Beta', description: 'Timesteps at quantiles of a Beta(alpha, beta) distribution (Lee et al. 2024): dense at both ends.', input: 'table', comfy: { scheduler: 'beta', node: { classType: 'BetaSamplingScheduler' } }, diffusers: { flag: 'use_beta_sigmas', value: true },
-    // A1111's "Beta" spaces sigmas, not timesteps, so its label is not ours (issue 14: same label, different maths).
+    // A1111's "Beta" spaces sigmas, not timesteps: that is beta_a1111 below (same label, different maths).
     paramSpecs: [num('alpha', 0.6, 'Beta shape at the clean end; below 1 puts more steps at small sigmas', { min: 0, minExclusive: true, max: 50 }), num('beta', 0.6, 'Beta shape at the noisy end; below 1 puts more steps at large sigmas', { min: 0, minExclusive: true, max: 50 })]
   }),
   s({
@@ -66,7 +66,7 @@ export const SCHEDULE_DESCRIPTORS: readonly ScheduleDescriptor[] = [
     paramSpecs: [num('threshold_noise', 0.025, 'noise fraction reached at the end of the linear part', { min: 0, minExclusive: true, max: 1 }), int('linear_steps', undefined, 1, undefined, 'steps in the linear part (default floor(steps/2))')]
   }),
   s({ id: 'kl_optimal', displayName: 'KL Optimal', description: 'sigma = tan of evenly spaced angles: optimal for Euler on Gaussian data (AYS closed form).', input: 'range', a1111: 'KL Optimal', comfy: ks('kl_optimal'), paramSpecs: RANGE }),
-  // A1111's "Align Your Steps" interpolates in another way and picks the table by model family: read, never written.
+  // A1111's "Align Your Steps" interpolates in another way: that is ays_a1111_* below.
   table('ays_sd1', 'Align Your Steps (SD1.5)', "NVIDIA's optimised 10-step table for SD1.5 (Sabour et al. 2024), log-linearly interpolated to other step counts.", 'AlignYourStepsScheduler', { model_type: 'SD1' }),
   table('ays_sdxl', 'Align Your Steps (SDXL)', "NVIDIA's optimised 10-step table for SDXL, log-linearly interpolated to other step counts.", 'AlignYourStepsScheduler', { model_type: 'SDXL' }),
   table('ays_svd', 'Align Your Steps (SVD)', "NVIDIA's optimised 10-step table for Stable Video Diffusion (sigma 700 … 0.002), log-linearly interpolated.", 'AlignYourStepsScheduler', { model_type: 'SVD' }),
@@ -76,6 +76,13 @@ export const SCHEDULE_DESCRIPTORS: readonly ScheduleDescriptor[] = [
   table('optimal_steps_flux', 'Optimal Steps (FLUX)', 'OptimalSteps (Pei et al. 2025) table searched for FLUX (flow sigmas in [0, 1]); for flow models.', 'OptimalStepsScheduler', { model_type: 'FLUX' }),
   table('optimal_steps_wan', 'Optimal Steps (Wan)', 'OptimalSteps table searched for Wan (flow sigmas in [0, 1]); for flow models.', 'OptimalStepsScheduler', { model_type: 'Wan' }),
   table('optimal_steps_chroma', 'Optimal Steps (Chroma)', 'OptimalSteps table searched for Chroma (flow sigmas in [0, 1]); for flow models.', 'OptimalStepsScheduler', { model_type: 'Chroma' }),
+  // A1111 1.10's own maths for the two labels it shares with ComfyUI (src/main/engine/schedules/a1111.ts).
+  s({
+    id: 'beta_a1111', displayName: 'Beta (A1111)', description: "A1111's Beta: Beta(alpha, beta) quantiles spaced linearly in sigma between the model's ends (ComfyUI's beta picks timesteps instead).", input: 'range', a1111: 'Beta',
+    paramSpecs: [num('alpha', 0.6, 'Beta shape at the clean end (A1111 option beta_dist_alpha)', { min: 0, minExclusive: true, max: 50 }), num('beta', 0.6, 'Beta shape at the noisy end (A1111 option beta_dist_beta)', { min: 0, minExclusive: true, max: 50 }), ...RANGE]
+  }),
+  s({ id: 'ays_a1111_sd1', displayName: 'Align Your Steps (A1111, SD1.5)', description: "A1111's Align Your Steps for SD models: its 11-value table interpolated log-linearly to the step count, then 0 appended (ComfyUI's replaces the last value).", input: 'fixed', a1111: 'Align Your Steps' }),
+  s({ id: 'ays_a1111_sdxl', displayName: 'Align Your Steps (A1111, SDXL)', description: "A1111's Align Your Steps for SDXL models: its 11-value SDXL table interpolated log-linearly to the step count, then 0 appended.", input: 'fixed', a1111: 'Align Your Steps' }),
   s({ id: 'laplace', displayName: 'Laplace', description: 'Log-sigma at the quantiles of a Laplace distribution (Hang et al. 2024): dense around exp(mu); no trailing 0.', input: 'range', comfy: { node: { classType: 'LaplaceScheduler' } }, paramSpecs: [num('mu', 0, 'centre of the Laplace in log-sigma'), num('beta', 0.5, 'spread of the Laplace in log-sigma', { min: 0, minExclusive: true }), ...RANGE] }),
   s({ id: 'vp', displayName: 'VP', description: 'The continuous variance-preserving schedule (Song et al. 2021); needs no model.', input: 'none', comfy: { node: { classType: 'VPScheduler' } }, paramSpecs: [num('beta_d', 19.9, 'beta_max − beta_min of the VP SDE', { min: 0 }), num('beta_min', 0.1, 'beta at t = 0', { min: 0 }), num('eps_s', 0.001, 'the smallest time', { min: 0, minExclusive: true, max: 1 })] }),
   s({ id: 'sd_turbo', displayName: 'SD Turbo', description: "SD-Turbo's timesteps 999, 899, … 99 (at most 10 steps) through the model's table.", input: 'table', comfy: { node: { classType: 'SDTurboScheduler' } }, paramSpecs: [DENOISE] }),

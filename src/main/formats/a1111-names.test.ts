@@ -3,6 +3,7 @@ import { validateGenerationParams } from '../../shared/params'
 import { formatInfotext, infotextToParams, parseInfotext } from './infotext'
 
 const line = (pairs: string): string => `a prompt\nNegative prompt: bad\n${pairs}`
+const parse = (text: string): Record<string, string> => parseInfotext(text).values
 
 describe('A1111 1.10 sampler and schedule rules', () => {
   it.each([
@@ -34,11 +35,23 @@ describe('A1111 1.10 sampler and schedule rules', () => {
     expect(back).toMatchObject({ sampler: 'ipndm', schedule: 'linear_quadratic', steps: 9 })
   })
 
-  it('follows A1111 on Beta and Align Your Steps labels and says their maths differ', () => {
-    const r = infotextToParams(line('Steps: 20, Sampler: Euler, Schedule type: Beta, CFG scale: 7'))
-    expect(r.params.schedule).toBe('beta')
-    expect(r.warnings.join()).toMatch(/A1111's Beta/)
-    expect(infotextToParams(line('Steps: 20, Sampler: Euler, Schedule type: Align Your Steps, CFG scale: 7'), { family: 'sdxl' }).params.schedule).toBe('ays_sdxl')
+  it("reads A1111's Beta and Align Your Steps as A1111's maths, and writes them back under A1111's labels", () => {
+    const r = infotextToParams(line('Steps: 20, Sampler: Euler, Schedule type: Beta, CFG scale: 7, Beta schedule alpha: 0.5, Beta schedule beta: 0.7, RNG: CPU'))
+    expect(r.params).toMatchObject({ schedule: 'beta_a1111', scheduleParams: { alpha: 0.5, beta: 0.7 } })
+    expect(r.warnings).toEqual([])
+    expect(parse(formatInfotext(validateGenerationParams({ ...r.params, prompt: 'x' })))).toMatchObject({ 'Schedule type': 'Beta', 'Beta schedule alpha': '0.5', 'Beta schedule beta': '0.7' })
+    // ComfyUI's beta is not A1111's: written under our own key, not A1111's label.
+    const comfyBeta = parse(formatInfotext(validateGenerationParams({ prompt: 'x', schedule: 'beta' })))
+    expect(comfyBeta['Schedule type']).toBeUndefined()
+    expect(comfyBeta['Sigma schedule']).toBe('beta')
+    // Align Your Steps takes the table A1111 takes for the model; without the model, the SD one and a warning.
+    const ays = (family?: 'sd1' | 'sdxl') => infotextToParams(line('Steps: 20, Sampler: Euler, Schedule type: Align Your Steps, CFG scale: 7, RNG: CPU'), { family })
+    expect(ays('sdxl').params.schedule).toBe('ays_a1111_sdxl')
+    expect(ays('sd1').params.schedule).toBe('ays_a1111_sd1')
+    expect(ays('sdxl').warnings).toEqual([])
+    expect(ays().params.schedule).toBe('ays_a1111_sd1')
+    expect(ays().warnings).toEqual([expect.stringMatching(/SDXL table for SDXL models; the model is not known/)])
+    expect(parse(formatInfotext(validateGenerationParams({ prompt: 'x', schedule: 'ays_a1111_sdxl' })))['Schedule type']).toBe('Align Your Steps')
   })
 
   it('warns about Clip skip, and about ENSD only where it changes the picture', () => {

@@ -11,12 +11,15 @@
  * - Schedules A1111 lacks, and the two it has under the same label with other maths (Beta and Align
  *   Your Steps, see below), are written as `Sigma schedule: <id>` with no Schedule type label.
  *
- * A1111's "Beta" spaces Beta(α, β) quantiles linearly between sigma_min and sigma_max; ComfyUI's (ours)
- * picks them from the model's timestep table. A1111's "Align Your Steps" interpolates NVIDIA's 11-point
- * table to steps points and appends 0, while ComfyUI's (ours) uses the 11 points as they are at 10 steps
- * and replaces the last with 0. Reading A1111 text, these labels map to ours with a warning saying so.
+ * A1111's "Beta" spaces Beta(α, β) quantiles linearly between sigma_min and sigma_max; ComfyUI's
+ * picks them from the model's timestep table. A1111's "Align Your Steps" interpolates its 11-point table
+ * to steps points and appends 0, while ComfyUI's interpolates to steps+1 points and replaces the last
+ * with 0. Both A1111 forms are schedules of their own here (`beta_a1111`, `ays_a1111_sd1`/`_sdxl`,
+ * src/main/engine/schedules/a1111.ts), so A1111's labels read and write exactly; ComfyUI's `beta` and
+ * `ays_*` are written as `Sigma schedule`. Only A1111's choice of table by model (SDXL or not) needs the
+ * model family; without it the SD table is taken, with a warning.
  */
-import { SAMPLER_BY_ID, SCHEDULE_BY_ID } from '../../shared/catalogue'
+import { SAMPLER_BY_ID, SCHEDULE_BY_ID, SCHEDULES, type ScheduleFamilyHint } from '../../shared/catalogue'
 import type { GenerationParams } from '../../shared/params'
 
 /**
@@ -30,14 +33,22 @@ export function a1111AutomaticSchedule(sampler: string): string {
 
 /** A1111's schedule label for ours, when A1111 has that schedule with the same maths. */
 function scheduleLabel(schedule: string): string | undefined {
-  const label = SCHEDULE_BY_ID.get(schedule)?.a1111 ?? undefined
-  return label && !(label in A1111_DIFFERENT_MATHS) ? label : undefined
+  return SCHEDULE_BY_ID.get(schedule)?.a1111 ?? undefined
 }
 
-/** Labels that mean other maths in A1111 than in our (ComfyUI's) schedule of that name. */
-export const A1111_DIFFERENT_MATHS: Readonly<Record<string, string>> = {
-  Beta: "A1111's Beta spaces the Beta(0.6, 0.6) quantiles linearly between sigma_min and sigma_max; Sigma Studio's (ComfyUI's) takes them from the model's timestep table, so the sigmas differ",
-  'Align Your Steps': "A1111's Align Your Steps interpolates NVIDIA's table to the step count and appends 0; Sigma Studio's (ComfyUI's) uses the table as it is at 10 steps, so the last steps differ"
+/**
+ * Our schedule for an A1111 "Schedule type" label, by A1111's maths; undefined for a label A1111 does
+ * not have. `family` picks the Align Your Steps table as A1111 does (SDXL's for SDXL, else SD's).
+ */
+export function a1111ScheduleFor(label: string, family?: ScheduleFamilyHint): { schedule: string; warning?: string } | undefined {
+  const k = label.trim().toLowerCase()
+  if (k === 'align your steps') {
+    if (family === 'sdxl') return { schedule: 'ays_a1111_sdxl' }
+    if (family !== undefined) return { schedule: 'ays_a1111_sd1' }
+    return { schedule: 'ays_a1111_sd1', warning: "A1111's Align Your Steps uses its SDXL table for SDXL models; the model is not known here, so the SD table was taken" }
+  }
+  const d = SCHEDULES.find((s) => s.a1111 !== null && s.a1111.toLowerCase() === k)
+  return d ? { schedule: d.id } : undefined
 }
 
 /** The sampler and schedule as infotext pairs, by the rules above (labels from the descriptors). */

@@ -28,7 +28,7 @@ import { parseSeed, ParamsError, type GenerationParams } from '../../shared/para
 import { FormatError } from './errors'
 import type { InpaintSettings } from '../../shared/inpaint'
 import { inpaintFromInfotext, inpaintInfotextPairs } from './infotext-inpaint'
-import { a1111AutomaticSchedule, A1111_DIFFERENT_MATHS, a1111SamplerPairs } from './a1111-names'
+import { a1111AutomaticSchedule, a1111ScheduleFor, a1111SamplerPairs } from './a1111-names'
 import { type ExtraNetworks, type UsedNetwork, formatNetworkHashes, parseNetworkHashes } from '../../shared/lora-tags'
 
 export interface InfotextModel {
@@ -78,6 +78,11 @@ export function formatInfotext(p: GenerationParams, opts: FormatInfotextOptions 
   if (typeof p.scheduleParams.rho === 'number') pairs.push(['Schedule rho', numText(p.scheduleParams.rho)])
   if (typeof p.scheduleParams.sigma_min === 'number') pairs.push(['Schedule min sigma', numText(p.scheduleParams.sigma_min)])
   if (typeof p.scheduleParams.sigma_max === 'number') pairs.push(['Schedule max sigma', numText(p.scheduleParams.sigma_max)])
+  // A1111 records its Beta shape beside the label (its options beta_dist_alpha / beta_dist_beta).
+  if (p.schedule === 'beta_a1111') {
+    pairs.push(['Beta schedule alpha', numText(p.scheduleParams.alpha ?? SCHEDULE_BY_ID.get('beta_a1111')!.params.alpha)])
+    pairs.push(['Beta schedule beta', numText(p.scheduleParams.beta ?? SCHEDULE_BY_ID.get('beta_a1111')!.params.beta)])
+  }
   if (p.guidance.rescale > 0) pairs.push(['CFG Rescale phi', numText(p.guidance.rescale)])
   if (opts.networks?.loras?.length) pairs.push(['Lora hashes', formatNetworkHashes(opts.networks.loras)])
   if (opts.networks?.embeddings?.length) pairs.push(['TI hashes', formatNetworkHashes(opts.networks.embeddings)])
@@ -294,6 +299,12 @@ export function infotextToParams(text: string, opts: { source?: string; family?:
   if (smin !== undefined && smin !== 0) sp.sigma_min = smin
   const smax = numberField(v, 'Schedule max sigma', src)
   if (smax !== undefined && smax !== 0) sp.sigma_max = smax
+  for (const [key, name] of [['Beta schedule alpha', 'alpha'], ['Beta schedule beta', 'beta']] as const) {
+    const x = numberField(v, key, src)
+    if (x === undefined) continue
+    if (params.schedule === 'beta_a1111') sp[name] = x
+    else warnings.push(`${key} ${x} was not carried over: the ${sched?.id ?? 'chosen'} schedule is not A1111's Beta`)
+  }
   if (params.schedule !== undefined) params.scheduleParams = sp
   else if (Object.keys(sp).length) warnings.push('schedule sigma settings were not carried over: the infotext names no schedule type')
 
@@ -357,11 +368,12 @@ function readSamplerAndSchedule(v: Record<string, string>, params: Partial<Gener
     if (!SCHEDULE_BY_ID.has(oursSchedule)) bad('Sigma schedule', `"${oursSchedule}" is not a schedule of this Sigma Studio`, src)
     params.schedule = oursSchedule
   } else if (label !== undefined && label !== 'Automatic') {
-    const s = resolveScheduleName(label, family)
+    // A1111's label first, by A1111's maths (its Beta and Align Your Steps are not ComfyUI's); then any name we know.
+    const a = a1111ScheduleFor(label, family)
+    const s = a?.schedule ?? resolveScheduleName(label, family)
     if (!s) bad('Schedule type', `"${label}" is not a schedule Sigma Studio knows`, src)
     params.schedule = s
-    const k = Object.keys(A1111_DIFFERENT_MATHS).find((x) => x.toLowerCase() === label.toLowerCase())
-    if (k) warnings.push(A1111_DIFFERENT_MATHS[k])
+    if (a?.warning) warnings.push(a.warning)
   } else if (scheduleFromSampler) params.schedule = scheduleFromSampler
   else if (params.sampler) params.schedule = a1111AutomaticSchedule(params.sampler)
 }

@@ -34,7 +34,7 @@ describe('every schedule x steps 1..50 x model', () => {
     const model = modelSigmas(config)
     it(`is strictly descending, finite, ends in 0 and has the expected length (${modelName})`, () => {
       // Step ranges of the schedules that have one (their nodes' limits).
-      const minSteps: Record<string, number> = { gits: 2, optimal_steps_flux: 3, optimal_steps_wan: 3, optimal_steps_chroma: 3 }
+      const minSteps: Record<string, number> = { gits: 2, ays_a1111_sd1: 2, ays_a1111_sdxl: 2, optimal_steps_flux: 3, optimal_steps_wan: 3, optimal_steps_chroma: 3 }
       for (const name of SCHEDULE_NAMES) {
         for (let steps = minSteps[name] ?? 1; steps <= (name === 'sd_turbo' ? 10 : 50); steps++) {
           const s = computeSigmas(name, steps, model)
@@ -53,11 +53,11 @@ describe('every schedule x steps 1..50 x model', () => {
           else if (name === 'beta') expect(s.length).toBeLessThanOrEqual(steps + 1)
           else expect(s.length).toBe(steps + 1)
           // Schedules that start at the top of the model's range do so.
-          if (['simple', 'normal', 'sgm_uniform', 'karras', 'exponential', 'polyexponential', 'beta', 'linear_quadratic', 'kl_optimal', 'trailing'].includes(name)) {
+          if (['simple', 'normal', 'sgm_uniform', 'karras', 'exponential', 'polyexponential', 'beta', 'beta_a1111', 'linear_quadratic', 'kl_optimal', 'trailing'].includes(name)) {
             expect(Math.abs(s[0] / model.sigmaMax - 1)).toBeLessThan(1e-10)
           }
           // Nothing ever goes above the model's largest sigma, except the published tables and vp, which ignore the model.
-          if (!['ays_sd1', 'ays_sdxl', 'ays_svd', 'vp'].includes(name)) expect(s[0]).toBeLessThanOrEqual(model.sigmaMax * (1 + 1e-12))
+          if (!['ays_sd1', 'ays_sdxl', 'ays_svd', 'ays_a1111_sd1', 'ays_a1111_sdxl', 'vp'].includes(name)) expect(s[0]).toBeLessThanOrEqual(model.sigmaMax * (1 + 1e-12))
         }
       }
     })

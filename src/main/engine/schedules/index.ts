@@ -12,6 +12,7 @@ import { EngineInputError } from '../types'
 import { aysSd1, aysSdxl, aysSvd, gits, optimalStepsChroma, optimalStepsFlux, optimalStepsWan } from './ays'
 import { laplace, sdTurbo, vp } from './formula-extra'
 import { beta } from './beta'
+import { aysA1111Sd1, aysA1111Sdxl, betaA1111 } from './a1111'
 import { ddimUniform } from './ddim-uniform'
 import { leadingSpacing, linspaceSpacing, trailingSpacing } from './diffusers-spacing'
 import { exponential, polyexponential } from './exponential'
@@ -44,6 +45,9 @@ export const SCHEDULES = Object.freeze({
   optimal_steps_flux: optimalStepsFlux,
   optimal_steps_wan: optimalStepsWan,
   optimal_steps_chroma: optimalStepsChroma,
+  beta_a1111: betaA1111,
+  ays_a1111_sd1: aysA1111Sd1,
+  ays_a1111_sdxl: aysA1111Sdxl,
   laplace,
   vp,
   sd_turbo: sdTurbo,
