@@ -27,6 +27,7 @@ import { resolveSamplerName, resolveScheduleName, SAMPLER_BY_ID, SCHEDULE_BY_ID,
 import { parseSeed, ParamsError, type GenerationParams } from '../../shared/params'
 import { FormatError } from './errors'
 import type { InpaintSettings } from '../../shared/inpaint'
+import { hasHires, hiresFromInfotext, hiresInfotextPairs } from './infotext-hires'
 import { inpaintFromInfotext, inpaintInfotextPairs } from './infotext-inpaint'
 import { a1111AutomaticSchedule, a1111ScheduleFor, a1111SamplerPairs } from './a1111-names'
 import { type ExtraNetworks, type UsedNetwork, formatNetworkHashes, parseNetworkHashes } from '../../shared/lora-tags'
@@ -72,6 +73,7 @@ export function formatInfotext(p: GenerationParams, opts: FormatInfotextOptions 
   if (modelName) pairs.push(['Model', modelName])
   if (p.img2img) pairs.push(['Denoising strength', numText(p.img2img.strength)])
   if (p.img2img?.inpaint) pairs.push(...inpaintInfotextPairs(p.img2img.inpaint))
+  pairs.push(...hiresInfotextPairs(p))
   // Our noise is PyTorch's CPU generator; A1111 writes "RNG: CPU" for exactly that choice.
   pairs.push(['RNG', 'CPU'])
   if (typeof p.samplerOptions.eta === 'number') pairs.push(['Eta', numText(p.samplerOptions.eta)])
@@ -311,7 +313,10 @@ export function infotextToParams(text: string, opts: { source?: string; family?:
   const phi = numberField(v, 'CFG Rescale phi', src)
   if (phi !== undefined) params.guidance = { rescale: phi, interval: null, thresholdPercentile: null, clipSample: null }
 
-  const strength = numberField(v, 'Denoising strength', src)
+  // With hires keys, "Denoising strength" is the hires strength of a text-to-image picture (A1111 writes it so).
+  const hires = hasHires(v) ? hiresFromInfotext(v, src) : null
+  if (hires) params.hires = hires
+  const strength = hires ? undefined : numberField(v, 'Denoising strength', src)
   const inpaint = inpaintFromInfotext(v, src)
   if (strength !== undefined || inpaint) {
     if (strength !== undefined && !(strength >= 0 && strength <= 1)) bad('Denoising strength', `is ${strength}; it must be from 0 to 1`, src)
@@ -320,7 +325,6 @@ export function infotextToParams(text: string, opts: { source?: string; family?:
   }
   const rng = v.RNG?.trim()
   if (rng !== 'CPU') warnings.push(`the image was made with A1111's ${rng ?? 'GPU'} noise; Sigma Studio's noise matches A1111's "CPU" setting, so the same seed gives a different picture`)
-  if (v['Hires upscale'] !== undefined || v['Hires steps'] !== undefined) warnings.push('hires fix settings were not carried over')
   if (v['Clip skip'] !== undefined && v['Clip skip'].trim() !== '1') warnings.push(`Clip skip ${v['Clip skip']} is not carried over: Sigma Studio always uses the text encoder's last layer, so the picture will differ`)
   const ensd = v.ENSD?.trim()
   if (ensd !== undefined && ensd !== '0') {
