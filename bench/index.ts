@@ -11,7 +11,8 @@ const benches: Record<string, () => Promise<unknown>> = {
   inpaint: async () => (await import('./inpaint')).benchInpaint(),
   lora: async () => (await import('./lora')).benchLora(),
   library: async () => (await import('./library')).benchLibrary(),
-  farm: async () => (await import('./farm')).benchFarm()
+  farm: async () => (await import('./farm')).benchFarm(),
+  upscale: async () => (await import('./upscale')).benchUpscale()
 }
 
 async function main(): Promise<void> {
