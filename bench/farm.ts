@@ -57,7 +57,11 @@ export async function benchFarm(): Promise<unknown> {
       await runJob(s, seeds.slice(0, 3 * n), steps) // warm every node's model
       const ms = await runJob(s, seeds, steps)
       if (n === 1) oneNodeMs = ms
-      farmRuns[`${n} node${n > 1 ? 's' : ''}`] = { cellsPerS: round(cells / (ms / 1000)), wallMs: round(ms), speedupVsOneNode: round(oneNodeMs / ms) }
+      // Where a cell's time went, per landed cell (warm-up cells included), averaged.
+      const p = farm.phases
+      const per = (x: number): number => round(x / Math.max(1, p.cells))
+      const perCell = { cells: p.cells, queuedMs: per(p.queuedMs), computeMs: per(p.computeMs), nodeExtraMs: per(p.nodeExtraMs), noticeMs: per(p.noticeMs), landMs: per(p.landMs) }
+      farmRuns[`${n} node${n > 1 ? 's' : ''}`] = { cellsPerS: round(cells / (ms / 1000)), wallMs: round(ms), speedupVsOneNode: round(oneNodeMs / ms), perCell }
       await s.close()
       await Promise.all(nodes.map((x) => x.close()))
     }

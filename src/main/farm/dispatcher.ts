@@ -20,6 +20,22 @@ import type { FarmProgress } from './node'
 import { cellId, parseFailure, pngSize, PAYLOAD_VERSION, validateOutcome, type CellPayload } from './payload'
 import { listNodes, nodesWith, type NodeInfo } from './registry'
 
+/**
+ * Sums over landed cells of where their time went, in ms: `queuedMs` from queueing to a node taking the
+ * cell (waiting behind other cells included), `computeMs` the worker's own run, `nodeExtraMs` the rest of
+ * the node's time on it (payload checks, worker hand-off, PNG into Redis, BullMQ's completion), `noticeMs`
+ * from completion until the studio looked (QueueEvents, else the poll), `landMs` reading the PNG and
+ * landing it. Stamps of different machines mix clocks; on one machine they are exact.
+ */
+export interface CellPhases {
+  cells: number
+  queuedMs: number
+  computeMs: number
+  nodeExtraMs: number
+  noticeMs: number
+  landMs: number
+}
+
 export interface FarmDispatcherOptions {
   url: string
   /** The studio's model folder: a cell's model hash is computed from it (nodes must hold the same files). */
@@ -66,6 +82,8 @@ export class FarmDispatcher implements CellDispatcher {
   private readonly jobs = new Map<string, FarmJob>()
   private readonly byCell = new Map<string, { fj: FarmJob; cell: number }>()
   private closed = false
+  /** Where landed cells' time went (see CellPhases); for the benchmark and diagnostics. */
+  readonly phases: CellPhases = { cells: 0, queuedMs: 0, computeMs: 0, nodeExtraMs: 0, noticeMs: 0, landMs: 0 }
 
   constructor(private readonly opts: FarmDispatcherOptions) {
     this.label = `farm ${redactUrl(opts.url)}`
@@ -211,6 +229,7 @@ export class FarmDispatcher implements CellDispatcher {
       return this.add(fj, cell)
     }
     if (state !== 'completed' && state !== 'failed') return
+    const noticedAt = Date.now()
     fj.landing.add(cell)
     try {
       const job = (await queue.getJob(id)) as Job | undefined
@@ -220,13 +239,13 @@ export class FarmDispatcher implements CellDispatcher {
         await fj.report({ type: 'error', jobId: fj.job.jobId, cell, code: f.code, message: f.message, ...(f.field ? { field: f.field } : {}) })
         return this.resolve(fj, cell, 'failed')
       }
-      await this.land(fj, cell, id, job)
+      await this.land(fj, cell, id, job, noticedAt)
     } finally {
       fj.landing.delete(cell)
     }
   }
 
-  private async land(fj: FarmJob, cell: number, id: string, job: Job): Promise<void> {
+  private async land(fj: FarmJob, cell: number, id: string, job: Job, noticedAt: number): Promise<void> {
     const jobId = fj.job.jobId
     let outcome
     try {
@@ -258,6 +277,7 @@ export class FarmDispatcher implements CellDispatcher {
       ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
       ...(outcome.scoreOptimal ? { scoreOptimal: outcome.scoreOptimal } : {})
     })
+    this.addPhases(job, outcome.timings.wallMs, noticedAt)
     const t = outcome.jobTimings
     for (const k of ['modelMs', 'modelCalls', 'modelRows', 'previewMs', 'previewFrames', 'samplerMs', 'auxMs', 'loadMs', 'encodeMs'] as const) fj.timings[k] += t[k] ?? 0
     if (fj.timings.modelCallMs.length < 100_000) fj.timings.modelCallMs.push(...(t.modelCallMs ?? []))
@@ -265,6 +285,19 @@ export class FarmDispatcher implements CellDispatcher {
     // Landed: the bytes and the job record leave Redis.
     await this.redis.del(keys.png(id)).catch(() => {})
     await job.remove().catch(() => {})
+  }
+
+  /** BullMQ's own timestamps (added, taken, finished; each machine's clock) around the node's run. */
+  private addPhases(job: Job, computeMs: number, noticedAt: number): void {
+    const p = this.phases
+    const { timestamp, processedOn, finishedOn } = job
+    if (!processedOn || !finishedOn) return
+    p.cells++
+    p.queuedMs += processedOn - timestamp
+    p.computeMs += computeMs
+    p.nodeExtraMs += Math.max(0, finishedOn - processedOn - computeMs)
+    p.noticeMs += Math.max(0, noticedAt - finishedOn)
+    p.landMs += Date.now() - noticedAt
   }
 
   private resolve(fj: FarmJob, cell: number, o: Outcome): void {
