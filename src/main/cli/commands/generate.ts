@@ -23,6 +23,9 @@ import { prepareInpaint } from '../../models/inpaint/prepare'
 import { readImageRgb } from '../../models/png'
 import { encodePngRgb } from '../../png/encode'
 import { CliUsageError, formatOptions, parseOptions, type OptionSpec } from './args'
+import { HIRES_OPTIONS, hiresFromFlags } from './hires-args'
+import { generateHires } from '../../models/hires'
+import { hiresSize } from '../../../shared/hires'
 import { INPAINT_OPTIONS, inpaintFromFlags, inpaintJobSize } from './inpaint-args'
 import { resolveModelDir } from './model-dir'
 import { LoraTagError, parseLoraTags } from '../../../shared/lora-tags'
@@ -47,6 +50,7 @@ const OPTIONS: OptionSpec = {
   init: { type: 'string', value: 'IMG', help: 'img2img: the starting image (resized to the output size)' },
   strength: { type: 'number', value: 'X', help: 'img2img denoising strength 0…1 (default 0.75)' },
   ...INPAINT_OPTIONS,
+  ...HIRES_OPTIONS,
   lora: { type: 'list', value: 'FILE[:W[:TE]]', help: 'merge a LoRA .safetensors at weight W (default 1; TE = text-encoder weight); repeatable' },
   loras: { type: 'string', value: 'DIR', help: 'folder where <lora:NAME:W> prompt tags find NAME.safetensors (default $SIGMA_STUDIO_LORAS)' },
   embeddings: { type: 'string', value: 'DIR', help: 'folder of textual-inversion embeddings (.safetensors); their names in the prompt or negative prompt (NAME or embedding:NAME) use them (default $SIGMA_STUDIO_EMBEDDINGS)' },
@@ -141,7 +145,16 @@ export const generateCommand: Command = {
     const height = (o.height as number | undefined) ?? size.height
     checkSize(folder, width, height)
     checkMaxSide(folder, width, height)
-    checkMemory(folder, { width, height, images: batch, cfg: (o.cfg as number | undefined) ?? d.cfg })
+    const hires = hiresFromFlags(o)
+    let largest = { width, height }
+    if (hires) {
+      // The second pass is the largest work: its size is checked now, before the model loads.
+      const hs = hiresSize(width, height, hires, folder.sizeStep, folder.vaeScale)
+      if (!hs.ok) throw new CliUsageError(`--hires-${hs.field === 'hires.scale' ? 'scale' : 'size'}: ${hs.problem}`)
+      largest = { width: hs.size.width, height: hs.size.height }
+      checkMaxSide(folder, largest.width, largest.height)
+    }
+    checkMemory(folder, { ...largest, images: batch, cfg: Math.max((o.cfg as number | undefined) ?? d.cfg, hires?.cfg ?? 0) })
     const notes: string[] = []
     let loras
     try {
@@ -185,7 +198,8 @@ export const generateCommand: Command = {
       width,
       height,
       batchSize: batch,
-      guidance: o['guidance-rescale'] !== undefined ? { rescale: o['guidance-rescale'] as number } : undefined
+      guidance: o['guidance-rescale'] !== undefined ? { rescale: o['guidance-rescale'] as number } : undefined,
+      hires
     }
     if (o.init !== undefined) {
       // Check the whole request (size, strength, a vae_encoder to use) before reading the image.
@@ -198,7 +212,7 @@ export const generateCommand: Command = {
         request.init = { image: plan.work, strength, inpaint: plan }
       } else request.init = { image: await readImageRgb(o.init as string, width, height), strength }
     }
-    const result = await generate(model, request, { log: (l) => io.err(`note: ${l}`) })
+    const result = hires ? await generateHires(model, request, { log: (l) => io.err(`note: ${l}`) }) : await generate(model, request, { log: (l) => io.err(`note: ${l}`) })
     const { library, report } = await openLibraryFor({ library: o.library as string | undefined, noLibrary })
     if (report && (report.indexed.length || report.flaggedMissing.length || report.quarantined.length)) {
       io.err(`note: library ${library?.dir}: re-indexed ${report.indexed.length} image(s), ${report.flaggedMissing.length} missing file(s), ${report.quarantined.length} quarantined; see "studio library verify"`)
