@@ -1,7 +1,7 @@
 /** The family descriptors: complete and self-consistent, and the size-step arithmetic every caller shares. */
 import { describe, expect, it } from 'vitest'
 import { SAMPLER_BY_ID, SCHEDULE_BY_ID } from './catalogue'
-import { FAMILIES, familyDefaults, familyLabel, MODEL_FAMILIES, sideProblem, sizeStep, snapSide, timeIdsFor, VARIANTS } from './model-family'
+import { FAMILIES, familyDefaults, familyLabel, MODEL_FAMILIES, recogniseFamily, sideProblem, sizeStep, snapSide, timeIdsFor, VARIANTS } from './model-family'
 
 describe('model family descriptors', () => {
   it('describe every family completely and consistently', () => {
@@ -68,5 +68,22 @@ describe('size step', () => {
     expect(sideProblem('width', 80, 16)).toBeNull()
     expect(snapSide(72, 16)).toBe(80)
     expect(snapSide(3, 16)).toBe(16)
+  })
+})
+
+describe('recognising a family from what a folder says', () => {
+  const base = { pipelineClass: 'StableDiffusionPipeline', hasTextEncoder2: false, nameText: 'my-model' }
+  it('tells SD 1.x, SD 2.x and SDXL apart, saying why', () => {
+    expect(recogniseFamily({ ...base, crossAttentionDim: 768 })).toEqual({ family: 'sd1', variant: 'base', evidence: ['cross_attention_dim 768 (CLIP ViT-L)'] })
+    expect(recogniseFamily({ ...base, crossAttentionDim: 1024, prediction: 'v_prediction' })).toMatchObject({ family: 'sd2', evidence: ['cross_attention_dim 1024 (OpenCLIP ViT-H)', 'v_prediction'] })
+    expect(recogniseFamily({ ...base, tokenizerPad: '!' }).family).toBe('sd2')
+    expect(recogniseFamily({ ...base, pipelineClass: 'StableDiffusionXLPipeline', hasTextEncoder2: true })).toMatchObject({ family: 'sdxl', evidence: ['two text encoders (text_encoder_2)'] })
+    expect(recogniseFamily({ ...base, additionEmbedType: 'text_time' }).family).toBe('sdxl')
+  })
+  it('recognises LCM and turbo variants', () => {
+    expect(recogniseFamily({ ...base, schedulerClass: 'LCMScheduler' }).variant).toBe('lcm')
+    expect(recogniseFamily({ ...base, timeCondProjDim: 256 }).variant).toBe('lcm')
+    expect(recogniseFamily({ ...base, nameText: 'sdxl-lightning-4step' }).variant).toBe('turbo')
+    expect(recogniseFamily({ ...base, nameText: 'dreamlike' }).variant).toBe('base')
   })
 })

@@ -228,3 +228,68 @@ export function familyDefaults(variant: ModelVariant, side: number): { steps: nu
 export function timeIdsFor(family: ModelFamily, width: number, height: number): number[] | undefined {
   return FAMILIES[family].timeIds === 6 ? [height, width, 0, 0, height, width] : undefined
 }
+
+//#region how a family is recognised
+
+/**
+ * What a diffusers model folder says about itself, gathered from its configs by src/main/models/folder.ts
+ * (which reads files; the rules below read only this). Undefined = the config does not say.
+ */
+export interface FamilyEvidence {
+  /** model_index.json `_class_name`, e.g. "StableDiffusionXLPipeline". */
+  pipelineClass: string
+  /** The folder has (or model_index.json names) a second text encoder. */
+  hasTextEncoder2: boolean
+  /** unet config `addition_embed_type` ("text_time" = SDXL's pooled text + time ids). */
+  additionEmbedType?: string
+  /** unet config `cross_attention_dim`. */
+  crossAttentionDim?: number
+  /** unet config `time_cond_proj_dim` (LCM's guidance embedding). */
+  timeCondProjDim?: number
+  /** text encoder config `hidden_act`. */
+  textEncoderHiddenAct?: string
+  /** tokenizer config pad token. */
+  tokenizerPad?: string
+  /** scheduler config `prediction_type`. */
+  prediction?: string
+  /** scheduler config `_class_name`. */
+  schedulerClass?: string
+  /** The folder's and configs' `_name_or_path`, lower case (turbo / lightning / LCM models say so there). */
+  nameText: string
+}
+
+/**
+ * Which family and variant the evidence shows, and why (one phrase per clue, for `studio models
+ * inspect`). SDXL: a second text encoder or text_time embeddings; SD 2.x: OpenCLIP ViT-H (cross
+ * attention 1024, gelu, "!" padding) or v-prediction; otherwise SD 1.x. Variants: LCM by its scheduler,
+ * pipeline or guidance embedding; turbo by name.
+ */
+export function recogniseFamily(e: FamilyEvidence): { family: ModelFamily; variant: ModelVariant; evidence: string[] } {
+  const why: string[] = []
+  let family: ModelFamily
+  const isXl = /XL/.test(e.pipelineClass) || e.hasTextEncoder2
+  if (isXl || e.additionEmbedType === 'text_time') {
+    family = 'sdxl'
+    why.push(e.hasTextEncoder2 ? 'two text encoders (text_encoder_2)' : `pipeline ${e.pipelineClass}`)
+  } else if (e.crossAttentionDim === 1024 || e.textEncoderHiddenAct === 'gelu' || e.tokenizerPad === '!' || e.prediction === 'v_prediction') {
+    family = 'sd2'
+    if (e.crossAttentionDim === 1024) why.push('cross_attention_dim 1024 (OpenCLIP ViT-H)')
+    if (e.textEncoderHiddenAct === 'gelu') why.push('text encoder hidden_act gelu (OpenCLIP)')
+    if (e.tokenizerPad === '!') why.push('tokenizer pads with "!" (OpenCLIP)')
+    if (e.prediction === 'v_prediction') why.push('v_prediction')
+  } else {
+    family = 'sd1'
+    why.push(e.crossAttentionDim === 768 ? 'cross_attention_dim 768 (CLIP ViT-L)' : 'one CLIP text encoder padding with the end token')
+  }
+  let variant: ModelVariant = 'base'
+  if (e.schedulerClass === 'LCMScheduler' || /LatentConsistency/.test(e.pipelineClass) || e.timeCondProjDim !== undefined || /\blcm\b|[-_]lcm/.test(e.nameText)) {
+    variant = 'lcm'
+    why.push(e.schedulerClass === 'LCMScheduler' ? 'LCMScheduler' : 'latent-consistency model')
+  } else if (/turbo|lightning|hyper-?sd/.test(e.nameText)) {
+    variant = 'turbo'
+    why.push('name says turbo/lightning (few-step distillation)')
+  }
+  return { family, variant, evidence: why }
+}
+
+//#endregion

@@ -14,7 +14,7 @@ import { basename, join, resolve } from 'node:path'
 import type { BetaSchedule, ModelSigmasConfig } from '../engine/model-sigmas'
 import { BETA_SCHEDULES } from '../engine/model-sigmas'
 import { PREDICTION_TYPES, type PredictionType } from '../engine/prediction'
-import { FAMILIES, familyDefaults, sizeStep, type ModelFamily, type ModelVariant } from '../../shared/model-family'
+import { FAMILIES, familyDefaults, recogniseFamily, sizeStep, type ModelFamily, type ModelVariant } from '../../shared/model-family'
 import type { ModelMemoryInfo } from '../../shared/memory-estimate'
 import { ModelFolderError } from './errors'
 
@@ -204,36 +204,25 @@ export function readModelFolder(dirIn: string): ModelFolder {
     )
   }
 
-  // Family.
-  let family: Family
-  const cross = num(unetCfg.cross_attention_dim)
+  // Family and variant: the rules are the family module's (src/shared/model-family.ts); this gathers the clues.
   const tokCfg = readJson(join(tokenizerDir, 'tokenizer_config.json'), false, 'tokenizer config') ?? {}
   const pad = typeof tokCfg.pad_token === 'string' ? tokCfg.pad_token : str((tokCfg.pad_token as Json | undefined)?.content)
-  if (isXl || str(unetCfg.addition_embed_type) === 'text_time') {
-    family = 'sdxl'
-    evidence.push(components.text_encoder_2 ? 'two text encoders (text_encoder_2)' : `pipeline ${pipelineClass}`)
-  } else if (cross === 1024 || str(te1Cfg.hidden_act) === 'gelu' || pad === '!' || prediction === 'v_prediction') {
-    family = 'sd2'
-    if (cross === 1024) evidence.push('cross_attention_dim 1024 (OpenCLIP ViT-H)')
-    if (str(te1Cfg.hidden_act) === 'gelu') evidence.push('text encoder hidden_act gelu (OpenCLIP)')
-    if (pad === '!') evidence.push('tokenizer pads with "!" (OpenCLIP)')
-    if (prediction === 'v_prediction') evidence.push('v_prediction')
-  } else {
-    family = 'sd1'
-    evidence.push(cross === 768 ? 'cross_attention_dim 768 (CLIP ViT-L)' : 'one CLIP text encoder padding with the end token')
-  }
-
-  // Variant.
-  const nameText = `${basename(dir)} ${str(index?._name_or_path) ?? ''} ${str(unetCfg._name_or_path) ?? ''}`.toLowerCase()
   const schedulerClass = str(sched._class_name) ?? ''
-  let variant: Variant = 'base'
-  if (schedulerClass === 'LCMScheduler' || /LatentConsistency/.test(pipelineClass) || num(unetCfg.time_cond_proj_dim) !== undefined || /\blcm\b|[-_]lcm/.test(nameText)) {
-    variant = 'lcm'
-    evidence.push(schedulerClass === 'LCMScheduler' ? 'LCMScheduler' : 'latent-consistency model')
-  } else if (/turbo|lightning|hyper-?sd/.test(nameText)) {
-    variant = 'turbo'
-    evidence.push('name says turbo/lightning (few-step distillation)')
-  }
+  const recognised = recogniseFamily({
+    pipelineClass,
+    hasTextEncoder2: isXl && components.text_encoder_2 !== undefined,
+    additionEmbedType: str(unetCfg.addition_embed_type),
+    crossAttentionDim: num(unetCfg.cross_attention_dim),
+    timeCondProjDim: num(unetCfg.time_cond_proj_dim),
+    textEncoderHiddenAct: str(te1Cfg.hidden_act),
+    tokenizerPad: pad,
+    prediction,
+    schedulerClass,
+    nameText: `${basename(dir)} ${str(index?._name_or_path) ?? ''} ${str(unetCfg._name_or_path) ?? ''}`.toLowerCase()
+  })
+  const family: Family = recognised.family
+  const variant: Variant = recognised.variant
+  evidence.push(...recognised.evidence)
 
   // Noise schedule.
   const betaSchedule = (str(sched.beta_schedule) ?? 'scaled_linear') as BetaSchedule
