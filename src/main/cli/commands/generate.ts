@@ -24,10 +24,13 @@ import { readImageRgb } from '../../models/png'
 import { encodePngRgb } from '../../png/encode'
 import { CliUsageError, formatOptions, parseOptions, type OptionSpec } from './args'
 import { HIRES_OPTIONS, hiresFromFlags } from './hires-args'
-import { generateHires } from '../../models/hires'
-import { hiresSize } from '../../../shared/hires'
+import { generateHires, type ImageUpscale } from '../../models/hires'
+import { loadUpscaler, upscaleImage as upscaleWithModel } from '../../models/upscaler'
+import { findUpscaler } from '../../models/upscaler/job'
+import { userDir as upscalersDir } from './upscale'
+import { hiresSize, upscalerKind } from '../../../shared/hires'
 import { INPAINT_OPTIONS, inpaintFromFlags, inpaintJobSize } from './inpaint-args'
-import { resolveModelDir } from './model-dir'
+import { MODELS_DIR, resolveModelDir } from './model-dir'
 import { LoraTagError, parseLoraTags } from '../../../shared/lora-tags'
 import { LoraError } from '../../models/lora/lora-file'
 import { parseLoraArg, resolveLoras } from '../../models/lora/resolve'
@@ -146,6 +149,8 @@ export const generateCommand: Command = {
     checkSize(folder, width, height)
     checkMaxSide(folder, width, height)
     const hires = hiresFromFlags(o)
+    // An upscaler model that is not there is refused before any work.
+    if (hires && upscalerKind(hires.upscaler) === 'model') findUpscaler(hires.upscaler, MODELS_DIR, upscalersDir(undefined))
     let largest = { width, height }
     if (hires) {
       // The second pass is the largest work: its size is checked now, before the model loads.
@@ -212,7 +217,17 @@ export const generateCommand: Command = {
         request.init = { image: plan.work, strength, inpaint: plan }
       } else request.init = { image: await readImageRgb(o.init as string, width, height), strength }
     }
-    const result = hires ? await generateHires(model, request, { log: (l) => io.err(`note: ${l}`) }) : await generate(model, request, { log: (l) => io.err(`note: ${l}`) })
+    // Upscaler models (models/*upscaler*, the Settings upscalers folder) through the upscaler module, in tiles.
+    const upscaleImage: ImageUpscale = async (name, img, { signal }) => {
+      const up = await loadUpscaler(findUpscaler(name, MODELS_DIR, upscalersDir(undefined)))
+      try {
+        const out = await upscaleWithModel(up, { ...img, channels: 3 }, { signal })
+        return { width: out.width, height: out.height, data: out.data }
+      } finally {
+        await up.release?.()
+      }
+    }
+    const result = hires ? await generateHires(model, request, { log: (l) => io.err(`note: ${l}`), upscaleImage }) : await generate(model, request, { log: (l) => io.err(`note: ${l}`) })
     const { library, report } = await openLibraryFor({ library: o.library as string | undefined, noLibrary })
     if (report && (report.indexed.length || report.flaggedMissing.length || report.quarantined.length)) {
       io.err(`note: library ${library?.dir}: re-indexed ${report.indexed.length} image(s), ${report.flaggedMissing.length} missing file(s), ${report.quarantined.length} quarantined; see "studio library verify"`)

@@ -27,7 +27,7 @@ const USAGE = `usage: npm run -s studio -- upscale IMG --upscaler NAME|lanczos|n
 Upscaler models are ONNX super-resolution models from models/*upscaler* folders and the upscalers folder.
 ${formatOptions(OPTIONS)}`
 
-function userDir(given: string | undefined): string | undefined {
+export function userDir(given: string | undefined): string | undefined {
   if (given) return resolve(given)
   try {
     return readSettings(settingsFilePath()).settings.upscalersDir
