@@ -72,6 +72,7 @@ export function toComfyWorkflow(p: GenerationParams, opts: ComfyExportOptions = 
   if (g.interval || g.thresholdPercentile !== null || g.clipSample !== null) warnings.push('guidance interval and thresholding are not carried: stock ComfyUI has no node for them')
   if (p.noise.temperature !== 1 || p.noise.noiseInjection !== 0) warnings.push('noise temperature and injection are not carried: stock ComfyUI has no node for them')
   if (p.img2img) warnings.push('img2img is not carried: the workflow starts from an empty latent')
+  if (p.hires) warnings.push('the hires fix is not carried yet: the workflow is the first pass only (at the base size)')
 
   const ckpt = opts.checkpoint ?? `${basename((p.model || 'model').replace(/[\\/]+$/, ''))}.safetensors`
   const wf: ComfyWorkflow = {

@@ -41,3 +41,11 @@ describe('hires fix in A1111 infotext', () => {
     expect(() => infotextToParams('a\nSteps: 20, Sampler: Euler, CFG scale: 7, Hires resize: big')).toThrow(/Hires resize/)
   })
 })
+
+describe('ComfyUI export of a hires job', () => {
+  it('says the hires fix is not carried rather than dropping it silently', async () => {
+    const { toComfyWorkflow } = await import('./comfy-write')
+    const out = toComfyWorkflow({ ...base, hires: { ...DEFAULT_HIRES } })
+    expect(out.warnings.join('\n')).toMatch(/hires fix is not carried yet/)
+  })
+})
