@@ -21,6 +21,7 @@ import { generateSelectors, setDraft, useGenerateStore } from '../../store/gener
 import { cancelGeneration, chooseModel, chooseSampler, chooseSchedule, ensureGenerateEvents, modelDefaultsPatch, reuseLastSeed, startGeneration } from './actions'
 import { draftErrors } from './draft-errors'
 import { GenerateOutput } from './GenerateOutput'
+import { HiresSection } from './HiresSection'
 import { Img2ImgField } from './Img2ImgField'
 import { settingsDropHandlers } from './settings-drop'
 import { SettingsDropNotice } from './SettingsDropNotice'
@@ -116,6 +117,7 @@ export function GeneratePanel({ client }: { client: StudioClient }): React.JSX.E
           onMode={(seedMode) => setDraft({ seedMode })}
           onReuse={reuseLastSeed}
         />
+        <HiresSection sizeStep={step} img2img={img2img} />
         <AdvancedFields value={draft} onChange={(patch) => setDraft(patch)} />
         <div className="actions">
           <label className="check">
