@@ -121,14 +121,14 @@ describe.skipIf(!run)('generate view in Chromium', () => {
       await page.getByLabel('Steps').fill('3')
       await page.getByText('More options').click()
       await page.getByLabel('eta', { exact: true }).fill('0.5')
-      await expect.poll(() => page.locator('summary').textContent()).toBe('More options · eta 0.5')
+      await expect.poll(() => page.locator('.advanced summary').textContent()).toBe('More options · eta 0.5')
       await page.screenshot({ path: outputPath('generate-more-options.png') })
       await page.getByRole('region', { name: 'Generate' }).getByRole('button', { name: 'Generate' }).click()
       await expect.poll(() => results.length, { timeout: 30_000 }).toBe(1)
       expect(results[0].params).toMatchObject({ sampler: 'euler_ancestral', samplerOptions: { eta: 0.5 } })
       // Another sampler has other options: eta is dropped, not sent to a sampler that refuses it.
       await page.getByLabel('Sampler').selectOption('dpmpp_2m')
-      await expect.poll(() => page.locator('summary').textContent()).toBe('More options')
+      await expect.poll(() => page.locator('.advanced summary').textContent()).toBe('More options')
       expect(errors).toEqual([])
     } finally {
       await page.close()

@@ -152,7 +152,7 @@ describe.skipIf(!run)('img2img in the generate view (Chromium)', () => {
     }
   })
 
-  it('library: loading img2img settings without their image says so; "Use as init image" brings the image', async () => {
+  it('library: "Use these settings" brings back the init image the library kept; "Use as init image" brings the image itself', async () => {
     const page = await open()
     try {
       const MOON = 'a blue moon over a desert'
@@ -164,9 +164,10 @@ describe.skipIf(!run)('img2img in the generate view (Chromium)', () => {
         return dialog
       }
       await (await openMoon()).getByRole('button', { name: 'Use these settings' }).click()
-      // A fresh page has no init image: img2img stays off, and the note says which image to choose.
-      await expect.poll(() => section(page).textContent()).toMatch(/started from an init image \(sha256:[0-9a-f]{32}\) that is not loaded, so img2img is off/)
-      expect(await page.getByLabel('Denoising strength', { exact: true }).count()).toBe(0)
+      // The library keeps a result's init image (inputs/, issue 16): its settings bring the image back, img2img on.
+      await section(page).getByRole('img', { name: /^Init image: / }).waitFor()
+      expect(await page.getByLabel('Denoising strength value').inputValue()).toBe('0.5')
+      await expect.poll(() => section(page).textContent()).not.toMatch(/not loaded/)
 
       await (await openMoon()).getByRole('button', { name: 'Use as init image' }).click()
       await section(page).getByRole('img', { name: `Init image: Library: ${MOON}` }).waitFor()
