@@ -8,6 +8,9 @@
  * data_type 2, name 8, external_data 13 (StringStringEntryProto key 1 / value 2), data_location 14.
  */
 
+import { concatBytes } from '../../../shared/bytes'
+import { lengthHeader, readVarint as readWireVarint, varintField } from '../onnx/protobuf-wire'
+
 /** ONNX TensorProto.DataType codes. */
 export const ONNX_DTYPE = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const
 
@@ -22,18 +25,8 @@ interface Field {
   payloadStart: number
 }
 
-function readVarint(buf: Uint8Array, pos: number): [number, number] {
-  let result = 0
-  let mul = 1
-  for (let i = 0; i < 10; i++) {
-    if (pos >= buf.length) throw new Error('protobuf varint runs past the end of the message')
-    const b = buf[pos++]
-    result += (b & 0x7f) * mul
-    if (!(b & 0x80)) return [result, pos]
-    mul *= 128
-  }
-  throw new Error('protobuf varint is longer than 10 bytes')
-}
+const varintError = (why: 'truncated' | 'too-long'): Error => new Error(why === 'truncated' ? 'protobuf varint runs past the end of the message' : 'protobuf varint is longer than 10 bytes')
+const readVarint = (buf: Uint8Array, pos: number): [number, number] => readWireVarint(buf, pos, varintError)
 
 function* fields(buf: Uint8Array): Generator<Field> {
   let pos = 0
@@ -58,22 +51,8 @@ function* fields(buf: Uint8Array): Generator<Field> {
   }
 }
 
-function varint(n: number): number[] {
-  const out: number[] = []
-  while (n >= 128) {
-    out.push((n % 128) | 0x80)
-    n = Math.floor(n / 128)
-  }
-  out.push(n)
-  return out
-}
-
 function lenField(field: number, payload: Uint8Array): Uint8Array {
-  return Buffer.concat([Uint8Array.from([...varint(field * 8 + 2), ...varint(payload.length)]), payload])
-}
-
-function varintField(field: number, n: number): Uint8Array {
-  return Uint8Array.from([...varint(field * 8), ...varint(n)])
+  return concatBytes([lengthHeader(field, payload.length), payload])
 }
 
 const utf8 = new TextEncoder()

@@ -19,6 +19,8 @@ import { join } from 'node:path'
 import { f16Bytes, bf16Bytes, f32Bytes } from '../safetensors/write'
 import { scanOnnxModel, ONNX_BFLOAT16, ONNX_FLOAT, ONNX_FLOAT16, type OnnxInitializer } from '../lora/onnx-scan'
 import type { InMemoryModel } from '../onnx/runtime'
+import { lengthHeader, readVarint, varintField } from '../onnx/protobuf-wire'
+import { concatBytes } from '../../../shared/bytes'
 import { EmbeddingError } from './embedding-file'
 
 /** Where the rows of one component's new table go. */
@@ -46,16 +48,7 @@ export function rowLayout(vocab: number, eosId: number, counts: readonly number[
 // --- minimal protobuf reading -----------------------------------------------------------------------
 
 function varintAt(buf: Uint8Array, pos: number, path: string): [number, number] {
-  let v = 0
-  let mul = 1
-  for (let i = 0; i < 10; i++) {
-    if (pos >= buf.length) throw new EmbeddingError(path, 'the model ends inside a number (truncated?)')
-    const b = buf[pos++]
-    v += (b & 0x7f) * mul
-    if ((b & 0x80) === 0) return [v, pos]
-    mul *= 128
-  }
-  throw new EmbeddingError(path, 'a protobuf number is longer than 10 bytes (not an ONNX model)')
+  return readVarint(buf, pos, (why) => new EmbeddingError(path, why === 'truncated' ? 'the model ends inside a number (truncated?)' : 'a protobuf number is longer than 10 bytes (not an ONNX model)'))
 }
 
 interface FieldSpan {
@@ -87,28 +80,8 @@ function* lengthFields(buf: Uint8Array, start: number, end: number, path: string
   }
 }
 
-function varintBytes(v: number): number[] {
-  const out: number[] = []
-  while (v >= 128) {
-    out.push((v % 128) | 0x80)
-    v = Math.floor(v / 128)
-  }
-  out.push(v)
-  return out
-}
-
 function lengthField(field: number, payload: Uint8Array): Uint8Array[] {
-  return [Uint8Array.from([...varintBytes(field * 8 + 2), ...varintBytes(payload.byteLength)]), payload]
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.byteLength
-  }
-  return out
+  return [lengthHeader(field, payload.byteLength), payload]
 }
 
 const utf8 = new TextEncoder()
@@ -116,18 +89,18 @@ const utf8 = new TextEncoder()
 /** A TensorProto: dims, data_type, name, and raw_data or external-data entries. */
 function encodeTensor(name: string, dataType: number, dims: readonly number[], data: { raw: Uint8Array } | { location: string; length: number }): Uint8Array {
   const parts: Uint8Array[] = []
-  for (const d of dims) parts.push(Uint8Array.from([...varintBytes(1 * 8 + 0), ...varintBytes(d)]))
-  parts.push(Uint8Array.from([...varintBytes(2 * 8 + 0), ...varintBytes(dataType)]))
+  for (const d of dims) parts.push(varintField(1, d))
+  parts.push(varintField(2, dataType))
   parts.push(...lengthField(8, utf8.encode(name)))
   if ('raw' in data) parts.push(...lengthField(9, data.raw))
   else {
-    const entry = (k: string, v: string): Uint8Array => concat([...lengthField(1, utf8.encode(k)), ...lengthField(2, utf8.encode(v))])
+    const entry = (k: string, v: string): Uint8Array => concatBytes([...lengthField(1, utf8.encode(k)), ...lengthField(2, utf8.encode(v))])
     parts.push(...lengthField(13, entry('location', data.location)))
     parts.push(...lengthField(13, entry('offset', '0')))
     parts.push(...lengthField(13, entry('length', String(data.length))))
-    parts.push(Uint8Array.from([...varintBytes(14 * 8 + 0), 1]))
+    parts.push(varintField(14, 1))
   }
-  return concat(parts)
+  return concatBytes(parts)
 }
 
 // --- the table ----------------------------------------------------------------------------------------
@@ -202,8 +175,8 @@ export function spliceTokenRows(model: InMemoryModel, path: string, table: OnnxI
     if (init) break
   }
   if (!init) throw new EmbeddingError(path, `the initializer "${table.name}" was not found again`)
-  const newGraph = concat([bytes.subarray(graph.start, init.keyStart), ...lengthField(5, tensor), bytes.subarray(init.end, graph.end)])
-  const newModel = concat([bytes.subarray(0, graph.keyStart), ...lengthField(7, newGraph), bytes.subarray(graph.end)])
+  const newGraph = concatBytes([bytes.subarray(graph.start, init.keyStart), ...lengthField(5, tensor), bytes.subarray(init.end, graph.end)])
+  const newModel = concatBytes([bytes.subarray(0, graph.keyStart), ...lengthField(7, newGraph), bytes.subarray(graph.end)])
   const externalData = external ? [...model.externalData, { path: SPLICED_TABLE_FILE, data: grown }] : model.externalData
   return { bytes: newModel, externalData, folder: model.folder }
 }
