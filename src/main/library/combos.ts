@@ -19,7 +19,7 @@
  * The trigger text is part of schema 5 (migrations.ts): a change is a new migration, never an edit.
  */
 import type BetterSqlite3 from 'better-sqlite3'
-import { BUCKET_SHIFT } from './order'
+import { BUCKET_SHIFT, bucketTriggers } from './order'
 
 export type Atom = 'm' | 's' | 'c' | 'f' | 'x'
 export const ATOMS: readonly Atom[] = ['m', 's', 'c', 'f', 'x']
@@ -56,23 +56,9 @@ const combosSelect = (r: string): string =>
     .map((c) => `SELECT ${c.key} AS f WHERE ${c.cond}`)
     .join(' UNION ALL ')
 
-const addNew = `INSERT INTO order_buckets(facet, b, n) SELECT f, new.seq >> ${BUCKET_SHIFT}, 1 FROM (${combosSelect('new')}) WHERE true
-    ON CONFLICT(facet, b) DO UPDATE SET n = n + 1;`
-const removeOld = `UPDATE order_buckets SET n = n - 1 WHERE b = old.seq >> ${BUCKET_SHIFT} AND facet IN (${combosSelect('old')});`
-
 /** The triggers that keep the combination buckets in step with images (schema 5). */
 export function comboTriggersSql(): string {
-  return `
-    CREATE TRIGGER images_combo_ai AFTER INSERT ON images BEGIN
-      ${addNew}
-    END;
-    CREATE TRIGGER images_combo_ad AFTER DELETE ON images BEGIN
-      ${removeOld}
-    END;
-    CREATE TRIGGER images_combo_au AFTER UPDATE OF model, sampler, schedule, favourite, missing_since ON images BEGIN
-      ${removeOld}
-      ${addNew}
-    END;`
+  return bucketTriggers('images_combo', combosSelect)
 }
 
 /** Every (facet, bucket) pair of the combinations of the rows matching `where` (alias i): the migration, bulk fills. */

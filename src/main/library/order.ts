@@ -31,23 +31,30 @@ const bucketsOf = (r: 'new' | 'old'): string =>
   `SELECT '' AS f UNION ALL SELECT 'm:' || ${r}.model UNION ALL SELECT 's:' || ${r}.sampler UNION ALL SELECT 'c:' || ${r}.schedule
    UNION ALL SELECT 'f' WHERE ${r}.favourite = 1 UNION ALL SELECT 'x' WHERE ${r}.missing_since IS NOT NULL`
 
-const addNew = `INSERT INTO order_buckets(facet, b, n) SELECT f, new.seq >> ${BUCKET_SHIFT}, 1 FROM (${bucketsOf('new')}) WHERE true
+/**
+ * Triggers named `${name}_ai/_ad/_au` that keep order_buckets in step with images for the facets
+ * `facets(r)` selects (one column `f`) from row `r`: the single filters here, the combinations in combos.ts.
+ */
+export function bucketTriggers(name: string, facets: (r: 'new' | 'old') => string): string {
+  const addNew = `INSERT INTO order_buckets(facet, b, n) SELECT f, new.seq >> ${BUCKET_SHIFT}, 1 FROM (${facets('new')}) WHERE true
     ON CONFLICT(facet, b) DO UPDATE SET n = n + 1;`
-const removeOld = `UPDATE order_buckets SET n = n - 1 WHERE b = old.seq >> ${BUCKET_SHIFT} AND facet IN (${bucketsOf('old')});`
-
-/** The triggers that keep order_buckets in step with images (schema 3). */
-export function bucketTriggersSql(): string {
+  const removeOld = `UPDATE order_buckets SET n = n - 1 WHERE b = old.seq >> ${BUCKET_SHIFT} AND facet IN (${facets('old')});`
   return `
-    CREATE TRIGGER images_order_ai AFTER INSERT ON images BEGIN
+    CREATE TRIGGER ${name}_ai AFTER INSERT ON images BEGIN
       ${addNew}
     END;
-    CREATE TRIGGER images_order_ad AFTER DELETE ON images BEGIN
+    CREATE TRIGGER ${name}_ad AFTER DELETE ON images BEGIN
       ${removeOld}
     END;
-    CREATE TRIGGER images_order_au AFTER UPDATE OF model, sampler, schedule, favourite, missing_since ON images BEGIN
+    CREATE TRIGGER ${name}_au AFTER UPDATE OF model, sampler, schedule, favourite, missing_since ON images BEGIN
       ${removeOld}
       ${addNew}
     END;`
+}
+
+/** The triggers that keep order_buckets in step with images (schema 3). */
+export function bucketTriggersSql(): string {
+  return bucketTriggers('images_order', bucketsOf)
 }
 
 export interface Located {
